@@ -1,0 +1,5 @@
+// The protocol module: the one thing server, web and simulators all import.
+export * from './topics.ts';
+export * from './schemas.ts';
+export * from './geo.ts';
+export * from './api.ts';

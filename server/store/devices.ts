@@ -1,0 +1,62 @@
+// The device registry: who may connect, and where each device is installed.
+import { isId, type DeviceClass, type DeviceInfo } from '../../protocol/index.ts';
+import type { Db } from './db.ts';
+import { DEVICE_TOKEN_PREFIX, hashToken, newToken, safeEqualHex } from './secrets.ts';
+import { getEstate } from './estates.ts';
+
+export interface DeviceRecord extends DeviceInfo {
+  estate: string;
+}
+
+export interface NewDevice {
+  estate: string;
+  id: string;
+  kind: DeviceClass;
+  name?: string;
+  x?: number | null;
+  y?: number | null;
+  heading?: number | null;
+  fov?: number | null;
+}
+
+export class DeviceError extends Error {}
+
+/**
+ * Registers a device and returns its token (shown once; only its hash is stored).
+ * With `rotate`, an existing device of the same estate gets a new token instead of an error.
+ */
+export function addDevice(db: Db, d: NewDevice, options: { rotate?: boolean } = {}): string {
+  if (!isId(d.id)) throw new DeviceError(`invalid device id '${d.id}': use letters, digits, '_', '-', '.' (max 64)`);
+  if (!getEstate(db, d.estate)) {
+    throw new DeviceError(`estate '${d.estate}' not found: create it first (smart-estate estate add, or import buildings)`);
+  }
+  const token = newToken(DEVICE_TOKEN_PREFIX);
+  const existing = getDevice(db, d.id);
+  if (existing) {
+    if (!options.rotate) throw new DeviceError(`device '${d.id}' already exists (in estate '${existing.estate}')`);
+    if (existing.estate !== d.estate) throw new DeviceError(`device '${d.id}' belongs to estate '${existing.estate}', not '${d.estate}'`);
+    db.prepare('UPDATE devices SET token_hash = ?, kind = ?, name = ?, x = ?, y = ?, heading = ?, fov = ? WHERE id = ?').run(
+      hashToken(token), d.kind, d.name ?? d.id, d.x ?? null, d.y ?? null, d.heading ?? null, d.fov ?? null, d.id,
+    );
+    return token;
+  }
+  db.prepare(
+    'INSERT INTO devices (id, estate, kind, name, token_hash, x, y, heading, fov, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  ).run(d.id, d.estate, d.kind, d.name ?? d.id, hashToken(token), d.x ?? null, d.y ?? null, d.heading ?? null, d.fov ?? null, Date.now());
+  return token;
+}
+
+export function getDevice(db: Db, id: string): DeviceRecord | undefined {
+  return db.prepare('SELECT id, estate, kind, name, x, y, heading, fov FROM devices WHERE id = ?').get(id) as DeviceRecord | undefined;
+}
+
+export function listDevices(db: Db, estate: string): DeviceInfo[] {
+  return db.prepare('SELECT id, kind, name, x, y, heading, fov FROM devices WHERE estate = ? ORDER BY id').all(estate) as DeviceInfo[];
+}
+
+/** The device if the token is right, else undefined. */
+export function authenticateDevice(db: Db, id: string, token: string): DeviceRecord | undefined {
+  const row = db.prepare('SELECT token_hash FROM devices WHERE id = ?').get(id) as { token_hash: string } | undefined;
+  if (!row || !safeEqualHex(row.token_hash, hashToken(token))) return undefined;
+  return getDevice(db, id);
+}
