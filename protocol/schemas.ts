@@ -125,20 +125,23 @@ export interface DeviceError {
   error: string;
 }
 
+/** Why a payload was refused: a stable label for metrics; `error` is the human sentence. */
+export type RejectReason = 'too_large' | 'malformed_json' | 'invalid_payload';
+
 export type DecodeResult<K extends EventKind> =
   | { ok: true; payload: PayloadByKind[K] }
-  | { ok: false; error: string; id?: string };
+  | { ok: false; reason: RejectReason; error: string; id?: string };
 
 /** Parses and validates one payload. Errors name the field and the rule, for the device's `errors` topic. */
 export function decodePayload<K extends EventKind>(kind: K, raw: string | Uint8Array): DecodeResult<K> {
   const size = typeof raw === 'string' ? new TextEncoder().encode(raw).length : raw.byteLength;
-  if (size > MAX_PAYLOAD_BYTES) return { ok: false, error: `payload too large: ${size} bytes, limit ${MAX_PAYLOAD_BYTES}` };
+  if (size > MAX_PAYLOAD_BYTES) return { ok: false, reason: 'too_large', error: `payload too large: ${size} bytes, limit ${MAX_PAYLOAD_BYTES}` };
   const textValue = typeof raw === 'string' ? raw : new TextDecoder().decode(raw);
   let json: unknown;
   try {
     json = JSON.parse(textValue);
   } catch (err) {
-    return { ok: false, error: `malformed JSON: ${(err as Error).message}` };
+    return { ok: false, reason: 'malformed_json', error: `malformed JSON: ${(err as Error).message}` };
   }
   return validatePayload(kind, json);
 }
@@ -146,7 +149,7 @@ export function decodePayload<K extends EventKind>(kind: K, raw: string | Uint8A
 /** Validates an already-parsed JSON value (HTTP ingest). */
 export function validatePayload<K extends EventKind>(kind: K, json: unknown): DecodeResult<K> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return { ok: false, error: `payload must be a JSON object, got ${Array.isArray(json) ? 'array' : json === null ? 'null' : typeof json}` };
+    return { ok: false, reason: 'invalid_payload', error: `payload must be a JSON object, got ${Array.isArray(json) ? 'array' : json === null ? 'null' : typeof json}` };
   }
   const candidateId = (json as { id?: unknown }).id;
   const id = typeof candidateId === 'string' ? candidateId : undefined;
@@ -154,7 +157,7 @@ export function validatePayload<K extends EventKind>(kind: K, json: unknown): De
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue.path.length ? issue.path.join('.') : '(payload)';
-    return { ok: false, error: `invalid ${kind}: ${where}: ${issue.message}`, id };
+    return { ok: false, reason: 'invalid_payload', error: `invalid ${kind}: ${where}: ${issue.message}`, id };
   }
   return { ok: true, payload: parsed.data as PayloadByKind[K] };
 }

@@ -1,0 +1,63 @@
+// Provisioning over REST for admins: the same operations as `smart-estate device add` / `user add`.
+import { Router } from 'express';
+import { DEVICE_CLASSES, ROLES, type DeviceClass, type Role } from '../../protocol/index.ts';
+import type { Db } from '../store/db.ts';
+import { DeviceError, addDevice } from '../store/devices.ts';
+import { UserError, addUser, getUser } from '../store/users.ts';
+import { HttpError } from './errors.ts';
+import { assertEstateVisible, requireRole } from './auth.ts';
+
+const optionalNumber = (v: unknown, name: string): number | null => {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new HttpError(400, `${name} must be a number`);
+  return v;
+};
+
+export function adminRoutes(db: Db): Router {
+  const router = Router();
+
+  router.get('/me', (req, res) => {
+    res.json(req.user);
+  });
+
+  router.post('/devices', requireRole('admin'), (req, res) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof b.estate !== 'string' || typeof b.id !== 'string') throw new HttpError(400, 'estate and id (strings) are required');
+    if (!DEVICE_CLASSES.includes(b.kind as DeviceClass)) throw new HttpError(400, `kind must be one of ${DEVICE_CLASSES.join(', ')}`);
+    assertEstateVisible(req.user, b.estate);
+    try {
+      const token = addDevice(db, {
+        estate: b.estate,
+        id: b.id,
+        kind: b.kind as DeviceClass,
+        name: typeof b.name === 'string' ? b.name : undefined,
+        x: optionalNumber(b.x, 'x'),
+        y: optionalNumber(b.y, 'y'),
+        heading: optionalNumber(b.heading, 'heading'),
+        fov: optionalNumber(b.fov, 'fov'),
+      });
+      res.status(201).json({ estate: b.estate, id: b.id, kind: b.kind, token });
+    } catch (err) {
+      if (err instanceof DeviceError) throw new HttpError(/already exists/.test(err.message) ? 409 : 400, err.message);
+      throw err;
+    }
+  });
+
+  router.post('/users', requireRole('admin'), (req, res) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof b.name !== 'string' || typeof b.password !== 'string') throw new HttpError(400, 'name and password (strings) are required');
+    if (!ROLES.includes(b.role as Role)) throw new HttpError(400, `role must be one of ${ROLES.join(', ')}`);
+    const estate = typeof b.estate === 'string' ? b.estate : null;
+    // An admin scoped to one estate cannot create users for other estates or for all of them.
+    if (req.user!.estate !== null && estate !== req.user!.estate) throw new HttpError(403, `you may create users only for estate '${req.user!.estate}'`);
+    if (getUser(db, b.name)) throw new HttpError(409, `user '${b.name}' already exists`);
+    try {
+      res.status(201).json(addUser(db, { name: b.name, role: b.role as Role, password: b.password, estate }));
+    } catch (err) {
+      if (err instanceof UserError) throw new HttpError(400, err.message);
+      throw err;
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,64 @@
+// The Express application: REST API under /api/v1, /metrics, and the built web app.
+import express, { type Express } from 'express';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { API_PREFIX, MAX_PAYLOAD_BYTES } from '../../protocol/index.ts';
+import type { Db } from '../store/db.ts';
+import type { Ingest } from '../ingest/pipeline.ts';
+import type { HistoryBackend } from '../history/index.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Log } from '../log.ts';
+import { HttpError, errorHandler } from './errors.ts';
+import { authRoutes, requireUser } from './auth.ts';
+import { estateRoutes } from './estates.ts';
+import { ingestRoutes } from './ingest.ts';
+import { adminRoutes } from './admin.ts';
+
+export interface ApiDeps {
+  db: Db;
+  ingest: Ingest;
+  history: HistoryBackend;
+  metrics: Metrics;
+  log: Log;
+  webDir: string;
+}
+
+export function createApp({ db, ingest, history, metrics, log, webDir }: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  // Devices often send JSON without a proper Content-Type: parse any body as JSON on ingest routes.
+  app.use(`${API_PREFIX}/devices/:device/:kind`, express.json({ limit: MAX_PAYLOAD_BYTES, type: () => true, strict: false }));
+  app.use(API_PREFIX, express.json({ limit: '1mb' }));
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.get(`${API_PREFIX}/health`, (_req, res) => {
+    res.json({ ok: true, history: history.backend });
+  });
+
+  app.use(API_PREFIX, authRoutes(db, metrics));
+  app.use(API_PREFIX, ingestRoutes(db, ingest, metrics));
+  app.use(API_PREFIX, requireUser(db));
+  app.use(API_PREFIX, estateRoutes(db, history));
+  app.use(API_PREFIX, adminRoutes(db));
+  app.use(API_PREFIX, () => {
+    throw new HttpError(404, 'no such API endpoint');
+  });
+
+  const index = join(webDir, 'index.html');
+  if (existsSync(index)) {
+    app.use(express.static(webDir, { index: false, maxAge: '1h' }));
+    // Client-side routes (/, /guard, …) all load the app.
+    app.get(/^\/(?!api\/|mqtt$|metrics$).*/, (_req, res) => res.sendFile(index));
+  } else {
+    log.warn(`web app not built (${index} missing): run \`npm run build\`; the API still works`);
+    app.get('/', (_req, res) => {
+      res.status(503).type('text/plain').send('Smart Estate: the web app is not built. Run `npm run build`, then restart.\n');
+    });
+  }
+  app.use(errorHandler(log));
+  return app;
+}

@@ -1,0 +1,131 @@
+// Assembles one Smart Estate server: store → ingest → broker (TCP + WebSocket) → API → forwarder.
+import { createServer, type Server as HttpServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import type { Db } from './store/db.ts';
+import { dbPath, openDb } from './store/db.ts';
+import { addUser, getUser } from './store/users.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { createLog, type Log } from './log.ts';
+import { Ingest } from './ingest/pipeline.ts';
+import { createBroker, type EstateBroker } from './broker/broker.ts';
+import { createApp } from './api/router.ts';
+import { createHistory, type HistoryBackend } from './history/index.ts';
+import { createInfluxClient, ensureDatabase, parseInfluxUrl } from './influx/connection.ts';
+import { startForwarder } from './forwarder/index.ts';
+
+export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../dist/web', import.meta.url));
+
+export interface ServerOptions {
+  dataDir: string;
+  /** 0 = a free port */
+  httpPort?: number;
+  mqttPort?: number;
+  host?: string;
+  influxUrl?: string | null;
+  synchronous?: 'FULL' | 'NORMAL';
+  adminPassword?: string | null;
+  webDir?: string;
+  quiet?: boolean;
+  log?: Log;
+}
+
+export interface RunningServer {
+  httpPort: number;
+  mqttPort: number;
+  /** http://127.0.0.1:{httpPort} */
+  url: string;
+  db: Db;
+  broker: EstateBroker;
+  ingest: Ingest;
+  history: HistoryBackend;
+  metrics: Metrics;
+  /** resolves when every committed event has reached InfluxDB (immediately in embedded mode) */
+  drainForwarder(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const log = options.log ?? createLog({ quiet: options.quiet });
+  const host = options.host ?? '0.0.0.0';
+  const db = openDb(dbPath(options.dataDir), { synchronous: options.synchronous ?? 'FULL' });
+
+  if (options.adminPassword && !getUser(db, 'admin')) {
+    addUser(db, { name: 'admin', role: 'admin', password: options.adminPassword, estate: null });
+    log.info('created user admin from SE_ADMIN_PASSWORD');
+  }
+
+  const metrics = createMetrics();
+  let broker: EstateBroker | null = null;
+  let forwarder: ReturnType<typeof startForwarder> | null = null;
+  const ingest = new Ingest(db, {
+    metrics,
+    onCommitted: (events) => {
+      broker?.publishLive(events);
+      forwarder?.notify();
+    },
+  });
+
+  let influx = null;
+  if (options.influxUrl) {
+    const target = parseInfluxUrl(options.influxUrl);
+    influx = createInfluxClient(target);
+    try {
+      await ensureDatabase(influx, target.database);
+    } catch (err) {
+      // The journal keeps everything; the forwarder catches up once InfluxDB answers.
+      log.warn(`influxdb: not reachable at start (${(err as Error).message}); events are journaled and forwarded when it returns`);
+    }
+    forwarder = startForwarder(db, influx, { log });
+    log.info(`history: InfluxDB ${target.host}:${target.port}/${target.database}`);
+  } else {
+    log.info('history: embedded (SQLite journal); set SE_INFLUX_URL to use InfluxDB');
+  }
+  const history = createHistory(db, influx);
+
+  broker = await createBroker({ db, ingest, metrics, log });
+  const app = createApp({ db, ingest, history, metrics, log, webDir: options.webDir ?? DEFAULT_WEB_DIR });
+  const http: HttpServer = createServer(app);
+  broker.attachWebSocket(http);
+
+  let httpPort: number;
+  let mqttPort: number;
+  try {
+    httpPort = await new Promise<number>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(options.httpPort ?? 8080, host, () => resolve((http.address() as { port: number }).port));
+    });
+    mqttPort = await broker.listenTcp(options.mqttPort ?? 1883, host);
+  } catch (err) {
+    await broker.close().catch(() => {});
+    http.close();
+    await forwarder?.stop();
+    ingest.close();
+    db.close();
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new Error(`port already in use: ${(e as { port?: number }).port ?? ''} — pick another with --http-port / --mqtt-port`);
+    throw err;
+  }
+
+  let closed = false;
+  return {
+    httpPort,
+    mqttPort,
+    url: `http://127.0.0.1:${httpPort}`,
+    db,
+    broker,
+    ingest,
+    history,
+    metrics,
+    drainForwarder: () => forwarder?.drain() ?? Promise.resolve(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      http.closeAllConnections?.();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await broker!.close();
+      ingest.close(); // commits whatever is queued
+      await forwarder?.stop();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,194 @@
+// The Aedes broker with Smart Estate's hooks: authentication against the SQLite registry, topic ACLs,
+// and ingest inside authorizePublish so a QoS 1 PUBACK is sent only after the journal commit
+// (DESIGN.md, "Aedes 1.2 facts"). Bad payloads are answered on the device's `errors` topic and the
+// connection stays up: under MQTT 3.1.1 an error from the hook would silently drop it.
+import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
+import { createServer, type Server as NetServer } from 'node:net';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { MQTT_WS_PATH, errorsTopic, liveTopic, type DeviceError, type EstateEvent } from '../../protocol/index.ts';
+import type { Db } from '../store/db.ts';
+import { authenticateDevice } from '../store/devices.ts';
+import { SESSION_TOKEN_PREFIX } from '../store/secrets.ts';
+import { userForSession } from '../store/users.ts';
+import type { Ingest } from '../ingest/pipeline.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Log } from '../log.ts';
+import { canSubscribe, devicePublishVerdict } from './acl.ts';
+import type { Identity } from './identity.ts';
+
+// Numeric values of aedes' ambient const enum AuthErrorCode (not importable under isolatedModules).
+const IDENTIFIER_REJECTED = 2;
+const BAD_USERNAME_OR_PASSWORD = 4;
+
+export interface BrokerDeps {
+  db: Db;
+  ingest: Ingest;
+  metrics: Metrics;
+  log: Log;
+}
+
+export interface EstateBroker {
+  aedes: Aedes;
+  /** fan-out of committed events to dashboards */
+  publishLive(events: EstateEvent[]): void;
+  listenTcp(port: number, host: string): Promise<number>;
+  attachWebSocket(server: HttpServer): void;
+  close(): Promise<void>;
+}
+
+function authError(message: string, code: number) {
+  return Object.assign(new Error(message), { returnCode: code });
+}
+
+export async function createBroker({ db, ingest, metrics, log }: BrokerDeps): Promise<EstateBroker> {
+  const identities = new WeakMap<Client, Identity>();
+  // Payloads accepted without error (to keep the connection) but never to be forwarded.
+  const swallowed = new WeakSet<object>();
+
+  const sendError = (device: { id: string; estate: string }, body: DeviceError) => {
+    aedes.publish(
+      { cmd: 'publish', topic: errorsTopic(device.estate, device.id), payload: Buffer.from(JSON.stringify(body)), qos: 1, retain: false, dup: false },
+      () => {},
+    );
+  };
+
+  const swallow = (packet: PublishPacket) => {
+    if (typeof packet.payload === 'object') swallowed.add(packet.payload);
+    packet.retain = false;
+  };
+
+  const aedes = await Aedes.createBroker({
+    maxClientsIdLength: 128,
+    // A frozen dashboard must not hold up device ingest: give up on a stuck socket after 10 s.
+    drainTimeout: 10_000,
+
+    authenticate(client, username, password, done) {
+      const secret = password?.toString('utf8') ?? '';
+      if (!username || !secret) {
+        metrics.authFailures.inc({ who: 'anonymous' });
+        log.warn(`mqtt: refused anonymous client ${client.id}`);
+        return done(authError('username and password required', BAD_USERNAME_OR_PASSWORD), false);
+      }
+      let who: Identity | undefined;
+      if (secret.startsWith(SESSION_TOKEN_PREFIX)) {
+        const user = userForSession(db, secret);
+        if (user && user.name === username) who = { type: 'operator', user };
+      } else {
+        const device = authenticateDevice(db, username, secret);
+        if (device) who = { type: 'device', device };
+      }
+      if (!who) {
+        metrics.authFailures.inc({ who: secret.startsWith(SESSION_TOKEN_PREFIX) ? 'operator' : 'device' });
+        log.warn(`mqtt: bad credentials for '${username}' (client ${client.id})`);
+        return done(authError('bad username or password', BAD_USERNAME_OR_PASSWORD), false);
+      }
+      // A client id already held by someone else must not be used to kick them off.
+      const holder = (aedes as unknown as { clients: Record<string, Client> }).clients[client.id];
+      const held = holder && identities.get(holder);
+      if (held && identityName(held) !== identityName(who)) {
+        log.warn(`mqtt: '${username}' tried client id '${client.id}' held by '${identityName(held)}'`);
+        return done(authError('client id in use by another identity', IDENTIFIER_REJECTED), false);
+      }
+      identities.set(client, who);
+      done(null, true);
+    },
+
+    authorizePublish(client, packet, callback) {
+      if (packet.topic.startsWith('$SYS')) return callback(new Error('$SYS topic is reserved'));
+      const who = client && identities.get(client);
+      if (!who) return callback(new Error('not authenticated'));
+      if (who.type === 'operator') {
+        metrics.rejected.inc({ reason: 'operator_publish', transport: 'mqtt' });
+        log.warn(`mqtt: operator '${who.user.name}' tried to publish on '${packet.topic}': dashboards are read-only, disconnecting`);
+        return callback(new Error('dashboards are read-only'));
+      }
+      const device = who.device;
+      const verdict = devicePublishVerdict(device, packet.topic);
+      if (!verdict.ok) {
+        metrics.rejected.inc({ reason: verdict.reason, transport: 'mqtt' });
+        swallow(packet);
+        sendError(device, { topic: packet.topic, error: verdict.error });
+        return callback(null);
+      }
+      // Only the device status is a retained message (and the Last Will).
+      if (packet.retain && verdict.kind !== 'status') packet.retain = false;
+      ingest.submit(device, verdict.kind, packet.payload, 'mqtt', (outcome) => {
+        if (outcome.ok) return callback(null);
+        if (outcome.retryable) return callback(new Error(outcome.error)); // not stored: no PUBACK, the device resends
+        swallow(packet);
+        sendError(device, { ...(outcome.id ? { id: outcome.id } : {}), topic: packet.topic, error: outcome.error });
+        callback(null);
+      });
+    },
+
+    authorizeForward(_client, packet) {
+      if (typeof packet.payload === 'object' && swallowed.has(packet.payload)) return null;
+      return packet;
+    },
+
+    authorizeSubscribe(client, sub: Subscription, callback) {
+      const who = identities.get(client);
+      if (!who || !canSubscribe(who, sub.topic)) {
+        metrics.rejected.inc({ reason: 'forbidden_subscribe', transport: 'mqtt' });
+        log.warn(`mqtt: refused subscription '${sub.topic}' for ${who ? identityName(who) : client.id}`);
+        return callback(null, null); // SUBACK 0x80 for this filter; the connection stays
+      }
+      callback(null, sub);
+    },
+  });
+
+  aedes.on('clientReady', (client) => {
+    const who = identities.get(client);
+    if (who?.type === 'device') metrics.connectedDevices.inc();
+    else if (who?.type === 'operator') metrics.connectedDashboards.inc();
+  });
+  aedes.on('clientDisconnect', (client) => {
+    const who = identities.get(client);
+    if (who?.type === 'device') metrics.connectedDevices.dec();
+    else if (who?.type === 'operator') metrics.connectedDashboards.dec();
+  });
+  aedes.on('clientError', (client, err) => log.debug(`mqtt: client ${client.id}: ${err.message}`));
+  aedes.on('connectionError', (_client, err) => log.debug(`mqtt: connection error: ${err.message}`));
+
+  let tcp: NetServer | null = null;
+  let wss: WebSocketServer | null = null;
+
+  return {
+    aedes,
+    publishLive(events) {
+      for (const event of events) {
+        aedes.publish(
+          { cmd: 'publish', topic: liveTopic(event.estate, event.kind), payload: Buffer.from(JSON.stringify(event)), qos: 0, retain: false, dup: false },
+          () => {},
+        );
+        metrics.liveOut.inc({ kind: event.kind });
+      }
+    },
+    listenTcp(port, host) {
+      tcp = createServer(aedes.handle);
+      return new Promise((resolve, reject) => {
+        tcp!.once('error', reject);
+        tcp!.listen(port, host, () => resolve((tcp!.address() as { port: number }).port));
+      });
+    },
+    attachWebSocket(server) {
+      wss = new WebSocketServer({ noServer: true });
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (new URL(req.url ?? '/', 'http://x').pathname !== MQTT_WS_PATH) return socket.destroy();
+        wss!.handleUpgrade(req, socket, head, (ws) => aedes.handle(createWebSocketStream(ws) as Duplex, req));
+      });
+    },
+    async close() {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      wss?.clients.forEach((ws) => ws.terminate());
+      wss?.close();
+      if (tcp) await new Promise<void>((resolve) => tcp!.close(() => resolve()));
+    },
+  };
+}
+
+function identityName(who: Identity): string {
+  return who.type === 'device' ? `device:${who.device.id}` : `operator:${who.user.name}`;
+}

@@ -1,0 +1,270 @@
+// `smart-estate` — the command line: serve, demo, sim, device add, user add, estate add, import buildings.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { DEVICE_CLASSES, ROLES, type DeviceClass, type Role } from '../protocol/index.ts';
+import { ConfigError, SETTING_FLAGS, loadConfig, type Config, type SettingFlag } from './config.ts';
+import { dbPath, openDb } from './store/db.ts';
+import { DeviceError, addDevice } from './store/devices.ts';
+import { UserError, addUser } from './store/users.ts';
+import { upsertEstate } from './store/estates.ts';
+import { startServer, type RunningServer } from './app.ts';
+
+const USAGE = `smart-estate — 智慧小区 Smart Estate
+
+Usage:
+  smart-estate serve                     run the server (MQTT ${'$'}SE_MQTT_PORT, HTTP/WebSocket ${'$'}SE_HTTP_PORT)
+  smart-estate demo [--seed N] [--speed X]
+                                         server + demo estate 花园小区 + simulated devices
+  smart-estate sim [--url mqtt://127.0.0.1:1883] [--estate garden] [--seed N] [--speed X]
+                                         simulated devices against a running server (rotates
+                                         the demo devices' tokens in --data-dir)
+  smart-estate device add --estate E --id D --kind patrol|camera|gate|sensor [--name N] [--json]
+  smart-estate user add --name N --role admin|operator|viewer --password P [--estate E] [--update]
+  smart-estate estate add --id E --name N [--name-zh N] --lat LAT --lon LON [--timezone Asia/Shanghai]
+  smart-estate import buildings <file.geojson> [--estate E]
+
+Settings (flag or environment variable):
+  --host            SE_HOST             listen address (default 0.0.0.0; demo: 127.0.0.1)
+  --http-port       SE_HTTP_PORT        HTTP, REST, web app and MQTT over WebSocket at /mqtt (default 8080)
+  --mqtt-port       SE_MQTT_PORT        MQTT over TCP (default 1883)
+  --data-dir        SE_DATA_DIR         SQLite data directory (default ./data)
+  --influx-url      SE_INFLUX_URL       e.g. http://127.0.0.1:8086/smart_estate (unset = embedded history)
+  --synchronous     SE_SYNCHRONOUS      FULL (power-loss safe, default) or NORMAL (process-crash safe)
+  --admin-password  SE_ADMIN_PASSWORD   creates user 'admin' at start when missing
+  --web-dir         SE_WEB_DIR          built web app (default dist/web)
+`;
+
+const settingOptions = Object.fromEntries(SETTING_FLAGS.map((f) => [f, { type: 'string' }])) as Record<SettingFlag, { type: 'string' }>;
+
+class UsageError extends Error {}
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options: { ...settingOptions, ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function settings(values: Record<string, unknown>): Config {
+  const flags: Partial<Record<SettingFlag, string>> = {};
+  for (const f of SETTING_FLAGS) if (typeof values[f] === 'string') flags[f] = values[f] as string;
+  return loadConfig(flags);
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function number(values: Record<string, unknown>, name: string): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got '${v}'`);
+  return n;
+}
+
+function onSignals(server: RunningServer, extra?: () => Promise<void>) {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n${signal}: shutting down, committing what is queued…\n`);
+    await extra?.();
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function serve(args: string[]) {
+  const { values } = parse(args, {});
+  const config = settings(values);
+  const server = await startServer({ ...config, adminPassword: config.adminPassword });
+  process.stderr.write(`smart-estate: HTTP ${server.url} (host ${config.host}), MQTT tcp port ${server.mqttPort}, data ${config.dataDir}\n`);
+  onSignals(server);
+}
+
+async function demo(args: string[]) {
+  const { values } = parse(args, { seed: { type: 'string' }, speed: { type: 'string' } });
+  const config = loadConfig({ host: '127.0.0.1', ...pickSettings(values) });
+  const { provisionDemo, simulationPlan } = await import('./estate/demo.ts');
+  const { startSimulation } = await import('../simulators/index.ts');
+  const { printProgress } = await import('../simulators/progress.ts');
+
+  const server = await startServer({ ...config });
+  const { estate, credentials } = provisionDemo(server.db);
+  const password = randomBytes(9).toString('base64url');
+  addUser(server.db, { name: 'demo', role: 'operator', password, estate: estate.id }, { update: true });
+
+  const plan = simulationPlan(server.db, estate.id, credentials);
+  const sim = await startSimulation({
+    ...plan,
+    brokerUrl: `mqtt://127.0.0.1:${server.mqttPort}`,
+    seed: number(values, 'seed') ?? 1,
+    speed: number(values, 'speed') ?? 1,
+    onProgress: printProgress(),
+  });
+  const shown = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  process.stdout.write(
+    [
+      '',
+      `  智慧小区 Smart Estate — demo estate ${estate.nameZh} (${estate.id}) with ${credentials.length} simulated devices`,
+      `  Dashboard 大屏:  http://${shown}:${server.httpPort}/`,
+      `  Login 登录:      demo / ${password}    (operator, estate ${estate.id})`,
+      `  MQTT:            mqtt://${shown}:${server.mqttPort}   data: ${config.dataDir}`,
+      '  Ctrl-C stops.',
+      '',
+      '',
+    ].join('\n'),
+  );
+  onSignals(server, () => sim.stop());
+}
+
+function pickSettings(values: Record<string, unknown>): Partial<Record<SettingFlag, string>> {
+  const flags: Partial<Record<SettingFlag, string>> = {};
+  for (const f of SETTING_FLAGS) if (typeof values[f] === 'string') flags[f] = values[f] as string;
+  return flags;
+}
+
+async function sim(args: string[]) {
+  const { values } = parse(args, { url: { type: 'string' }, estate: { type: 'string' }, seed: { type: 'string' }, speed: { type: 'string' } });
+  const config = settings(values);
+  const { provisionDemo, simulationPlan } = await import('./estate/demo.ts');
+  const { startSimulation } = await import('../simulators/index.ts');
+  const { printProgress } = await import('../simulators/progress.ts');
+  const db = openDb(dbPath(config.dataDir));
+  const { estate, credentials } = provisionDemo(db);
+  const plan = simulationPlan(db, (values.estate as string | undefined) ?? estate.id, credentials);
+  db.close();
+  const brokerUrl = (values.url as string | undefined) ?? `mqtt://127.0.0.1:${config.mqttPort}`;
+  const run = await startSimulation({ ...plan, brokerUrl, seed: number(values, 'seed') ?? 1, speed: number(values, 'speed') ?? 1, onProgress: printProgress() });
+  process.stderr.write(`smart-estate sim: ${credentials.length} devices connected to ${brokerUrl}; Ctrl-C stops\n`);
+  const stop = async () => {
+    await run.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+function deviceAdd(args: string[]) {
+  const { values } = parse(args, {
+    estate: { type: 'string' }, id: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' },
+    x: { type: 'string' }, y: { type: 'string' }, heading: { type: 'string' }, fov: { type: 'string' }, json: { type: 'boolean' },
+  });
+  const kind = required(values, 'kind');
+  if (!DEVICE_CLASSES.includes(kind as DeviceClass)) throw new UsageError(`--kind must be one of ${DEVICE_CLASSES.join(', ')}`);
+  const config = settings(values);
+  const db = openDb(dbPath(config.dataDir));
+  try {
+    const d = {
+      estate: required(values, 'estate'), id: required(values, 'id'), kind: kind as DeviceClass, name: values.name as string | undefined,
+      x: number(values, 'x') ?? null, y: number(values, 'y') ?? null, heading: number(values, 'heading') ?? null, fov: number(values, 'fov') ?? null,
+    };
+    const token = addDevice(db, d);
+    if (values.json) process.stdout.write(JSON.stringify({ estate: d.estate, id: d.id, kind: d.kind, token }) + '\n');
+    else {
+      process.stdout.write(`device ${d.id} (${d.kind}) added to estate ${d.estate}\ntoken (shown once, store it on the device): ${token}\n`);
+      process.stdout.write(`MQTT: username=${d.id} password=<token>, publish to estates/${d.estate}/devices/${d.id}/{checkin|camera|vehicle|position|status}\n`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+function userAdd(args: string[]) {
+  const { values } = parse(args, { name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' }, estate: { type: 'string' }, update: { type: 'boolean' } });
+  const role = required(values, 'role');
+  if (!ROLES.includes(role as Role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+  const config = settings(values);
+  const db = openDb(dbPath(config.dataDir));
+  try {
+    const user = addUser(db, { name: required(values, 'name'), role: role as Role, password: required(values, 'password'), estate: (values.estate as string) ?? null }, { update: Boolean(values.update) });
+    process.stdout.write(`user ${user.name} (${user.role}, ${user.estate ? `estate ${user.estate}` : 'all estates'}) saved\n`);
+  } finally {
+    db.close();
+  }
+}
+
+function estateAdd(args: string[]) {
+  const { values } = parse(args, { id: { type: 'string' }, name: { type: 'string' }, 'name-zh': { type: 'string' }, lat: { type: 'string' }, lon: { type: 'string' }, timezone: { type: 'string' } });
+  const lat = number(values, 'lat');
+  const lon = number(values, 'lon');
+  if (lat === undefined || lat < -90 || lat > 90) throw new UsageError('--lat (−90…90) is required');
+  if (lon === undefined || lon < -180 || lon > 180) throw new UsageError('--lon (−180…180) is required');
+  const timezone = (values.timezone as string) ?? 'Asia/Shanghai';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone });
+  } catch {
+    throw new UsageError(`--timezone '${timezone}' is not an IANA time zone (e.g. Asia/Shanghai)`);
+  }
+  const id = required(values, 'id');
+  const config = settings(values);
+  const db = openDb(dbPath(config.dataDir));
+  try {
+    const name = required(values, 'name');
+    upsertEstate(db, { id, name, nameZh: (values['name-zh'] as string) ?? name, lat, lon, timezone });
+    process.stdout.write(`estate ${id} saved\n`);
+  } finally {
+    db.close();
+  }
+}
+
+async function importBuildings(args: string[]) {
+  const { values, positionals } = parse(args, { estate: { type: 'string' } });
+  const file = positionals[0];
+  if (!file) throw new UsageError('usage: smart-estate import buildings <file.geojson> [--estate E]');
+  const config = settings(values);
+  const { importEstateFile } = await import('./estate/import.ts');
+  const db = openDb(dbPath(config.dataDir));
+  try {
+    const summary = importEstateFile(db, file, { estate: values.estate as string | undefined });
+    process.stdout.write(`imported ${file} into estate ${summary.estate}: ${summary.buildings} buildings, ${summary.zones} zones, ${summary.checkpoints} checkpoints, ${summary.devices} devices\n`);
+  } finally {
+    db.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, sub, ...rest] = argv;
+  const args = sub === undefined ? [] : [sub, ...rest];
+  switch (command) {
+    case 'serve':
+      return serve(args);
+    case 'demo':
+      return demo(args);
+    case 'sim':
+      return sim(args);
+    case 'device':
+      if (sub !== 'add') throw new UsageError('usage: smart-estate device add --estate E --id D --kind K');
+      return deviceAdd(rest);
+    case 'user':
+      if (sub !== 'add') throw new UsageError('usage: smart-estate user add --name N --role R --password P');
+      return userAdd(rest);
+    case 'estate':
+      if (sub !== 'add') throw new UsageError('usage: smart-estate estate add --id E --name N --lat LAT --lon LON');
+      return estateAdd(rest);
+    case 'import':
+      if (sub !== 'buildings') throw new UsageError('usage: smart-estate import buildings <file.geojson>');
+      return importBuildings(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      throw new UsageError(`unknown command '${command}'`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  if (err instanceof UsageError) process.stderr.write(`smart-estate: ${err.message}\n\n${USAGE}`);
+  else if (err instanceof ConfigError || err instanceof DeviceError || err instanceof UserError) process.stderr.write(`smart-estate: ${err.message}\n`);
+  else process.stderr.write(`smart-estate: ${(err as Error)?.stack ?? err}\n`);
+  process.exit(err instanceof UsageError ? 2 : 1);
+});

@@ -1,0 +1,88 @@
+// Configuration from flags and SE_* environment variables (flags win), validated at start with one
+// clear message per bad value.
+import { resolve } from 'node:path';
+
+export interface Config {
+  host: string;
+  httpPort: number;
+  mqttPort: number;
+  dataDir: string;
+  /** e.g. http://127.0.0.1:8086/smart_estate — null = embedded (the journal serves history) */
+  influxUrl: string | null;
+  /** FULL survives power loss, NORMAL survives a process crash */
+  synchronous: 'FULL' | 'NORMAL';
+  /** initial admin password (SE_ADMIN_PASSWORD); creates user `admin` when there is none */
+  adminPassword: string | null;
+  webDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** Flag name (without --) → environment variable. */
+const SETTINGS = {
+  host: 'SE_HOST',
+  'http-port': 'SE_HTTP_PORT',
+  'mqtt-port': 'SE_MQTT_PORT',
+  'data-dir': 'SE_DATA_DIR',
+  'influx-url': 'SE_INFLUX_URL',
+  synchronous: 'SE_SYNCHRONOUS',
+  'admin-password': 'SE_ADMIN_PASSWORD',
+  'web-dir': 'SE_WEB_DIR',
+} as const;
+export type SettingFlag = keyof typeof SETTINGS;
+export const SETTING_FLAGS = Object.keys(SETTINGS) as SettingFlag[];
+
+function port(name: string, raw: string | undefined, fallback: number, problems: string[]): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n < 0 || n > 65535) {
+    problems.push(`${name}: '${raw}' is not a port number (0–65535; 0 picks a free port)`);
+    return fallback;
+  }
+  return n;
+}
+
+export function loadConfig(flags: Partial<Record<SettingFlag, string>> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const get = (flag: SettingFlag): string | undefined => flags[flag] ?? env[SETTINGS[flag]];
+  const label = (flag: SettingFlag) => (flags[flag] !== undefined ? `--${flag}` : SETTINGS[flag]);
+
+  const host = get('host') || '0.0.0.0';
+  const httpPort = port(label('http-port'), get('http-port'), 8080, problems);
+  const mqttPort = port(label('mqtt-port'), get('mqtt-port'), 1883, problems);
+  if (httpPort !== 0 && httpPort === mqttPort) problems.push(`HTTP and MQTT ports are both ${httpPort}: they must differ`);
+
+  const dataDir = resolve(get('data-dir') || './data');
+
+  let influxUrl: string | null = get('influx-url') || null;
+  if (influxUrl) {
+    let url: URL | null = null;
+    try {
+      url = new URL(influxUrl);
+    } catch {
+      problems.push(`${label('influx-url')}: '${influxUrl}' is not a URL (expected e.g. http://127.0.0.1:8086/smart_estate)`);
+    }
+    if (url) {
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`${label('influx-url')}: protocol must be http or https, got '${url.protocol}'`);
+      if (!/^\/[A-Za-z0-9_-]+\/?$/.test(url.pathname)) {
+        problems.push(`${label('influx-url')}: put the database name in the path, e.g. http://127.0.0.1:8086/smart_estate (got path '${url.pathname}')`);
+      }
+    } else influxUrl = null;
+  }
+
+  const syncRaw = (get('synchronous') || 'FULL').toUpperCase();
+  if (syncRaw !== 'FULL' && syncRaw !== 'NORMAL') problems.push(`${label('synchronous')}: '${get('synchronous')}' must be FULL or NORMAL`);
+  const synchronous = syncRaw === 'NORMAL' ? 'NORMAL' : 'FULL';
+
+  const adminPassword = get('admin-password') || null;
+  if (adminPassword !== null && adminPassword.length < 8) problems.push(`${label('admin-password')}: at least 8 characters`);
+
+  const webDir = resolve(get('web-dir') || 'dist/web');
+
+  if (problems.length) throw new ConfigError(problems);
+  return { host, httpPort, mqttPort, dataDir, influxUrl, synchronous, adminPassword, webDir };
+}

@@ -1,0 +1,72 @@
+// One ingest path for MQTT and HTTP: decode + validate → normalise + enrich → journal (group commit)
+// → the caller acknowledges → committed events fan out (live republish, later rules and forwarder).
+import {
+  decodePayload,
+  isEventKind,
+  validatePayload,
+  type DecodeResult,
+  type EstateEvent,
+  type EventKind,
+} from '../../protocol/index.ts';
+import type { Db } from '../store/db.ts';
+import type { Metrics } from '../metrics.ts';
+import { EstateContexts } from './estate-context.ts';
+import { Journal } from './journal.ts';
+import { normalizeEvent, type DevicePlace } from './normalize.ts';
+
+export type Transport = 'mqtt' | 'http';
+
+export type IngestOutcome =
+  | { ok: true; duplicate: boolean; event: EstateEvent }
+  | { ok: false; reason: string; error: string; id?: string; retryable: boolean };
+
+export interface IngestOptions {
+  metrics: Metrics;
+  /** after commit, once per new event (duplicates are not fanned out again) */
+  onCommitted: (events: EstateEvent[]) => void;
+  maxBatch?: number;
+}
+
+export class Ingest {
+  readonly journal: Journal;
+  readonly contexts: EstateContexts;
+  private readonly metrics: Metrics;
+
+  constructor(db: Db, options: IngestOptions) {
+    this.metrics = options.metrics;
+    this.contexts = new EstateContexts(db);
+    this.journal = new Journal(db, { maxBatch: options.maxBatch, onCommit: options.onCommitted });
+  }
+
+  /**
+   * Accepts one payload from an authenticated device. `body` is raw bytes (MQTT) or parsed JSON
+   * (HTTP). `done` runs after the journal commit, or at once for a rejection.
+   */
+  submit(device: DevicePlace, kind: string, body: Buffer | string | { json: unknown }, transport: Transport, done: (o: IngestOutcome) => void): void {
+    if (!isEventKind(kind)) {
+      return done(this.reject(transport, 'unknown_kind', `unknown event kind '${kind}': one of checkin, camera, vehicle, position, status`));
+    }
+    const rx = Date.now();
+    const decoded: DecodeResult<EventKind> =
+      typeof body === 'object' && body !== null && 'json' in body && !Buffer.isBuffer(body) ? validatePayload(kind, body.json) : decodePayload(kind, body as Buffer | string);
+    if (!decoded.ok) return done(this.reject(transport, decoded.reason, decoded.error, decoded.id));
+
+    const event = normalizeEvent(kind, decoded.payload, device, this.contexts.get(device.estate), rx);
+    this.metrics.journalPending.set(this.journal.pending + 1);
+    this.journal.append(event, (err, result) => {
+      if (err) return done(this.reject(transport, 'journal_error', `not stored, retry: ${err.message}`, event.id ?? undefined, true));
+      if (result!.inserted) this.metrics.eventsIn.inc({ kind, transport });
+      else this.metrics.duplicates.inc({ kind });
+      done({ ok: true, duplicate: !result!.inserted, event });
+    });
+  }
+
+  reject(transport: Transport, reason: string, error: string, id?: string, retryable = false): IngestOutcome {
+    this.metrics.rejected.inc({ reason, transport });
+    return { ok: false, reason, error, id, retryable };
+  }
+
+  close(): void {
+    this.journal.close();
+  }
+}
