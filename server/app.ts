@@ -1,6 +1,6 @@
 // Assembles one Smart Estate server: store → ingest → broker (TCP + WebSocket) → API → forwarder.
 import { createServer, type Server as HttpServer } from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { DEFAULT_WEB_DIR } from './config.ts';
 import type { Db } from './store/db.ts';
 import { dbPath, openDb } from './store/db.ts';
 import { addUser, getUser } from './store/users.ts';
@@ -12,8 +12,6 @@ import { createApp } from './api/router.ts';
 import { createHistory, type HistoryBackend } from './history/index.ts';
 import { createInfluxClient, ensureDatabase, parseInfluxUrl } from './influx/connection.ts';
 import { startForwarder } from './forwarder/index.ts';
-
-export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 export interface ServerOptions {
   dataDir: string;

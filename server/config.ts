@@ -1,6 +1,8 @@
 // Configuration from flags and SE_* environment variables (flags win), validated at start with one
 // clear message per bad value.
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseInfluxUrl } from './influx/connection.ts';
 
 export interface Config {
   host: string;
@@ -13,8 +15,12 @@ export interface Config {
   synchronous: 'FULL' | 'NORMAL';
   /** initial admin password (SE_ADMIN_PASSWORD); creates user `admin` when there is none */
   adminPassword: string | null;
+  /** the built web app (default: dist/web of this package, wherever the command runs) */
   webDir: string;
 }
+
+/** dist/web of this package, wherever the command runs */
+export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -60,18 +66,12 @@ export function loadConfig(flags: Partial<Record<SettingFlag, string>> = {}, env
 
   let influxUrl: string | null = get('influx-url') || null;
   if (influxUrl) {
-    let url: URL | null = null;
     try {
-      url = new URL(influxUrl);
-    } catch {
-      problems.push(`${label('influx-url')}: '${influxUrl}' is not a URL (expected e.g. http://127.0.0.1:8086/smart_estate)`);
+      parseInfluxUrl(influxUrl);
+    } catch (err) {
+      problems.push(`${label('influx-url')}: ${(err as Error).message}`);
+      influxUrl = null;
     }
-    if (url) {
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`${label('influx-url')}: protocol must be http or https, got '${url.protocol}'`);
-      if (!/^\/[A-Za-z0-9_-]+\/?$/.test(url.pathname)) {
-        problems.push(`${label('influx-url')}: put the database name in the path, e.g. http://127.0.0.1:8086/smart_estate (got path '${url.pathname}')`);
-      }
-    } else influxUrl = null;
   }
 
   const syncRaw = (get('synchronous') || 'FULL').toUpperCase();
@@ -81,7 +81,7 @@ export function loadConfig(flags: Partial<Record<SettingFlag, string>> = {}, env
   const adminPassword = get('admin-password') || null;
   if (adminPassword !== null && adminPassword.length < 8) problems.push(`${label('admin-password')}: at least 8 characters`);
 
-  const webDir = resolve(get('web-dir') || 'dist/web');
+  const webDir = get('web-dir') ? resolve(get('web-dir')!) : DEFAULT_WEB_DIR;
 
   if (problems.length) throw new ConfigError(problems);
   return { host, httpPort, mqttPort, dataDir, influxUrl, synchronous, adminPassword, webDir };

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian/Ubuntu machine: installs what the tests need (influxd, the
+# influx CLI, Debian's Chromium, mosquitto_pub) through apt when missing, the npm packages from the
+# lock file, then type-checks, builds the web app and runs every test against real parts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v influxd >/dev/null 2>&1 || need+=(influxdb)
+command -v influx >/dev/null 2>&1 || need+=(influxdb-client)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v mosquitto_pub >/dev/null 2>&1 || need+=(mosquitto-clients)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "test: installing ${need[*]} with apt-get"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q -o DPkg::Lock::Timeout=600 "${need[@]}"
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "test: npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+echo "test: type-check"
+npx tsc --noEmit -p tsconfig.json
+echo "test: build the web app"
+npx vite build --logLevel warn
+echo "test: vitest"
+mkdir -p .vitest-tmp
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.vitest-tmp/results.json "$@" || status=$?
+# One plain closing line, "N passed, N failed", for tools that read the end of the log.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(".vitest-tmp/results.json", "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+' 2>/dev/null || true
+exit $status
