@@ -1,0 +1,244 @@
+// The live state of one estate's dashboard: markers (guards, vehicles, cameras) and the latest
+// events. A plain mutable object outside React (react-three-fiber's advice: per-frame data lives in
+// refs, not in state). Writers bump a version number; readers poll it: the 3D layer once per frame
+// in useFrame, the event panel a few times per second, so a burst of messages costs one re-render.
+import type { EstateDetail } from '../../../protocol/api.ts';
+import type { EstateEvent, EventData } from '../../../protocol/schemas.ts';
+import type { EventKind } from '../../../protocol/topics.ts';
+
+/** How many events the side panel keeps. */
+export const PANEL_CAPACITY = 50;
+/** A guard not heard from for this long leaves the map. */
+export const GUARD_STALE_MS = 30 * 60_000;
+/** A vehicle stays at its gate for this long after it was read. */
+export const VEHICLE_VISIBLE_MS = 2 * 60_000;
+/** A camera detection without an `end` stops being highlighted after this long. */
+export const CAMERA_ALARM_MS = 30_000;
+/** Camera types that are incidents (highlighted on the map); the others (motion, person…) are informational. */
+export const ALARM_CAMERA_TYPES = new Set(['intrusion', 'loitering', 'fire', 'smoke', 'falling_object', 'fire_lane_blocked', 'tamper']);
+
+export type PanelKind = EventKind | 'alert';
+
+export interface PanelEvent {
+  key: string;
+  kind: PanelKind;
+  device: string;
+  /** when it happened (device time, epoch ms) */
+  ts: number;
+  data: EventData;
+  building?: string;
+}
+
+export interface GuardMarker {
+  guard: string;
+  x: number;
+  y: number;
+  seen: number;
+}
+
+export interface VehicleMarker {
+  plate: string;
+  x: number;
+  y: number;
+  direction: string;
+  seen: number;
+}
+
+export interface CameraMarker {
+  id: string;
+  x: number;
+  y: number;
+  /** degrees clockwise from north */
+  heading: number;
+  /** degrees */
+  fov: number;
+  online: boolean;
+  /** epoch ms until which the camera shows an alarm; 0 = calm */
+  alarmUntil: number;
+}
+
+/** An alert upsert from `estates/{e}/alerts`. Only loosely typed: the web shows what it finds. */
+export interface AlertMessage {
+  id?: string | number;
+  type?: string;
+  severity?: string;
+  status?: string;
+  device?: string;
+  ts?: number;
+  openedAt?: number;
+  updatedAt?: number;
+  x?: number;
+  y?: number;
+  [field: string]: unknown;
+}
+
+const DEFAULT_FOV = 60;
+const RECENT_KEYS = 1000;
+
+function scalar(value: unknown): value is string | number | boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+export class LiveStore {
+  readonly estate: string;
+  readonly guards = new Map<string, GuardMarker>();
+  readonly vehicles = new Map<string, VehicleMarker>();
+  readonly cameras = new Map<string, CameraMarker>();
+  /** newest first, at most PANEL_CAPACITY */
+  events: PanelEvent[] = [];
+  /** bumped whenever a marker changes */
+  markersVersion = 0;
+  /** bumped whenever the panel list changes */
+  eventsVersion = 0;
+  /** live events received over MQTT (valid ones, duplicates included) */
+  received = 0;
+  /** alert upserts received over MQTT */
+  alertsReceived = 0;
+
+  private readonly devices = new Map<string, { x: number; y: number }>();
+  private readonly checkpoints = new Map<string, { x: number; y: number }>();
+  private readonly recentKeys = new Set<string>();
+
+  constructor(detail: EstateDetail) {
+    this.estate = detail.estate.id;
+    for (const d of detail.devices) {
+      if (d.x === null || d.y === null) continue;
+      this.devices.set(d.id, { x: d.x, y: d.y });
+      if (d.kind === 'camera') {
+        this.cameras.set(d.id, { id: d.id, x: d.x, y: d.y, heading: d.heading ?? 0, fov: d.fov ?? DEFAULT_FOV, online: true, alarmUntil: 0 });
+      }
+    }
+    // check-ins name a checkpoint by id or by its tag code (what an NFC/QR reader actually reads)
+    for (const c of detail.checkpoints) {
+      this.checkpoints.set(c.id, { x: c.x, y: c.y });
+      if (c.code) this.checkpoints.set(c.code, { x: c.x, y: c.y });
+    }
+  }
+
+  /** Where an event happened: its own x/y, else the checkpoint it names, else the device's installed position. */
+  locate(event: Pick<EstateEvent, 'x' | 'y' | 'device' | 'kind' | 'data'>): { x: number; y: number } | null {
+    if (typeof event.x === 'number' && typeof event.y === 'number') return { x: event.x, y: event.y };
+    if (event.kind === 'checkin' && typeof event.data.checkpoint === 'string') {
+      const checkpoint = this.checkpoints.get(event.data.checkpoint);
+      if (checkpoint) return checkpoint;
+    }
+    return this.devices.get(event.device) ?? null;
+  }
+
+  /** Adds one event from the live feed or from history; `now` is the local clock. Returns false for a duplicate. */
+  ingest(event: EstateEvent, now = Date.now()): boolean {
+    if (!event || typeof event.kind !== 'string' || typeof event.device !== 'string') return false;
+    const key = event.id ? `${event.device}/${event.id}` : `${event.device}/${event.kind}/${event.ts}/${event.rx}`;
+    if (this.recentKeys.has(key)) return false;
+    this.remember(key);
+    const data: EventData = event.data && typeof event.data === 'object' ? event.data : {};
+    this.applyToMarkers({ ...event, data }, now);
+    if (event.kind !== 'position') this.pushPanel({ key, kind: event.kind, device: event.device, ts: event.ts ?? event.rx ?? now, data, building: event.building });
+    return true;
+  }
+
+  /** History arrives newest first; markers must see it oldest first. Events older than the panel's newest are kept in order. */
+  seed(events: readonly EstateEvent[], now = Date.now()): void {
+    for (let i = events.length - 1; i >= 0; i--) this.ingest(events[i], now);
+  }
+
+  ingestAlert(alert: AlertMessage, now = Date.now()): void {
+    const status = typeof alert.status === 'string' ? alert.status : '';
+    const key = `alert/${String(alert.id ?? now)}/${status}`;
+    if (this.recentKeys.has(key)) return;
+    this.remember(key);
+    const data: EventData = {};
+    for (const [field, value] of Object.entries(alert)) if (scalar(value)) data[field] = value;
+    const ts = [alert.updatedAt, alert.ts, alert.openedAt].find((v): v is number => typeof v === 'number') ?? now;
+    this.pushPanel({ key, kind: 'alert', device: typeof alert.device === 'string' ? alert.device : '', ts, data });
+    if (typeof alert.device === 'string') {
+      const camera = this.cameras.get(alert.device);
+      if (camera && status !== 'resolved') {
+        camera.alarmUntil = now + CAMERA_ALARM_MS;
+        this.markersVersion++;
+      }
+    }
+  }
+
+  /** Drops markers that went stale. Cheap; the scene calls it about once a second. */
+  expire(now = Date.now()): void {
+    let changed = false;
+    for (const [id, guard] of this.guards) if (now - guard.seen > GUARD_STALE_MS) changed = this.guards.delete(id) || changed;
+    for (const [plate, vehicle] of this.vehicles) if (now - vehicle.seen > VEHICLE_VISIBLE_MS) changed = this.vehicles.delete(plate) || changed;
+    for (const camera of this.cameras.values()) {
+      if (camera.alarmUntil !== 0 && camera.alarmUntil <= now) {
+        camera.alarmUntil = 0;
+        changed = true;
+      }
+    }
+    if (changed) this.markersVersion++;
+  }
+
+  private remember(key: string): void {
+    this.recentKeys.add(key);
+    if (this.recentKeys.size > RECENT_KEYS) {
+      const oldest = this.recentKeys.values().next().value;
+      if (oldest !== undefined) this.recentKeys.delete(oldest);
+    }
+  }
+
+  private pushPanel(entry: PanelEvent): void {
+    // newest first by event time; a late (older) event slots in where it belongs
+    let at = 0;
+    while (at < this.events.length && this.events[at].ts > entry.ts) at++;
+    if (at >= PANEL_CAPACITY) return;
+    const next = this.events.slice(0, PANEL_CAPACITY);
+    next.splice(at, 0, entry);
+    if (next.length > PANEL_CAPACITY) next.length = PANEL_CAPACITY;
+    this.events = next; // a new array, so React sees a new value
+    this.eventsVersion++;
+  }
+
+  private applyToMarkers(event: EstateEvent, now: number): void {
+    const seen = Math.min(now, event.rx ?? now);
+    const age = now - seen;
+    switch (event.kind) {
+      case 'checkin':
+      case 'position': {
+        if (age > GUARD_STALE_MS) return;
+        const where = this.locate(event);
+        if (!where) return;
+        const guard = typeof event.data.guard === 'string' ? event.data.guard : event.device;
+        this.guards.set(guard, { guard, x: where.x, y: where.y, seen });
+        this.markersVersion++;
+        return;
+      }
+      case 'vehicle': {
+        if (age > VEHICLE_VISIBLE_MS) return;
+        const where = this.locate(event);
+        const plate = typeof event.data.plate === 'string' ? event.data.plate : event.id ?? event.device;
+        if (!where) return;
+        this.vehicles.set(plate, { plate, x: where.x, y: where.y, direction: String(event.data.direction ?? ''), seen });
+        this.markersVersion++;
+        return;
+      }
+      case 'camera': {
+        let camera = this.cameras.get(event.device);
+        if (!camera) {
+          const where = this.locate(event);
+          if (!where) return;
+          camera = { id: event.device, x: where.x, y: where.y, heading: 0, fov: DEFAULT_FOV, online: true, alarmUntil: 0 };
+          this.cameras.set(event.device, camera);
+        }
+        const type = String(event.data.type ?? '');
+        if (event.data.phase === 'end') camera.alarmUntil = 0;
+        else if (ALARM_CAMERA_TYPES.has(type) && age < CAMERA_ALARM_MS) camera.alarmUntil = seen + CAMERA_ALARM_MS;
+        this.markersVersion++;
+        return;
+      }
+      case 'status': {
+        const camera = this.cameras.get(event.device);
+        if (camera && typeof event.data.online === 'boolean' && camera.online !== event.data.online) {
+          camera.online = event.data.online;
+          this.markersVersion++;
+        }
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,27 @@
+// The ground: a dark plane a little larger than the estate and a 10 m survey grid on it.
+import { useMemo } from 'react';
+import type { Bounds } from './estate-bounds.ts';
+
+const GRID_STEP = 10;
+
+export function Ground({ bounds }: { bounds: Bounds }) {
+  const { size, cx, cz } = useMemo(() => {
+    const span = Math.max(bounds.maxX - bounds.minX, bounds.maxY - bounds.minY);
+    // a whole number of grid cells, so the lines fall on round metres
+    const cells = Math.ceil((span * 1.6) / GRID_STEP / 2) * 2;
+    return {
+      size: cells * GRID_STEP,
+      cx: Math.round((bounds.minX + bounds.maxX) / 2 / GRID_STEP) * GRID_STEP,
+      cz: -Math.round((bounds.minY + bounds.maxY) / 2 / GRID_STEP) * GRID_STEP,
+    };
+  }, [bounds]);
+  return (
+    <group position={[cx, 0, cz]}>
+      <mesh rotation-x={-Math.PI / 2} name="ground">
+        <planeGeometry args={[size * 3, size * 3]} />
+        <meshStandardMaterial color="#0c1524" roughness={1} metalness={0} />
+      </mesh>
+      <gridHelper args={[size, size / GRID_STEP, '#1d3352', '#14243b']} position-y={0.02} />
+    </group>
+  );
+}

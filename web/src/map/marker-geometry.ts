@@ -1,0 +1,38 @@
+// Shapes of the live markers, sized to read from across a control room (exaggerated on purpose:
+// a 1.7 m guard would be a pixel at estate scale). Pure: no renderer needed.
+import { BoxGeometry, BufferGeometry, ConeGeometry, SphereGeometry } from 'three';
+import { mergeGeometries } from 'three/examples/jsm/utils/BufferGeometryUtils.js';
+
+/** A map pin standing on the ground: a downward cone with a ball on top, ~14 m tall. */
+export function guardPinGeometry(): BufferGeometry {
+  const head = new SphereGeometry(4, 16, 12).translate(0, 14, 0);
+  const stem = new ConeGeometry(3, 11, 16, 1).rotateX(Math.PI).translate(0, 5.5, 0);
+  const pin = mergeGeometries([head, stem], false);
+  head.dispose();
+  stem.dispose();
+  if (!pin) throw new Error('guard pin geometry could not be merged');
+  return pin;
+}
+
+/** A car-sized block (exaggerated ×2), long side along X before rotation. */
+export function vehicleGeometry(): BufferGeometry {
+  return new BoxGeometry(9, 3.6, 4.6).translate(0, 1.8, 0);
+}
+
+/**
+ * A unit view cone with its tip at the origin opening towards -Z (north in scene axes), so an
+ * instance is placed by rotating about Y by -heading and scaling X/Y by the spread and Z by the reach.
+ */
+export function cameraConeGeometry(): BufferGeometry {
+  // ConeGeometry's tip is at +Y: move it to the origin, then lay the axis along Z with the base at -Z
+  return new ConeGeometry(1, 1, 24, 1, true).translate(0, -0.5, 0).rotateX(Math.PI / 2);
+}
+
+/** How far a camera's cone reaches on the map, metres. */
+export const CAMERA_REACH = 24;
+
+/** Half-width of a cone of field of view `fovDeg` at reach `reach` (capped so a fisheye does not flood the map). */
+export function coneSpread(fovDeg: number, reach = CAMERA_REACH): number {
+  const half = (Math.min(Math.max(fovDeg, 10), 150) / 2) * (Math.PI / 180);
+  return Math.tan(half) * reach;
+}

@@ -1,0 +1,65 @@
+// The header bar: product name, estate (and a picker when the account sees several), estate time,
+// live-feed state, language toggle and sign-out.
+import type { EstateSummary } from '../../../protocol/api.ts';
+import { useI18n } from '../app/i18n.ts';
+import { setLang } from '../app/i18n.ts';
+import type { ConnectionState } from '../live/mqtt-feed.ts';
+import { Clock } from './Clock.tsx';
+import { ConnectionBadge } from './ConnectionBadge.tsx';
+
+export interface HeaderProps {
+  estates: readonly EstateSummary[];
+  estate: EstateSummary | null;
+  onEstate(id: string): void;
+  connection: ConnectionState;
+  user: string;
+  onSignOut(): void;
+}
+
+export function estateName(estate: EstateSummary, lang: string): string {
+  return lang === 'en' ? estate.name || estate.nameZh : estate.nameZh || estate.name;
+}
+
+export function Header({ estates, estate, onEstate, connection, user, onSignOut }: HeaderProps) {
+  const { t, lang } = useI18n();
+  return (
+    <header className="header">
+      <div className="brand">
+        <span className="brand-mark" aria-hidden />
+        <h1>
+          {t('app.title')} <span className="brand-sub">{t('app.subtitle')}</span>
+        </h1>
+      </div>
+      <div className="estate" data-testid="estate-name">
+        {estates.length > 1 ? (
+          <select aria-label={t('header.estate')} value={estate?.id ?? ''} onChange={(e) => onEstate(e.target.value)} data-testid="estate-picker">
+            {estates.map((e) => (
+              <option key={e.id} value={e.id}>
+                {estateName(e, lang)}
+              </option>
+            ))}
+          </select>
+        ) : (
+          estate && estateName(estate, lang)
+        )}
+      </div>
+      <div className="header-right">
+        {estate && <Clock timeZone={estate.timezone} />}
+        <ConnectionBadge state={connection} />
+        <button
+          type="button"
+          className="button-ghost"
+          data-testid="language-toggle"
+          aria-label={t('header.languageLabel')}
+          onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')}
+        >
+          {t('header.language')}
+        </button>
+        <span className="user">{user}</span>
+        <button type="button" className="button-ghost" data-testid="sign-out" onClick={onSignOut}>
+          {t('header.logout')}
+        </button>
+      </div>
+    </header>
+  );
+}
