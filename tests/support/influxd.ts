@@ -1,0 +1,172 @@
+// A real, private influxd (1.x) for integration tests: its own temp dir, its own free ports,
+// no reporting, no _internal monitor database. One per test file (start it in beforeAll).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const INFLUXD_BIN = process.env.SE_INFLUXD_BIN ?? '/usr/bin/influxd';
+export const TEST_DATABASE = 'smart_estate_test';
+
+export interface InfluxdHandle {
+  /** `http://127.0.0.1:PORT/smart_estate_test`, the form SE_INFLUX_URL takes. */
+  url: string;
+  port: number;
+  /** SIGTERM, wait for exit, remove the temp dir. */
+  stop(): Promise<void>;
+  /** SIGKILL without waiting: an outage. Data acknowledged before it survives (WAL is fsynced per write). */
+  kill9(): void;
+  /** Starts again on the same dir and ports (after kill9 or stop-less outage). */
+  restart(): Promise<void>;
+}
+
+const STDERR_TAIL = 4000;
+const START_TIMEOUT_MS = 20_000;
+
+/** A port that was free a moment ago: bind port 0, read it, close. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('could not find a free port'))));
+    });
+  });
+}
+
+function config(dir: string, httpPort: number, rpcPort: number): string {
+  return `reporting-enabled = false
+bind-address = "127.0.0.1:${rpcPort}"
+
+[meta]
+  dir = "${join(dir, 'meta')}"
+  logging-enabled = false
+
+[data]
+  dir = "${join(dir, 'data')}"
+  wal-dir = "${join(dir, 'wal')}"
+  wal-fsync-delay = "0s"
+  index-version = "inmem"
+  query-log-enabled = false
+  trace-logging-enabled = false
+
+[monitor]
+  store-enabled = false
+
+[subscriber]
+  enabled = false
+
+[continuous_queries]
+  enabled = false
+  log-enabled = false
+
+[retention]
+  enabled = false
+
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:${httpPort}"
+  auth-enabled = false
+  log-enabled = false
+  pprof-enabled = false
+  max-row-limit = 0
+
+[logging]
+  level = "warn"
+  suppress-logo = true
+`;
+}
+
+async function pingOnce(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/ping`, { signal: AbortSignal.timeout(1000) });
+    return res.status === 204;
+  } catch {
+    return false;
+  }
+}
+
+export async function startInfluxd(): Promise<InfluxdHandle> {
+  const dir = mkdtempSync(join(tmpdir(), 'se-influxd-'));
+  const configFile = join(dir, 'influxdb.conf');
+  let port = 0;
+  let child: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  let stderr = '';
+
+  const spawnOnce = async (): Promise<void> => {
+    stderr = '';
+    const proc = spawn(INFLUXD_BIN, ['-config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = proc;
+    let exitInfo: string | null = null;
+    exited = new Promise<void>((resolve) => {
+      proc.once('exit', (code, signal) => {
+        exitInfo = `exited with ${signal ?? `code ${code}`}`;
+        if (child === proc) child = null;
+        resolve();
+      });
+      proc.once('error', (err) => {
+        exitInfo = `could not be spawned: ${err.message}`;
+        if (child === proc) child = null;
+        resolve();
+      });
+    });
+    proc.stderr!.setEncoding('utf8');
+    proc.stderr!.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-STDERR_TAIL);
+    });
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (exitInfo) break;
+      if (await pingOnce(port)) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const why = exitInfo ?? `did not answer /ping within ${START_TIMEOUT_MS} ms`;
+    if (!exitInfo) {
+      proc.kill('SIGKILL');
+      await exited;
+    }
+    throw new Error(`influxd (${INFLUXD_BIN}, config ${configFile}) ${why}; stderr tail:\n${stderr || '(empty)'}`);
+  };
+
+  // Free ports can be taken between probing and binding: retry a few times with fresh ones.
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    const rpcPort = await freePort();
+    writeFileSync(configFile, config(dir, port, rpcPort));
+    try {
+      await spawnOnce();
+      break;
+    } catch (err) {
+      if (attempt < 3 && /address already in use/i.test(stderr)) continue;
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  const signalAndWait = async (signal: NodeJS.Signals): Promise<void> => {
+    const proc = child as ChildProcess | null;
+    if (proc) proc.kill(signal);
+    await exited;
+  };
+
+  return {
+    url: `http://127.0.0.1:${port}/${TEST_DATABASE}`,
+    port,
+    async stop() {
+      await signalAndWait('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+    kill9() {
+      (child as ChildProcess | null)?.kill('SIGKILL');
+    },
+    async restart() {
+      await signalAndWait('SIGTERM');
+      await spawnOnce();
+    },
+  };
+}
