@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { closed, collect, connect, connectRefused } from '../support/mqtt.ts';
+import { closed, collect, connect, connectRefused, subscribeCodes } from '../support/mqtt.ts';
 
 let server: TestServer;
 let token1: string;
@@ -118,8 +118,7 @@ describe('device publishing', () => {
   });
 
   it('does not let a device subscribe to other devices or to live topics', async () => {
-    const granted = await device.subscribeAsync(['estates/test/devices/cam-01/#', 'estates/test/live/#', 'estates/test/devices/hh-01/#']);
-    expect(granted.map((g) => g.qos)).toEqual([128, 128, 0]);
+    expect(await subscribeCodes(device, ['estates/test/devices/cam-01/#', 'estates/test/live/#', 'estates/test/devices/hh-01/#'])).toEqual([128, 128, 0]);
   });
 });
 
@@ -128,8 +127,7 @@ describe('operators (dashboards)', () => {
     const op = server.addUser('op-1', 'operator', 'test');
     const session = await server.login(op.username, op.password);
     const dash = track(await connect(server.mqttUrl, op.username, session));
-    const granted = await dash.subscribeAsync(['estates/test/live/#', 'estates/test/alerts', 'estates/other/live/#', '#', 'estates/test/devices/+/checkin']);
-    expect(granted.map((g) => g.qos)).toEqual([0, 0, 128, 128, 128]);
+    expect(await subscribeCodes(dash, ['estates/test/live/#', 'estates/test/alerts', 'estates/other/live/#', '#', 'estates/test/devices/+/checkin'])).toEqual([0, 0, 128, 128, 128]);
 
     const listener = track(await connect(server.mqttUrl, 'cam-01', token2));
     const heard = collect(listener);

@@ -65,3 +65,15 @@ export function closed(client: MqttClient): Promise<void> {
     client.once('close', () => resolve());
   });
 }
+
+/** Subscribes and returns the SUBACK return codes (128 = refused), even when mqtt.js reports a refusal as an error. */
+export function subscribeCodes(client: MqttClient, topics: string[]): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    client.subscribe(topics, (err, granted) => {
+      const packet = (err as { packet?: { granted?: Array<number | { qos: number }> } } | null)?.packet;
+      if (packet?.granted) return resolve(packet.granted.map((g) => (typeof g === 'number' ? g : g.qos)));
+      if (err) return reject(err);
+      resolve(granted!.map((g) => g.qos));
+    });
+  });
+}
