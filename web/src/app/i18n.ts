@@ -36,7 +36,7 @@ const zh = {
   'panel.device': '设备',
   'panel.summary': '详情',
   'kind.checkin': '巡更打卡',
-  'kind.camera': '视频告警',
+  'kind.camera': '视频事件',
   'kind.vehicle': '车辆',
   'kind.position': '定位',
   'kind.status': '设备状态',

@@ -2,10 +2,13 @@
 import { useEffect, useMemo } from 'react';
 import type { BuildingInfo } from '../../../protocol/api.ts';
 import { buildBuildingEdges, buildBuildingsGeometry } from './building-geometry.ts';
+import { createBuildingMaterial } from './building-material.ts';
 
 export function Buildings({ buildings }: { buildings: readonly BuildingInfo[] }) {
   const solids = useMemo(() => buildBuildingsGeometry(buildings), [buildings]);
   const edges = useMemo(() => (solids ? buildBuildingEdges(solids) : null), [solids]);
+  const material = useMemo(() => createBuildingMaterial(), []);
+  useEffect(() => () => material.dispose(), [material]);
   useEffect(
     () => () => {
       solids?.dispose();
@@ -16,9 +19,7 @@ export function Buildings({ buildings }: { buildings: readonly BuildingInfo[] })
   if (!solids || !edges) return null;
   return (
     <group>
-      <mesh geometry={solids} name="buildings">
-        <meshStandardMaterial vertexColors roughness={0.75} metalness={0.05} />
-      </mesh>
+      <mesh geometry={solids} material={material} name="buildings" />
       <lineSegments geometry={edges} name="building-edges">
         <lineBasicMaterial color="#9fe3ff" transparent opacity={0.45} />
       </lineSegments>

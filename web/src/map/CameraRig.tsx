@@ -1,13 +1,17 @@
-// The view: framed on the estate from the south, orbit/zoom/pan by mouse or touch, kept above the
-// ground so an accidental drag on the wall screen cannot flip the map.
+// The view: framed on the estate from the south for the canvas's own aspect ratio, orbit/zoom/pan by
+// mouse or touch, kept above the ground so an accidental drag on the wall screen cannot flip the map.
 import { OrbitControls } from '@react-three/drei';
 import { useThree } from '@react-three/fiber';
-import { useLayoutEffect } from 'react';
+import { useLayoutEffect, useMemo } from 'react';
 import type { PerspectiveCamera } from 'three';
-import type { CameraPose } from './estate-bounds.ts';
+import { framingPose, type Bounds } from './estate-bounds.ts';
 
-export function CameraRig({ pose }: { pose: CameraPose }) {
+export function CameraRig({ bounds, fov, height }: { bounds: Bounds; fov: number; height: number }) {
   const camera = useThree((s) => s.camera) as PerspectiveCamera;
+  const size = useThree((s) => s.size);
+  // re-frame when the screen's shape changes noticeably, not on every pixel of a resize
+  const aspect = Math.round((size.width / Math.max(1, size.height)) * 10) / 10 || 16 / 9;
+  const pose = useMemo(() => framingPose(bounds, fov, aspect, height), [bounds, fov, aspect, height]);
   useLayoutEffect(() => {
     camera.position.set(...pose.position);
     camera.near = 1;

@@ -4,6 +4,7 @@ import { Canvas } from '@react-three/fiber';
 import { useMemo } from 'react';
 import type { EstateDetail } from '../../../protocol/api.ts';
 import type { LiveStore } from '../live/live-store.ts';
+import { tallestRoof } from './building-geometry.ts';
 import { Buildings } from './Buildings.tsx';
 import { CameraRig } from './CameraRig.tsx';
 import { Checkpoints } from './Checkpoints.tsx';
@@ -18,7 +19,9 @@ const FOV = 40;
 
 export function EstateMap({ detail, store }: { detail: EstateDetail; store: LiveStore }) {
   const bounds = useMemo(() => estateBounds(detail), [detail]);
-  const pose = useMemo(() => framingPose(bounds, FOV, 16 / 10), [bounds]);
+  const tallest = useMemo(() => tallestRoof(detail.buildings), [detail]);
+  // the initial pose and the fog's range; CameraRig re-frames for the canvas's real aspect ratio
+  const pose = useMemo(() => framingPose(bounds, FOV, 16 / 10, tallest), [bounds, tallest]);
   // written by LiveMarkers in the frame loop, read by the stats probe: a plain object, not state
   const markers = useMemo<MarkerCounts>(() => ({ guards: 0, vehicles: 0, cameras: 0 }), [store]);
   return (
@@ -39,7 +42,7 @@ export function EstateMap({ detail, store }: { detail: EstateDetail; store: Live
       <Buildings buildings={detail.buildings} />
       <Checkpoints checkpoints={detail.checkpoints} />
       <LiveMarkers store={store} counts={markers} />
-      <CameraRig pose={pose} />
+      <CameraRig bounds={bounds} fov={FOV} height={tallest} />
       <SceneStatsProbe buildings={detail.buildings.length} store={store} markers={markers} />
     </Canvas>
   );

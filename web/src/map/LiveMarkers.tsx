@@ -3,9 +3,9 @@
 // nothing until the next frame, and one frame rewrites each kind's matrices once.
 import { useMemo, useRef } from 'react';
 import { useFrame } from '@react-three/fiber';
-import { Color, DynamicDrawUsage, InstancedMesh, Object3D } from 'three';
+import { Color, DoubleSide, DynamicDrawUsage, InstancedMesh, MeshBasicMaterial, Object3D } from 'three';
 import type { LiveStore } from '../live/live-store.ts';
-import { CAMERA_REACH, cameraConeGeometry, coneSpread, guardPinGeometry, vehicleGeometry } from './marker-geometry.ts';
+import { alarmRingGeometry, CAMERA_REACH, cameraConeGeometry, coneSpread, guardPinGeometry, vehicleGeometry } from './marker-geometry.ts';
 
 /** Instances per kind; beyond this the oldest extra markers are not drawn. */
 export const MARKER_CAPACITY = 512;
@@ -19,6 +19,7 @@ const COLORS = {
   camera: new Color('#38d6ff'),
   cameraOffline: new Color('#5a6678'),
   cameraAlarm: new Color('#ff2d55'),
+  cameraAlarmFlash: new Color('#ffb3c1'),
 };
 
 export interface MarkerCounts {
@@ -31,7 +32,8 @@ export function LiveMarkers({ store, counts }: { store: LiveStore; counts: Marke
   const guards = useRef<InstancedMesh>(null);
   const vehicles = useRef<InstancedMesh>(null);
   const cameras = useRef<InstancedMesh>(null);
-  const geometries = useMemo(() => ({ guard: guardPinGeometry(), vehicle: vehicleGeometry(), camera: cameraConeGeometry() }), []);
+  const alarms = useRef<InstancedMesh>(null);
+  const geometries = useMemo(() => ({ guard: guardPinGeometry(), vehicle: vehicleGeometry(), camera: cameraConeGeometry(), alarm: alarmRingGeometry() }), []);
   const state = useRef({ version: -1, lastExpire: 0, alarmed: false });
   const place = useMemo(() => new Object3D(), []);
   const pulse = useMemo(() => new Color(), []);
@@ -46,7 +48,8 @@ export function LiveMarkers({ store, counts }: { store: LiveStore; counts: Marke
     const g = guards.current;
     const v = vehicles.current;
     const c = cameras.current;
-    if (!g || !v || !c) return;
+    const a = alarms.current;
+    if (!g || !v || !c || !a) return;
     const changed = s.version !== store.markersVersion;
     if (changed) {
       s.version = store.markersVersion;
@@ -107,15 +110,27 @@ export function LiveMarkers({ store, counts }: { store: LiveStore; counts: Marke
       c.instanceMatrix.needsUpdate = true;
       if (c.instanceColor) c.instanceColor.needsUpdate = true;
     }
-    // alarmed cameras pulse red; only then do colours change every frame
-    if (s.alarmed) {
+    // alarmed cameras pulse red and ripple a ring on the ground; only then does anything change per frame
+    if (s.alarmed || a.count > 0) {
+      const phase = (clock.elapsedTime * 0.8) % 1;
       const strength = 0.55 + 0.45 * Math.sin(clock.elapsedTime * 6);
       let i = 0;
+      let rings = 0;
       for (const camera of store.cameras.values()) {
         if (i >= MARKER_CAPACITY) break;
-        if (camera.alarmUntil > now) c.setColorAt(i, pulse.copy(COLORS.camera).lerp(COLORS.cameraAlarm, strength));
+        if (camera.alarmUntil > now) {
+          c.setColorAt(i, pulse.copy(COLORS.cameraAlarm).lerp(COLORS.cameraAlarmFlash, 1 - strength));
+          place.position.set(camera.x, 0, -camera.y);
+          place.rotation.set(0, 0, 0);
+          place.scale.setScalar(10 + 30 * phase);
+          place.updateMatrix();
+          a.setMatrixAt(rings++, place.matrix);
+        }
         i++;
       }
+      a.count = rings;
+      a.instanceMatrix.needsUpdate = true;
+      (a.material as MeshBasicMaterial).opacity = 0.9 * (1 - phase);
       if (c.instanceColor) c.instanceColor.needsUpdate = true;
     }
   });
@@ -132,7 +147,12 @@ export function LiveMarkers({ store, counts }: { store: LiveStore; counts: Marke
       </instancedMesh>
       <instancedMesh ref={cameras} args={[geometries.camera, undefined, MARKER_CAPACITY]} count={0} frustumCulled={false} name="cameras"
         onUpdate={(m) => m.instanceMatrix.setUsage(DynamicDrawUsage)} renderOrder={2}>
-        <meshBasicMaterial transparent opacity={0.5} depthWrite={false} />
+        {/* double-sided so the open cone shows its inside; one pass, not the back-then-front two */}
+        <meshBasicMaterial transparent opacity={0.55} depthWrite={false} side={DoubleSide} forceSinglePass />
+      </instancedMesh>
+      <instancedMesh ref={alarms} args={[geometries.alarm, undefined, MARKER_CAPACITY]} count={0} frustumCulled={false} name="alarm-rings"
+        onUpdate={(m) => m.instanceMatrix.setUsage(DynamicDrawUsage)} renderOrder={3}>
+        <meshBasicMaterial color="#ff2d55" transparent depthWrite={false} />
       </instancedMesh>
     </group>
   );

@@ -1,6 +1,5 @@
 // Zones as one flat translucent mesh (fills and outline ribbons merged, colours per vertex).
 import { useEffect, useMemo } from 'react';
-import { DoubleSide } from 'three';
 import type { ZoneInfo } from '../../../protocol/api.ts';
 import { buildZonesGeometry } from './zone-geometry.ts';
 
@@ -10,7 +9,7 @@ export function Zones({ zones }: { zones: readonly ZoneInfo[] }) {
   if (!geometry) return null;
   return (
     <mesh geometry={geometry} name="zones" renderOrder={1}>
-      <meshBasicMaterial vertexColors transparent depthWrite={false} side={DoubleSide} />
+      <meshBasicMaterial vertexColors transparent depthWrite={false} />
     </mesh>
   );
 }

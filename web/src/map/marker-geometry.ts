@@ -1,15 +1,17 @@
 // Shapes of the live markers, sized to read from across a control room (exaggerated on purpose:
 // a 1.7 m guard would be a pixel at estate scale). Pure: no renderer needed.
-import { BoxGeometry, BufferGeometry, ConeGeometry, SphereGeometry } from 'three';
+import { BoxGeometry, BufferGeometry, ConeGeometry, RingGeometry, SphereGeometry } from 'three';
 import { mergeGeometries } from 'three/examples/jsm/utils/BufferGeometryUtils.js';
 
-/** A map pin standing on the ground: a downward cone with a ball on top, ~14 m tall. */
+/** A map pin standing on the ground: a downward cone with a ball on top, ~18 m tall, and a ring at its foot. */
 export function guardPinGeometry(): BufferGeometry {
-  const head = new SphereGeometry(4, 16, 12).translate(0, 14, 0);
-  const stem = new ConeGeometry(3, 11, 16, 1).rotateX(Math.PI).translate(0, 5.5, 0);
-  const pin = mergeGeometries([head, stem], false);
+  const head = new SphereGeometry(5, 20, 14).translate(0, 18, 0);
+  const stem = new ConeGeometry(3.6, 14, 20, 1).rotateX(Math.PI).translate(0, 7, 0);
+  const ring = new RingGeometry(5.5, 7.5, 32).rotateX(-Math.PI / 2).translate(0, 0.3, 0);
+  const pin = mergeGeometries([head, stem, ring], false);
   head.dispose();
   stem.dispose();
+  ring.dispose();
   if (!pin) throw new Error('guard pin geometry could not be merged');
   return pin;
 }
@@ -35,4 +37,9 @@ export const CAMERA_REACH = 24;
 export function coneSpread(fovDeg: number, reach = CAMERA_REACH): number {
   const half = (Math.min(Math.max(fovDeg, 10), 150) / 2) * (Math.PI / 180);
   return Math.tan(half) * reach;
+}
+
+/** A flat ring on the ground around an incident; instances pulse by scale. */
+export function alarmRingGeometry(): BufferGeometry {
+  return new RingGeometry(0.8, 1, 48).rotateX(-Math.PI / 2).translate(0, 0.4, 0);
 }
