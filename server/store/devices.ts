@@ -60,3 +60,16 @@ export function authenticateDevice(db: Db, id: string, token: string): DeviceRec
   if (!row || !safeEqualHex(row.token_hash, hashToken(token))) return undefined;
   return getDevice(db, id);
 }
+
+/**
+ * Updates where a registered device is installed (kind, name, position, heading, fov) and keeps its
+ * token: re-importing an estate file must not lock out devices already in the field.
+ */
+export function placeDevice(db: Db, d: NewDevice): void {
+  const existing = getDevice(db, d.id);
+  if (!existing) throw new DeviceError(`device '${d.id}' not found`);
+  if (existing.estate !== d.estate) throw new DeviceError(`device '${d.id}' belongs to estate '${existing.estate}', not '${d.estate}'`);
+  db.prepare('UPDATE devices SET kind = ?, name = ?, x = ?, y = ?, heading = ?, fov = ? WHERE id = ?').run(
+    d.kind, d.name ?? d.id, d.x ?? null, d.y ?? null, d.heading ?? null, d.fov ?? null, d.id,
+  );
+}
