@@ -9,7 +9,7 @@ import { alarmRingGeometry, CAMERA_REACH, cameraConeGeometry, coneSpread, guardP
 
 /** Instances per kind; beyond this the oldest extra markers are not drawn. */
 export const MARKER_CAPACITY = 512;
-const CAMERA_HEIGHT = 6;
+const CAMERA_HEIGHT = 4;
 const EXPIRE_EVERY_MS = 1_000;
 
 const COLORS = {
@@ -98,7 +98,7 @@ export function LiveMarkers({ store, counts }: { store: LiveStore; counts: Marke
         const spread = coneSpread(camera.fov);
         place.position.set(camera.x, CAMERA_HEIGHT, -camera.y);
         place.rotation.set(0, (-camera.heading * Math.PI) / 180, 0);
-        place.scale.set(spread, 2.5, CAMERA_REACH);
+        place.scale.set(spread, 1.5, CAMERA_REACH);
         place.updateMatrix();
         c.setMatrixAt(i, place.matrix);
         c.setColorAt(i, camera.online ? COLORS.camera : COLORS.cameraOffline);
@@ -122,7 +122,7 @@ export function LiveMarkers({ store, counts }: { store: LiveStore; counts: Marke
           c.setColorAt(i, pulse.copy(COLORS.cameraAlarm).lerp(COLORS.cameraAlarmFlash, 1 - strength));
           place.position.set(camera.x, 0, -camera.y);
           place.rotation.set(0, 0, 0);
-          place.scale.setScalar(10 + 30 * phase);
+          place.scale.setScalar(12 + 34 * phase);
           place.updateMatrix();
           a.setMatrixAt(rings++, place.matrix);
         }
@@ -130,16 +130,17 @@ export function LiveMarkers({ store, counts }: { store: LiveStore; counts: Marke
       }
       a.count = rings;
       a.instanceMatrix.needsUpdate = true;
-      (a.material as MeshBasicMaterial).opacity = 0.9 * (1 - phase);
+      (a.material as MeshBasicMaterial).opacity = 0.35 + 0.65 * (1 - phase);
       if (c.instanceColor) c.instanceColor.needsUpdate = true;
     }
   });
 
   return (
     <group name="live-markers">
+      {/* guards are what operators look for first: drawn last and through buildings, never hidden behind a tower */}
       <instancedMesh ref={guards} args={[geometries.guard, undefined, MARKER_CAPACITY]} count={0} frustumCulled={false} name="guards"
-        onUpdate={(m) => m.instanceMatrix.setUsage(DynamicDrawUsage)}>
-        <meshStandardMaterial emissive="#1f8f4f" emissiveIntensity={0.6} roughness={0.4} />
+        onUpdate={(m) => m.instanceMatrix.setUsage(DynamicDrawUsage)} renderOrder={10}>
+        <meshStandardMaterial emissive="#1f8f4f" emissiveIntensity={0.8} roughness={0.4} depthTest={false} transparent opacity={0.95} />
       </instancedMesh>
       <instancedMesh ref={vehicles} args={[geometries.vehicle, undefined, MARKER_CAPACITY]} count={0} frustumCulled={false} name="vehicles"
         onUpdate={(m) => m.instanceMatrix.setUsage(DynamicDrawUsage)}>
@@ -148,11 +149,12 @@ export function LiveMarkers({ store, counts }: { store: LiveStore; counts: Marke
       <instancedMesh ref={cameras} args={[geometries.camera, undefined, MARKER_CAPACITY]} count={0} frustumCulled={false} name="cameras"
         onUpdate={(m) => m.instanceMatrix.setUsage(DynamicDrawUsage)} renderOrder={2}>
         {/* double-sided so the open cone shows its inside; one pass, not the back-then-front two */}
-        <meshBasicMaterial transparent opacity={0.55} depthWrite={false} side={DoubleSide} forceSinglePass />
+        <meshBasicMaterial transparent opacity={0.4} depthWrite={false} side={DoubleSide} forceSinglePass />
       </instancedMesh>
+      {/* incidents ripple on top of everything: an alarm must never hide behind a building */}
       <instancedMesh ref={alarms} args={[geometries.alarm, undefined, MARKER_CAPACITY]} count={0} frustumCulled={false} name="alarm-rings"
         onUpdate={(m) => m.instanceMatrix.setUsage(DynamicDrawUsage)} renderOrder={3}>
-        <meshBasicMaterial color="#ff2d55" transparent depthWrite={false} />
+        <meshBasicMaterial color="#ff2d55" transparent depthWrite={false} depthTest={false} />
       </instancedMesh>
     </group>
   );

@@ -31,7 +31,7 @@ export function cameraConeGeometry(): BufferGeometry {
 }
 
 /** How far a camera's cone reaches on the map, metres. */
-export const CAMERA_REACH = 24;
+export const CAMERA_REACH = 16;
 
 /** Half-width of a cone of field of view `fovDeg` at reach `reach` (capped so a fisheye does not flood the map). */
 export function coneSpread(fovDeg: number, reach = CAMERA_REACH): number {
@@ -41,5 +41,5 @@ export function coneSpread(fovDeg: number, reach = CAMERA_REACH): number {
 
 /** A flat ring on the ground around an incident; instances pulse by scale. */
 export function alarmRingGeometry(): BufferGeometry {
-  return new RingGeometry(0.8, 1, 48).rotateX(-Math.PI / 2).translate(0, 0.4, 0);
+  return new RingGeometry(0.72, 1, 48).rotateX(-Math.PI / 2).translate(0, 0.4, 0);
 }
