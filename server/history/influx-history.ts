@@ -1,4 +1,4 @@
-// History from InfluxDB: one SELECT per measurement (kind), sent as one request, merged in the
+// History from InfluxDB: one SELECT per measurement (kind), sent side by side, merged in the
 // journal's order (ts desc, seq desc). String values travel as bound parameters ($estate,
 // $device): InfluxDB 1.x substitutes them server-side, so no input is ever spliced into InfluxQL.
 // (Influx.escape.stringLit does not escape backslashes, so it is not used for values.) Times are
@@ -37,29 +37,31 @@ export function createInfluxHistory(client: InfluxDB, options: { database?: stri
     return `SELECT * FROM ${escape.quoted(kind)} WHERE ${where.join(' AND ')} ORDER BY time DESC${limit === null ? '' : ` LIMIT ${limit}`}`;
   };
 
-  const run = async (statements: Array<{ kind: EventKind; sql: string }>, q: HistoryQuery): Promise<Rows[]> => {
+  /** One request per statement, in parallel: each gets its own error, InfluxDB may use both cores. */
+  const run = (statements: Array<{ kind: EventKind; sql: string }>, q: HistoryQuery): Promise<Rows[]> => {
     const placeholders: Record<string, string> = { estate: q.estate };
     if (q.device !== undefined) placeholders.device = q.device;
-    const response = (await client.queryRaw(
-      statements.map((s) => s.sql).join('; '),
-      { placeholders, ...(options.database ? { database: options.database } : {}) },
-    )) as { results?: RawResult[]; error?: string };
-    if (response.error) throw new Error(`InfluxDB: ${response.error}`);
-    const results = response.results ?? [];
-    return statements.map(({ kind }, i) => {
-      const result = results.find((r) => r.statement_id === i) ?? results[i] ?? {};
-      if (result.error) throw new Error(`InfluxDB (${kind}): ${result.error}`);
-      if (result.partial) throw new Error(`InfluxDB truncated the ${kind} result (raise [http] max-row-limit or set it to 0)`);
-      const rows: StoredEvent[] = [];
-      for (const series of result.series ?? []) {
-        for (const values of series.values ?? []) {
-          const row: Record<string, unknown> = {};
-          for (let c = 0; c < series.columns.length; c++) row[series.columns[c]] = values[c];
-          rows.push(rowToEvent(kind, row));
+    const queryOptions = { placeholders, ...(options.database ? { database: options.database } : {}) };
+    return Promise.all(
+      statements.map(async ({ kind, sql }): Promise<Rows> => {
+        const response = (await client.queryRaw(sql, queryOptions)) as { results?: RawResult[]; error?: string };
+        if (response.error) throw new Error(`InfluxDB: ${response.error}`);
+        const result = response.results?.[0] ?? {};
+        // Before the first event is forwarded the database may not exist: no events, not an error.
+        if (result.error && /^database not found/.test(result.error)) return { kind, rows: [] };
+        if (result.error) throw new Error(`InfluxDB (${kind}): ${result.error}`);
+        if (result.partial) throw new Error(`InfluxDB truncated the ${kind} result (raise [http] max-row-limit or set it to 0)`);
+        const rows: StoredEvent[] = [];
+        for (const series of result.series ?? []) {
+          for (const values of series.values ?? []) {
+            const row: Record<string, unknown> = {};
+            for (let c = 0; c < series.columns.length; c++) row[series.columns[c]] = values[c];
+            rows.push(rowToEvent(kind, row));
+          }
         }
-      }
-      return { kind, rows };
-    });
+        return { kind, rows };
+      }),
+    );
   };
 
   return {

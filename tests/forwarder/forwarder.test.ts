@@ -194,16 +194,23 @@ describe('forwarder', () => {
     expect(await seqsInInflux(client, database)).toHaveLength(50);
   });
 
-  it('stops promptly while InfluxDB is unreachable, without moving the checkpoint', async () => {
+  it('keeps its backoff under a stream of notify(), and stops promptly while InfluxDB is unreachable', async () => {
     const { db } = await setup();
     const unreachable = createInfluxClient({ host: '127.0.0.1', port: 9, protocol: 'http', database: 'nowhere' });
     appendEvents(db, manyEvents(10));
     const forwarder = start(db, unreachable, { retryMinMs: 10_000 });
     await until('a failed write', () => forwarder.stats().retries >= 1);
+    // Ingest notifies on every group commit; that must not turn the backoff into a retry storm.
+    for (let i = 0; i < 200; i++) {
+      appendEvents(db, manyEvents(1, 10 + i));
+      forwarder.notify();
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(forwarder.stats().retries).toBe(1);
     const t = Date.now();
     await stopped(forwarder);
     expect(Date.now() - t).toBeLessThan(2000);
     expect(getMeta(db, CHECKPOINT_KEY)).toBeUndefined();
-    expect(forwarder.stats()).toMatchObject({ forwarded: 0, lagEvents: 10 });
+    expect(forwarder.stats()).toMatchObject({ forwarded: 0, lagEvents: 210 });
   });
 });

@@ -148,3 +148,12 @@ function historyContract(name: string, open: () => Promise<Backend>) {
 
 historyContract('sqlite', sqliteBackend);
 historyContract('influxdb', influxBackend);
+
+describe('influxdb history before the first event is forwarded', () => {
+  it('answers no events (not an error) while the database does not exist yet', async () => {
+    const { db } = journal();
+    const client = createInfluxClient({ ...parseInfluxUrl(influxd.url), database: 'not_created_yet' });
+    expect(await createHistory(db, client).query({ estate: OAK, limit: 10 })).toEqual([]);
+    db.close();
+  });
+});

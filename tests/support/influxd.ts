@@ -23,6 +23,7 @@ export interface InfluxdHandle {
 
 const STDERR_TAIL = 4000;
 const START_TIMEOUT_MS = 20_000;
+const STOP_TIMEOUT_MS = 10_000;
 
 /** A port that was free a moment ago: bind port 0, read it, close. */
 export function freePort(): Promise<number> {
@@ -148,24 +149,28 @@ export async function startInfluxd(): Promise<InfluxdHandle> {
     }
   }
 
-  const signalAndWait = async (signal: NodeJS.Signals): Promise<void> => {
+  /** SIGTERM, and SIGKILL if influxd has not exited after STOP_TIMEOUT_MS. */
+  const terminate = async (): Promise<void> => {
     const proc = child as ChildProcess | null;
-    if (proc) proc.kill(signal);
+    if (!proc) return exited;
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await exited;
+    clearTimeout(timer);
   };
 
   return {
     url: `http://127.0.0.1:${port}/${TEST_DATABASE}`,
     port,
     async stop() {
-      await signalAndWait('SIGTERM');
+      await terminate();
       rmSync(dir, { recursive: true, force: true });
     },
     kill9() {
       (child as ChildProcess | null)?.kill('SIGKILL');
     },
     async restart() {
-      await signalAndWait('SIGTERM');
+      await terminate();
       await spawnOnce();
     },
   };
