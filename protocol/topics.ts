@@ -24,6 +24,14 @@ export const liveTopic = (estate: string, kind: EventKind) => `estates/${estate}
 /** Server → dashboards: alert upserts. */
 export const alertsTopic = (estate: string) => `estates/${estate}/alerts`;
 
+/**
+ * Server-only estate channels for dashboards, `estates/{e}/{channel}`: alert upserts, patrol tour
+ * progress, car-park occupancy. Only the server publishes them; operators of the estate may subscribe.
+ */
+export const ESTATE_CHANNELS = ['alerts', 'patrol', 'occupancy'] as const;
+export type EstateChannel = (typeof ESTATE_CHANNELS)[number];
+export const channelTopic = (estate: string, channel: EstateChannel) => `estates/${estate}/${channel}`;
+
 export interface DeviceTopic {
   estate: string;
   device: string;

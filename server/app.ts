@@ -12,6 +12,11 @@ import { createApp } from './api/router.ts';
 import { createHistory, type HistoryBackend } from './history/index.ts';
 import { createInfluxClient, ensureDatabase, parseInfluxUrl } from './influx/connection.ts';
 import { startForwarder } from './forwarder/index.ts';
+import type { EstateModule, ModuleContext, ModuleFactory } from './modules.ts';
+import type { EstateEvent } from '../protocol/index.ts';
+
+/** Estate capabilities, in the order they see each event. */
+const MODULES: ModuleFactory[] = [];
 
 export interface ServerOptions {
   dataDir: string;
@@ -25,6 +30,10 @@ export interface ServerOptions {
   webDir?: string;
   quiet?: boolean;
   log?: Log;
+  /** the clock for modules (tests) */
+  now?: () => number;
+  /** replaces the default module list (tests) */
+  modules?: ModuleFactory[];
 }
 
 export interface RunningServer {
@@ -37,6 +46,7 @@ export interface RunningServer {
   ingest: Ingest;
   history: HistoryBackend;
   metrics: Metrics;
+  modules: EstateModule[];
   /** resolves when every committed event has reached InfluxDB (immediately in embedded mode) */
   drainForwarder(): Promise<void>;
   close(): Promise<void>;
@@ -55,11 +65,39 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const metrics = createMetrics();
   let broker: EstateBroker | null = null;
   let forwarder: ReturnType<typeof startForwarder> | null = null;
+  const ctx: ModuleContext = {
+    db,
+    metrics,
+    log,
+    now: options.now ?? Date.now,
+    publish: (topic, payload, opts) => broker?.publishJson(topic, payload, opts),
+  };
+  const modules = (options.modules ?? MODULES).map((create) => create(ctx));
   const ingest = new Ingest(db, {
     metrics,
+    enrich: modules.flatMap((m) =>
+      m.enrich
+        ? [
+            (event: EstateEvent) => {
+              try {
+                m.enrich!(event);
+              } catch (err) {
+                log.error(`${m.name}: enrich failed, event stored without it: ${(err as Error).stack ?? err}`);
+              }
+            },
+          ]
+        : [],
+    ),
     onCommitted: (events) => {
       broker?.publishLive(events);
       forwarder?.notify();
+      for (const m of modules) {
+        try {
+          m.onCommitted?.(events);
+        } catch (err) {
+          log.error(`${m.name}: ${(err as Error).stack ?? err}`);
+        }
+      }
     },
   });
 
@@ -81,7 +119,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const history = createHistory(db, influx);
 
   broker = await createBroker({ db, ingest, metrics, log });
-  const app = createApp({ db, ingest, history, metrics, log, webDir: options.webDir ?? DEFAULT_WEB_DIR });
+  const app = createApp({ db, ingest, history, metrics, log, modules, webDir: options.webDir ?? DEFAULT_WEB_DIR });
   const http: HttpServer = createServer(app);
   broker.attachWebSocket(http);
 
@@ -96,6 +134,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } catch (err) {
     await broker.close().catch(() => {});
     http.close();
+    for (const m of modules) await m.stop?.();
     await forwarder?.stop();
     ingest.close();
     db.close();
@@ -114,6 +153,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ingest,
     history,
     metrics,
+    modules,
     drainForwarder: () => forwarder?.drain() ?? Promise.resolve(),
     async close() {
       if (closed) return;
@@ -122,6 +162,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await broker!.close();
       ingest.close(); // commits whatever is queued
+      for (const m of modules) await m.stop?.();
       await forwarder?.stop();
       db.close();
     },

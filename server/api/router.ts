@@ -1,5 +1,5 @@
 // The Express application: REST API under /api/v1, /metrics, and the built web app.
-import express, { type Express } from 'express';
+import express, { Router, type Express } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_PREFIX, MAX_PAYLOAD_BYTES } from '../../protocol/index.ts';
@@ -8,6 +8,7 @@ import type { Ingest } from '../ingest/pipeline.ts';
 import type { HistoryBackend } from '../history/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Log } from '../log.ts';
+import type { EstateModule } from '../modules.ts';
 import { HttpError, errorHandler } from './errors.ts';
 import { authRoutes, requireUser } from './auth.ts';
 import { estateRoutes } from './estates.ts';
@@ -21,9 +22,10 @@ export interface ApiDeps {
   metrics: Metrics;
   log: Log;
   webDir: string;
+  modules?: EstateModule[];
 }
 
-export function createApp({ db, ingest, history, metrics, log, webDir }: ApiDeps): Express {
+export function createApp({ db, ingest, history, metrics, log, webDir, modules = [] }: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -41,9 +43,21 @@ export function createApp({ db, ingest, history, metrics, log, webDir }: ApiDeps
 
   app.use(API_PREFIX, authRoutes(db, metrics));
   app.use(API_PREFIX, ingestRoutes(db, ingest, metrics));
+  for (const m of modules) {
+    if (!m.publicRoutes) continue;
+    const router = Router();
+    m.publicRoutes(router);
+    app.use(API_PREFIX, router);
+  }
   app.use(API_PREFIX, requireUser(db));
   app.use(API_PREFIX, estateRoutes(db, history));
   app.use(API_PREFIX, adminRoutes(db));
+  for (const m of modules) {
+    if (!m.routes) continue;
+    const router = Router();
+    m.routes(router);
+    app.use(API_PREFIX, router);
+  }
   app.use(API_PREFIX, () => {
     throw new HttpError(404, 'no such API endpoint');
   });

@@ -1,5 +1,5 @@
 // Topic access rules, as pure functions of (identity, topic). The broker hooks call these.
-import { isEventKind, parseDeviceTopic, type EventKind } from '../../protocol/index.ts';
+import { ESTATE_CHANNELS, isEventKind, parseDeviceTopic, type EventKind } from '../../protocol/index.ts';
 import type { Identity } from './identity.ts';
 
 export type PublishVerdict = { ok: true; kind: EventKind } | { ok: false; reason: 'forbidden_topic' | 'unknown_topic'; error: string };
@@ -23,7 +23,7 @@ export function devicePublishVerdict(device: { id: string; estate: string }, top
 
 /**
  * Devices subscribe only below their own root (errors, future commands). Operators subscribe to
- * their estates' `live/…`, `alerts` and devices' `status`; `+` for the estate only when they may
+ * their estates' `live/…`, server channels (`alerts`, `patrol`, `occupancy`) and devices' `status`; `+` for the estate only when they may
  * see every estate.
  */
 export function canSubscribe(who: Identity, filter: string): boolean {
@@ -39,11 +39,11 @@ export function canSubscribe(who: Identity, filter: string): boolean {
   switch (levels[2]) {
     case 'live':
       return levels.length === 4 && levels[3] !== '';
-    case 'alerts':
-      return levels.length === 3 || (levels.length === 4 && levels[3] === '#');
     case 'devices':
       return levels.length === 5 && levels[3] !== '#' && levels[4] === 'status';
     default:
-      return false;
+      // alerts, patrol, occupancy …: the channel itself (or with /# for sub-topics)
+      if (!(ESTATE_CHANNELS as readonly string[]).includes(levels[2])) return false;
+      return levels.length === 3 || (levels.length === 4 && levels[3] === '#');
   }
 }

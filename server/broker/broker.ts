@@ -33,6 +33,8 @@ export interface EstateBroker {
   aedes: Aedes;
   /** fan-out of committed events to dashboards */
   publishLive(events: EstateEvent[]): void;
+  /** a server-only message (alerts, patrol, occupancy …) as JSON, QoS 1 */
+  publishJson(topic: string, payload: unknown, options?: { retain?: boolean }): void;
   listenTcp(port: number, host: string): Promise<number>;
   attachWebSocket(server: HttpServer): void;
   close(): Promise<void>;
@@ -165,6 +167,12 @@ export async function createBroker({ db, ingest, metrics, log }: BrokerDeps): Pr
         );
         metrics.liveOut.inc({ kind: event.kind });
       }
+    },
+    publishJson(topic, payload, options = {}) {
+      aedes.publish(
+        { cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(payload)), qos: 1, retain: options.retain ?? false, dup: false },
+        () => {},
+      );
     },
     listenTcp(port, host) {
       tcp = createServer(aedes.handle);

@@ -25,15 +25,19 @@ export interface IngestOptions {
   /** after commit, once per new event (duplicates are not fanned out again) */
   onCommitted: (events: EstateEvent[]) => void;
   maxBatch?: number;
+  /** run before the commit; may add server-derived fields to event.data */
+  enrich?: Array<(event: EstateEvent) => void>;
 }
 
 export class Ingest {
   readonly journal: Journal;
   readonly contexts: EstateContexts;
   private readonly metrics: Metrics;
+  private readonly enrich: Array<(event: EstateEvent) => void>;
 
   constructor(db: Db, options: IngestOptions) {
     this.metrics = options.metrics;
+    this.enrich = options.enrich ?? [];
     this.contexts = new EstateContexts(db);
     this.journal = new Journal(db, { maxBatch: options.maxBatch, onCommit: options.onCommitted });
   }
@@ -52,6 +56,7 @@ export class Ingest {
     if (!decoded.ok) return done(this.reject(transport, decoded.reason, decoded.error, decoded.id));
 
     const event = normalizeEvent(kind, decoded.payload, device, this.contexts.get(device.estate), rx);
+    for (const enrich of this.enrich) enrich(event);
     this.metrics.journalPending.set(this.journal.pending + 1);
     this.journal.append(event, (err, result) => {
       if (err) return done(this.reject(transport, 'journal_error', `not stored, retry: ${err.message}`, event.id ?? undefined, true));

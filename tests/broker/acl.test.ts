@@ -30,6 +30,9 @@ describe('canSubscribe', () => {
     expect(canSubscribe(op('garden'), 'estates/garden/live/#')).toBe(true);
     expect(canSubscribe(op('garden'), 'estates/garden/live/checkin')).toBe(true);
     expect(canSubscribe(op('garden'), 'estates/garden/alerts')).toBe(true);
+    expect(canSubscribe(op('garden'), 'estates/garden/patrol')).toBe(true);
+    expect(canSubscribe(op('garden'), 'estates/garden/occupancy/#')).toBe(true);
+    expect(canSubscribe(op('garden'), 'estates/garden/weather')).toBe(false);
     expect(canSubscribe(op('garden'), 'estates/garden/devices/+/status')).toBe(true);
     expect(canSubscribe(op('garden'), 'estates/garden/devices/+/checkin')).toBe(false);
     expect(canSubscribe(op('garden'), 'estates/garden/#')).toBe(false);

@@ -36,7 +36,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const ownDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'se-test-'));
   const password = randomBytes(12).toString('base64url');
-  const server = await startServer({ httpPort: 0, mqttPort: 0, host: '127.0.0.1', quiet: true, adminPassword: password, ...options, dataDir });
+  const server = await startServer({ httpPort: 0, mqttPort: 0, host: "127.0.0.1", quiet: true, adminPassword: password, ...options, dataDir });
   let defaultEstate = TEST_ESTATE.id;
   if (options.demo) {
     const { provisionDemo } = await import('../../server/estate/demo.ts');

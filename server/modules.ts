@@ -1,0 +1,36 @@
+// Extension points for estate capabilities (alerts, patrol, vehicles, …). A capability is a module:
+// it may enrich an event before the journal commit, react to committed events, publish on its
+// estate channels and add REST routes. app.ts lists the modules; each keeps its own timers and tables.
+import type { Router } from 'express';
+import type { EstateEvent } from '../protocol/index.ts';
+import type { Db } from './store/db.ts';
+import type { Metrics } from './metrics.ts';
+import type { Log } from './log.ts';
+
+export interface ModuleContext {
+  db: Db;
+  metrics: Metrics;
+  log: Log;
+  /** publishes JSON to dashboards (server-only topics such as estates/{e}/alerts) */
+  publish(topic: string, payload: unknown, options?: { retain?: boolean }): void;
+  /** the clock (tests may pass their own) */
+  now(): number;
+}
+
+export interface EstateModule {
+  name: string;
+  /**
+   * Before the journal commit, synchronously: may add server-derived fields to `event.data`
+   * (e.g. a gate decision). They are stored, published live and forwarded with the event.
+   */
+  enrich?(event: EstateEvent): void;
+  /** After the commit: the new events (duplicates left out), in journal order. */
+  onCommitted?(events: EstateEvent[]): void;
+  /** REST routes under /api/v1 behind operator authentication (req.user is set). */
+  routes?(router: Router): void;
+  /** REST routes under /api/v1 before operator authentication (devices, webhooks with their own auth). */
+  publicRoutes?(router: Router): void;
+  stop?(): Promise<void> | void;
+}
+
+export type ModuleFactory = (ctx: ModuleContext) => EstateModule;
