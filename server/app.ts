@@ -14,6 +14,7 @@ import { createInfluxClient, ensureDatabase, parseInfluxUrl } from './influx/con
 import { startForwarder } from './forwarder/index.ts';
 import type { EstateModule, ModuleContext, ModuleFactory } from './modules.ts';
 import type { EstateEvent } from '../protocol/index.ts';
+import { NO_ALERTS, type AlertSink } from './alerts/sink.ts';
 
 /** Estate capabilities, in the order they see each event. */
 const MODULES: ModuleFactory[] = [];
@@ -71,8 +72,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log,
     now: options.now ?? Date.now,
     publish: (topic, payload, opts) => broker?.publishJson(topic, payload, opts),
+    // Late-bound: modules may raise alerts before or after the alerts module is created.
+    alerts: {
+      raise: (alert) => alertSink.raise(alert),
+      clear: (estate, source, type, at) => alertSink.clear(estate, source, type, at),
+    },
   };
+  let alertSink: AlertSink = NO_ALERTS;
   const modules = (options.modules ?? MODULES).map((create) => create(ctx));
+  alertSink = modules.find((m) => m.alertSink)?.alertSink ?? NO_ALERTS;
   const ingest = new Ingest(db, {
     metrics,
     enrich: modules.flatMap((m) =>
@@ -111,7 +119,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // The journal keeps everything; the forwarder catches up once InfluxDB answers.
       log.warn(`influxdb: not reachable at start (${(err as Error).message}); events are journaled and forwarded when it returns`);
     }
-    forwarder = startForwarder(db, influx, { log });
+    forwarder = startForwarder(db, influx, { log, database: target.database });
     log.info(`history: InfluxDB ${target.host}:${target.port}/${target.database}`);
   } else {
     log.info('history: embedded (SQLite journal); set SE_INFLUX_URL to use InfluxDB');

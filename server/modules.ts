@@ -6,6 +6,7 @@ import type { EstateEvent } from '../protocol/index.ts';
 import type { Db } from './store/db.ts';
 import type { Metrics } from './metrics.ts';
 import type { Log } from './log.ts';
+import type { AlertSink } from './alerts/sink.ts';
 
 export interface ModuleContext {
   db: Db;
@@ -15,10 +16,14 @@ export interface ModuleContext {
   publish(topic: string, payload: unknown, options?: { retain?: boolean }): void;
   /** the clock (tests may pass their own) */
   now(): number;
+  /** raise or clear alerts; the alerts module (when present) receives them */
+  alerts: AlertSink;
 }
 
 export interface EstateModule {
   name: string;
+  /** set by the module that handles alerts: every module's ctx.alerts forwards here */
+  alertSink?: AlertSink;
   /**
    * Before the journal commit, synchronously: may add server-derived fields to `event.data`
    * (e.g. a gate decision). They are stored, published live and forwarded with the event.
