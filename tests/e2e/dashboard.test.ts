@@ -83,7 +83,7 @@ describe('wall-screen dashboard', () => {
     expect(await page.getByTestId('login-form').isVisible()).toBe(true);
   });
 
-  it('signs in and draws every building of the demo estate in a few draw calls', async () => {
+  it('signs in and draws every building of the demo estate in a few draw calls', { timeout: 120_000 }, async () => {
     const { page } = browser;
     expect(detail.buildings.length).toBeGreaterThanOrEqual(25);
     await page.getByTestId('login-password').fill(server.admin.password);
@@ -108,7 +108,7 @@ describe('wall-screen dashboard', () => {
     expect(await page.title()).toBe('智慧小区 Smart Estate');
   });
 
-  it('shows a check-in published by a real MQTT device in the event panel', async () => {
+  it('shows a check-in published by a real MQTT device in the event panel', { timeout: 120_000 }, async () => {
     const { page } = browser;
     await page.locator('[data-testid="connection-state"][data-state="connected"]').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('connection-state').textContent()).toContain('已连接');
@@ -157,6 +157,35 @@ describe('wall-screen dashboard', () => {
     const shot = join(screenshotDir, 'dashboard-zh.png');
     await page.screenshot({ path: shot });
     console.info(`dashboard screenshot: ${shot}`);
+  });
+
+  it('keeps the latest 50 events of a burst, newest first', { timeout: 120_000 }, async () => {
+    const { page } = browser;
+    const before = (await page.evaluate(stats))!;
+    const deviceId = `handheld-burst-${process.pid}`;
+    const token = await server.addDevice('patrol', deviceId);
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${server.mqttPort}`, { username: deviceId, password: token, protocolVersion: 4, reconnectPeriod: 0 });
+    const count = 80;
+    const start = Date.now();
+    try {
+      await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          device.publishAsync(
+            deviceTopic(ESTATE, deviceId, 'checkin'),
+            JSON.stringify({ id: `burst-${start}-${i}`, ts: start + i, guard: `burst-guard-${i}`, checkpoint: detail.checkpoints[i % detail.checkpoints.length].id, method: 'nfc' }),
+            { qos: 1 },
+          ),
+        ),
+      );
+    } finally {
+      await device.endAsync();
+    }
+    await page.waitForFunction((n) => ((window as unknown as { __SE_STATS__?: SceneStats }).__SE_STATS__?.events ?? 0) >= n, before.events + count, { timeout: 30_000 });
+    await page.getByTestId('event-row').first().filter({ hasText: `burst-guard-${count - 1}` }).waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('event-row').count()).toBe(50);
+    expect(await page.getByTestId('event-row').nth(1).textContent()).toContain(`burst-guard-${count - 2}`);
+    // every guard of the burst is on the map
+    expect((await page.evaluate(stats))!.markers.guards).toBeGreaterThanOrEqual(count);
   });
 
   it('switches the interface to English and back', async () => {

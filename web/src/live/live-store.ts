@@ -5,6 +5,7 @@
 import type { EstateDetail } from '../../../protocol/api.ts';
 import type { EstateEvent, EventData } from '../../../protocol/schemas.ts';
 import type { EventKind } from '../../../protocol/topics.ts';
+import { ChannelHub } from './channels.ts';
 
 /** How many events the side panel keeps. */
 export const PANEL_CAPACITY = 50;
@@ -80,6 +81,8 @@ function scalar(value: unknown): value is string | number | boolean {
 }
 
 export class LiveStore {
+  /** server channels (alerts, patrol, occupancy) for the panels that want them */
+  readonly channels = new ChannelHub();
   readonly estate: string;
   readonly guards = new Map<string, GuardMarker>();
   readonly vehicles = new Map<string, VehicleMarker>();

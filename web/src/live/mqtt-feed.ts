@@ -5,7 +5,7 @@ import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import { MQTT_WS_PATH } from '../../../protocol/api.ts';
 import type { EstateEvent } from '../../../protocol/schemas.ts';
-import { alertsTopic, parseLiveTopic } from '../../../protocol/topics.ts';
+import { ESTATE_CHANNELS, alertsTopic, channelTopic, parseLiveTopic, type EstateChannel } from '../../../protocol/topics.ts';
 import type { AlertMessage, LiveStore } from './live-store.ts';
 
 export type ConnectionState = 'connecting' | 'connected' | 'offline';
@@ -53,7 +53,7 @@ export function connectLiveFeed(options: LiveFeedOptions): () => void {
   });
 
   client.on('connect', () => {
-    client.subscribe([liveWildcard(store.estate), alertsTopic(store.estate)], { qos: 0 }, (err, granted) => {
+    client.subscribe([liveWildcard(store.estate), ...ESTATE_CHANNELS.map((c) => channelTopic(store.estate, c))], { qos: 0 }, (err, granted) => {
       // 0x80 in a SUBACK = refused by the broker's ACL
       const refused = err || granted?.some((g) => g.qos === 128);
       options.onState(refused ? 'offline' : 'connected');
@@ -83,6 +83,10 @@ export function connectLiveFeed(options: LiveFeedOptions): () => void {
     if (topic === alertsTopic(store.estate)) {
       store.alertsReceived++;
       store.ingestAlert(message as AlertMessage);
+    }
+    const channel = topic.slice(`estates/${store.estate}/`.length) as EstateChannel;
+    if (topic.startsWith(`estates/${store.estate}/`) && (ESTATE_CHANNELS as readonly string[]).includes(channel)) {
+      store.channels.dispatch(channel, message);
       return;
     }
     const live = parseLiveTopic(topic);

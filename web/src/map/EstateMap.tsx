@@ -9,6 +9,7 @@ import { Buildings } from './Buildings.tsx';
 import { CameraRig } from './CameraRig.tsx';
 import { Checkpoints } from './Checkpoints.tsx';
 import { estateBounds, framingPose } from './estate-bounds.ts';
+import { FrameScheduler } from './FrameScheduler.tsx';
 import { Ground } from './Ground.tsx';
 import { LiveMarkers, type MarkerCounts } from './LiveMarkers.tsx';
 import { SceneStatsProbe } from './SceneStats.tsx';
@@ -26,7 +27,7 @@ export function EstateMap({ detail, store }: { detail: EstateDetail; store: Live
   const markers = useMemo<MarkerCounts>(() => ({ guards: 0, vehicles: 0, cameras: 0 }), [store]);
   return (
     <Canvas
-      frameloop="always"
+      frameloop="demand"
       dpr={[1, 2]}
       gl={{ antialias: true, powerPreference: 'high-performance' }}
       camera={{ fov: FOV, near: 1, far: pose.far, position: pose.position }}
@@ -43,6 +44,7 @@ export function EstateMap({ detail, store }: { detail: EstateDetail; store: Live
       <Checkpoints checkpoints={detail.checkpoints} />
       <LiveMarkers store={store} counts={markers} />
       <CameraRig bounds={bounds} fov={FOV} height={tallest} />
+      <FrameScheduler store={store} />
       <SceneStatsProbe buildings={detail.buildings.length} store={store} markers={markers} />
     </Canvas>
   );

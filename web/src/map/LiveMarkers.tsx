@@ -1,4 +1,4 @@
-// Guards, vehicles and cameras: one InstancedMesh per kind, refreshed inside the frame loop from the
+// Guards, vehicles, cameras and alarm rings: one InstancedMesh per kind, refreshed inside the frame loop from the
 // mutable LiveStore when its version moves (never through React state), so a message burst costs
 // nothing until the next frame, and one frame rewrites each kind's matrices once.
 import { useMemo, useRef } from 'react';
@@ -10,7 +10,6 @@ import { alarmRingGeometry, CAMERA_REACH, cameraConeGeometry, coneSpread, guardP
 /** Instances per kind; beyond this the oldest extra markers are not drawn. */
 export const MARKER_CAPACITY = 512;
 const CAMERA_HEIGHT = 4;
-const EXPIRE_EVERY_MS = 1_000;
 
 const COLORS = {
   guard: new Color('#3dff8b'),
@@ -34,17 +33,13 @@ export function LiveMarkers({ store, counts }: { store: LiveStore; counts: Marke
   const cameras = useRef<InstancedMesh>(null);
   const alarms = useRef<InstancedMesh>(null);
   const geometries = useMemo(() => ({ guard: guardPinGeometry(), vehicle: vehicleGeometry(), camera: cameraConeGeometry(), alarm: alarmRingGeometry() }), []);
-  const state = useRef({ version: -1, lastExpire: 0, alarmed: false });
+  const state = useRef({ version: -1, alarmed: false });
   const place = useMemo(() => new Object3D(), []);
   const pulse = useMemo(() => new Color(), []);
 
-  useFrame(({ clock }) => {
+  useFrame(({ clock, invalidate }) => {
     const now = Date.now();
     const s = state.current;
-    if (now - s.lastExpire > EXPIRE_EVERY_MS) {
-      store.expire(now);
-      s.lastExpire = now;
-    }
     const g = guards.current;
     const v = vehicles.current;
     const c = cameras.current;
@@ -132,6 +127,8 @@ export function LiveMarkers({ store, counts }: { store: LiveStore; counts: Marke
       a.instanceMatrix.needsUpdate = true;
       (a.material as MeshBasicMaterial).opacity = 0.35 + 0.65 * (1 - phase);
       if (c.instanceColor) c.instanceColor.needsUpdate = true;
+      // the frame loop renders on demand: keep asking for frames while an alarm ripples
+      invalidate();
     }
   });
 
