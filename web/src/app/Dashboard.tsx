@@ -7,6 +7,7 @@ import type { EstateNames } from '../panels/event-summary.ts';
 import { EventPanel } from '../panels/EventPanel.tsx';
 import { Header } from '../panels/Header.tsx';
 import { Legend } from '../panels/Legend.tsx';
+import { SIDE_PANELS } from '../panels/side-panels.ts';
 import { useI18n } from './i18n.ts';
 import { signOut, type Session } from './session.ts';
 import { useEstateChoice, useEstateDetail, useEstateList } from './use-estate.ts';
@@ -55,8 +56,17 @@ export function Dashboard({ session }: { session: Session }) {
             </div>
           )}
         </section>
-        {store ? (
-          <EventPanel store={store} names={names} timeZone={detail?.estate.timezone ?? 'Asia/Shanghai'} />
+        {store && detail ? (
+          <div className="side-column">
+            {SIDE_PANELS.map(({ id, grow, component: Panel }) => (
+              <div key={id} className="side-slot" style={{ flexGrow: grow }}>
+                <Panel store={store} detail={detail} session={session} timeZone={detail.estate.timezone} />
+              </div>
+            ))}
+            <div className="side-slot" style={{ flexGrow: 1 }}>
+              <EventPanel store={store} names={names} timeZone={detail.estate.timezone} />
+            </div>
+          </div>
         ) : (
           <aside className="panel" />
         )}

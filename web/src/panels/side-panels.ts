@@ -1,0 +1,25 @@
+// The wall screen's side column: the latest-events panel plus one panel per capability (alerts,
+// patrol, gates …). A capability adds its panel here, once; the Dashboard renders them in order,
+// stacked (a wall screen has no one to click through tabs).
+import type { ComponentType } from 'react';
+import type { EstateDetail } from '../../../protocol/api.ts';
+import type { LiveStore } from '../live/live-store.ts';
+import type { Session } from '../app/session.ts';
+
+export interface SidePanelProps {
+  store: LiveStore;
+  detail: EstateDetail;
+  session: Session;
+  /** the estate's IANA time zone, for clocks and times */
+  timeZone: string;
+}
+
+export interface SidePanel {
+  id: string;
+  /** relative height in the column (the event panel has 1) */
+  grow: number;
+  component: ComponentType<SidePanelProps>;
+}
+
+/** Panels above the latest events, in order. */
+export const SIDE_PANELS: SidePanel[] = [];
