@@ -1,0 +1,4 @@
+// Every benchmark case, in the order `npm run bench` runs them. Add yours with one line.
+import type { BenchCase } from '../types.ts';
+
+export const CASES: BenchCase[] = [];
