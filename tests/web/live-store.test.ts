@@ -126,6 +126,16 @@ describe('LiveStore', () => {
     expect(store.cameras.get('cam-1')!.alarmUntil).toBeGreaterThan(NOW);
   });
 
+  it('marks an open alert with a place on the map until it is resolved', () => {
+    const store = new LiveStore(detail);
+    store.ingestAlert({ id: 'a1', source: 'route-1', type: 'missed_checkpoint', severity: 'major', status: 'open', x: 10, y: 20, title: 'Missed', titleZh: '漏巡' }, NOW);
+    expect(store.alertSpots.get('a1')).toMatchObject({ x: 10, y: 20 });
+    expect(store.events[0]).toMatchObject({ kind: 'alert', device: 'route-1' });
+    store.ingestAlert({ id: 'a1', source: 'route-1', type: 'missed_checkpoint', severity: 'major', status: 'resolved', x: 10, y: 20 }, NOW + 1);
+    expect(store.alertSpots.size).toBe(0);
+    expect(store.events).toHaveLength(2);
+  });
+
   it('survives junk without throwing', () => {
     const store = new LiveStore(detail);
     expect(store.ingest({} as EstateEvent, NOW)).toBe(false);

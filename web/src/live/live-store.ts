@@ -45,6 +45,13 @@ export interface VehicleMarker {
   seen: number;
 }
 
+export interface AlertSpot {
+  x: number;
+  y: number;
+  /** epoch ms after which the spot is dropped */
+  until: number;
+}
+
 export interface CameraMarker {
   id: string;
   x: number;
@@ -58,18 +65,29 @@ export interface CameraMarker {
   alarmUntil: number;
 }
 
-/** An alert upsert from `estates/{e}/alerts`. Only loosely typed: the web shows what it finds. */
+/** An open alert stays marked on the map this long at most, in case its resolution was missed while offline. */
+export const ALERT_VISIBLE_MS = 30 * 60_000;
+
+/**
+ * An alert upsert from `estates/{e}/alerts`. Loosely typed on purpose (the web shows what it finds):
+ * the server's AlertInput fields (source, type, severity, title/titleZh, x/y) plus id and status.
+ */
 export interface AlertMessage {
   id?: string | number;
   type?: string;
   severity?: string;
   status?: string;
+  source?: string;
   device?: string;
+  title?: string;
+  titleZh?: string;
   ts?: number;
   openedAt?: number;
   updatedAt?: number;
+  at?: number;
   x?: number;
   y?: number;
+  building?: string;
   [field: string]: unknown;
 }
 
@@ -87,6 +105,8 @@ export class LiveStore {
   readonly guards = new Map<string, GuardMarker>();
   readonly vehicles = new Map<string, VehicleMarker>();
   readonly cameras = new Map<string, CameraMarker>();
+  /** open alerts with a place, drawn as rings like camera alarms */
+  readonly alertSpots = new Map<string, AlertSpot>();
   /** newest first, at most PANEL_CAPACITY */
   events: PanelEvent[] = [];
   /** bumped whenever a marker changes */
@@ -147,19 +167,26 @@ export class LiveStore {
 
   ingestAlert(alert: AlertMessage, now = Date.now()): void {
     const status = typeof alert.status === 'string' ? alert.status : '';
-    const key = `alert/${String(alert.id ?? now)}/${status}`;
+    const source = typeof alert.device === 'string' ? alert.device : typeof alert.source === 'string' ? alert.source : '';
+    const identity = alert.id !== undefined ? String(alert.id) : `${source}/${String(alert.type ?? '')}`;
+    const key = `alert/${identity}/${status}/${String(alert.updatedAt ?? '')}`;
     if (this.recentKeys.has(key)) return;
     this.remember(key);
     const data: EventData = {};
     for (const [field, value] of Object.entries(alert)) if (scalar(value)) data[field] = value;
-    const ts = [alert.updatedAt, alert.ts, alert.openedAt].find((v): v is number => typeof v === 'number') ?? now;
-    this.pushPanel({ key, kind: 'alert', device: typeof alert.device === 'string' ? alert.device : '', ts, data });
-    if (typeof alert.device === 'string') {
-      const camera = this.cameras.get(alert.device);
-      if (camera && status !== 'resolved') {
-        camera.alarmUntil = now + CAMERA_ALARM_MS;
-        this.markersVersion++;
-      }
+    const ts = [alert.updatedAt, alert.ts, alert.openedAt, alert.at].find((v): v is number => typeof v === 'number') ?? now;
+    this.pushPanel({ key, kind: 'alert', device: source, ts, data, building: typeof alert.building === 'string' ? alert.building : undefined });
+
+    const resolved = status === 'resolved' || status === 'closed';
+    if (typeof alert.x === 'number' && typeof alert.y === 'number') {
+      if (resolved) this.alertSpots.delete(identity);
+      else this.alertSpots.set(identity, { x: alert.x, y: alert.y, until: now + ALERT_VISIBLE_MS });
+      this.markersVersion++;
+    }
+    const camera = this.cameras.get(source);
+    if (camera) {
+      camera.alarmUntil = resolved ? 0 : now + CAMERA_ALARM_MS;
+      this.markersVersion++;
     }
   }
 
@@ -168,6 +195,7 @@ export class LiveStore {
     let changed = false;
     for (const [id, guard] of this.guards) if (now - guard.seen > GUARD_STALE_MS) changed = this.guards.delete(id) || changed;
     for (const [plate, vehicle] of this.vehicles) if (now - vehicle.seen > VEHICLE_VISIBLE_MS) changed = this.vehicles.delete(plate) || changed;
+    for (const [id, spot] of this.alertSpots) if (spot.until <= now) changed = this.alertSpots.delete(id) || changed;
     for (const camera of this.cameras.values()) {
       if (camera.alarmUntil !== 0 && camera.alarmUntil <= now) {
         camera.alarmUntil = 0;

@@ -100,6 +100,7 @@ export function LiveMarkers({ store, counts }: { store: LiveStore; counts: Marke
         if (camera.alarmUntil > now) s.alarmed = true;
         i++;
       }
+      if (store.alertSpots.size) s.alarmed = true;
       c.count = i;
       counts.cameras = i;
       c.instanceMatrix.needsUpdate = true;
@@ -122,6 +123,14 @@ export function LiveMarkers({ store, counts }: { store: LiveStore; counts: Marke
           a.setMatrixAt(rings++, place.matrix);
         }
         i++;
+      }
+      for (const spot of store.alertSpots.values()) {
+        if (rings >= MARKER_CAPACITY) break;
+        place.position.set(spot.x, 0, -spot.y);
+        place.rotation.set(0, 0, 0);
+        place.scale.setScalar(12 + 34 * phase);
+        place.updateMatrix();
+        a.setMatrixAt(rings++, place.matrix);
       }
       a.count = rings;
       a.instanceMatrix.needsUpdate = true;

@@ -18,7 +18,7 @@ function timeFormat(lang: string, timeZone: string): Intl.DateTimeFormat {
 }
 
 function severity(event: PanelEvent): 'alarm' | 'info' {
-  if (event.kind === 'alert') return 'alarm';
+  if (event.kind === 'alert') return event.data.status === 'resolved' || event.data.severity === 'info' ? 'info' : 'alarm';
   if (event.kind === 'camera' && ALARM_CAMERA_TYPES.has(String(event.data.type)) && event.data.phase !== 'end') return 'alarm';
   if (event.kind === 'status' && event.data.online === false) return 'alarm';
   return 'info';
@@ -47,7 +47,7 @@ export function EventPanel({ store, names, timeZone }: { store: LiveStore; names
               <span className="event-device" title={event.device}>
                 {deviceLabel(event.device, names)}
               </span>
-              <span className="event-summary">{summarize(event, t, names)}</span>
+              <span className="event-summary">{summarize(event, t, names, lang)}</span>
             </li>
           ))}
         </ol>

@@ -1,6 +1,6 @@
 // One line of text per event for the side panel: who/what/where, in the operator's language.
 import type { PanelEvent } from '../live/live-store.ts';
-import { isMessageKey, type Translate } from '../app/i18n.ts';
+import { isMessageKey, type Lang, type Translate } from '../app/i18n.ts';
 
 /** Names the estate knows for ids that appear in events (checkpoints, devices). */
 export interface EstateNames {
@@ -18,7 +18,7 @@ function label(t: Translate, prefix: string, value: unknown): string {
   return isMessageKey(key) ? t(key) : str(value);
 }
 
-export function summarize(event: PanelEvent, t: Translate, names: EstateNames): string {
+export function summarize(event: PanelEvent, t: Translate, names: EstateNames, lang: Lang = 'zh-CN'): string {
   const d = event.data;
   switch (event.kind) {
     case 'checkin': {
@@ -39,8 +39,12 @@ export function summarize(event: PanelEvent, t: Translate, names: EstateNames): 
       const battery = typeof d.battery === 'number' ? t('summary.battery', { battery: Math.round(d.battery) }) : '';
       return t('summary.status', { online }) + battery;
     }
-    case 'alert':
-      return t('summary.alert', { type: label(t, 'camera', d.type), severity: str(d.severity, '-'), status: str(d.status, '-') });
+    case 'alert': {
+      // the server writes both languages; a camera type is translated here when that is all there is
+      const own = lang === 'en' ? d.title ?? d.titleZh : d.titleZh ?? d.title;
+      const title = own !== undefined && own !== '' ? String(own) : label(t, 'camera', d.type);
+      return t('summary.alert', { title, severity: label(t, 'severity', d.severity), status: label(t, 'alertStatus', d.status) });
+    }
     default:
       return '';
   }
