@@ -1,5 +1,6 @@
 // The dashboard's live feed: MQTT over WebSocket to the server's broker, read-only. It subscribes to
-// the estate's live events and alerts and writes them into the LiveStore; it never publishes.
+// the estate's live events and server channels (alerts, patrol, occupancy), writes events and alerts
+// into the LiveStore and hands every channel message to the store's ChannelHub; it never publishes.
 // mqtt.js reconnects by itself; we only report the state and re-check the session on auth errors.
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
