@@ -12,6 +12,9 @@ import { createApp } from './api/router.ts';
 import { createHistory, type HistoryBackend } from './history/index.ts';
 import { createInfluxClient, ensureDatabase, parseInfluxUrl } from './influx/connection.ts';
 import { startForwarder } from './forwarder/index.ts';
+import { ensureRetention } from './influx/retention.ts';
+import { Backpressure } from './ingest/backpressure.ts';
+import { trimJournal } from './ingest/retention.ts';
 import type { EstateModule, ModuleContext, ModuleFactory } from './modules.ts';
 import type { EstateEvent } from '../protocol/index.ts';
 import { NO_ALERTS, type AlertSink } from './alerts/sink.ts';
@@ -31,6 +34,16 @@ export interface ServerOptions {
   webDir?: string;
   quiet?: boolean;
   log?: Log;
+  /** raw events kept (days): InfluxDB default RP, or the embedded journal (default 30) */
+  retentionDays?: number;
+  /** with InfluxDB: forwarded rows kept in the journal (days, default 7) */
+  journalKeepDays?: number;
+  /** pause ingest below this much free disk (MiB, default 512) */
+  minFreeMb?: number;
+  /** Aedes drainTimeout: a subscriber stuck this long is dropped (default 10 s) */
+  drainTimeoutMs?: number;
+  /** on close, how long to wait for the forwarder to drain (default 10 s) */
+  shutdownDrainMs?: number;
   /** the clock for modules (tests) */
   now?: () => number;
   /** replaces the default module list (tests) */
@@ -48,6 +61,9 @@ export interface RunningServer {
   history: HistoryBackend;
   metrics: Metrics;
   modules: EstateModule[];
+  backpressure: Backpressure;
+  /** one pass of journal trimming now (it also runs every minute); returns rows deleted */
+  trimJournal(now?: number): number;
   /** resolves when every committed event has reached InfluxDB (immediately in embedded mode) */
   drainForwarder(): Promise<void>;
   close(): Promise<void>;
@@ -81,8 +97,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let alertSink: AlertSink = NO_ALERTS;
   const modules = (options.modules ?? MODULES).map((create) => create(ctx));
   alertSink = modules.find((m) => m.alertSink)?.alertSink ?? NO_ALERTS;
+  const backpressure = new Backpressure({
+    dataDir: options.dataDir,
+    minFreeBytes: (options.minFreeMb ?? 512) * 2 ** 20,
+    metrics,
+    log,
+    onPause: () => broker?.pauseDevices(),
+    onResume: () => broker?.resumeDevices(),
+  });
   const ingest = new Ingest(db, {
     metrics,
+    onJournalError: (err) => backpressure.journalFailed(err),
+    pausedReason: () => (backpressure.paused ? backpressure.describe() : null),
     enrich: modules.flatMap((m) =>
       m.enrich
         ? [
@@ -119,14 +145,45 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // The journal keeps everything; the forwarder catches up once InfluxDB answers.
       log.warn(`influxdb: not reachable at start (${(err as Error).message}); events are journaled and forwarded when it returns`);
     }
+    try {
+      const retention = await ensureRetention(influx, target.database, options.retentionDays ?? 30);
+      if (retention.created.length) log.info(`influxdb: ${retention.created.join(', ')}`);
+    } catch (err) {
+      log.warn(`influxdb: retention policies not checked (${(err as Error).message}); will not retry until restart`);
+    }
     forwarder = startForwarder(db, influx, { log, database: target.database });
+    const firstUnforwarded = db.prepare('SELECT rx FROM events WHERE seq > ? ORDER BY seq LIMIT 1').pluck();
+    metrics.sources.forwarder = () => {
+      const stats = forwarder!.stats();
+      const rx = stats.lagEvents > 0 ? (firstUnforwarded.get(stats.checkpoint) as number | undefined) : undefined;
+      return { ...stats, lagSeconds: rx === undefined ? 0 : Math.max(0, (Date.now() - rx) / 1000) };
+    };
     log.info(`history: InfluxDB ${target.host}:${target.port}/${target.database}`);
   } else {
     log.info('history: embedded (SQLite journal); set SE_INFLUX_URL to use InfluxDB');
   }
   const history = createHistory(db, influx);
 
-  broker = await createBroker({ db, ingest, metrics, log });
+  broker = await createBroker({ db, ingest, metrics, log, drainTimeoutMs: options.drainTimeoutMs });
+  backpressure.start();
+
+  const dayMs = 86_400_000;
+  const trim = (now = Date.now()) => {
+    const policy = forwarder
+      ? { before: now - (options.journalKeepDays ?? 7) * dayMs, upToSeq: forwarder.stats().checkpoint }
+      : { before: now - (options.retentionDays ?? 30) * dayMs, upToSeq: null };
+    const deleted = trimJournal(db, policy);
+    if (deleted) log.info(`journal: trimmed ${deleted} rows received before ${new Date(policy.before).toISOString()}`);
+    return deleted;
+  };
+  const trimTimer = setInterval(() => {
+    try {
+      trim();
+    } catch (err) {
+      log.warn(`journal: trim failed: ${(err as Error).message}`);
+    }
+  }, 60_000);
+  trimTimer.unref();
   const app = createApp({ db, ingest, history, metrics, log, modules, webDir: options.webDir ?? DEFAULT_WEB_DIR });
   const http: HttpServer = createServer(app);
   broker.attachWebSocket(http);
@@ -140,6 +197,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
     mqttPort = await broker.listenTcp(options.mqttPort ?? 1883, host);
   } catch (err) {
+    backpressure.stop();
+    clearInterval(trimTimer);
     await broker.close().catch(() => {});
     http.close();
     for (const m of modules) await m.stop?.();
@@ -162,16 +221,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     history,
     metrics,
     modules,
+    backpressure,
+    trimJournal: trim,
     drainForwarder: () => forwarder?.drain() ?? Promise.resolve(),
     async close() {
       if (closed) return;
       closed = true;
       http.closeAllConnections?.();
       await new Promise<void>((resolve) => http.close(() => resolve()));
+      clearInterval(trimTimer);
+      backpressure.stop();
       await broker!.close();
       ingest.close(); // commits whatever is queued
       for (const m of modules) await m.stop?.();
-      await forwarder?.stop();
+      if (forwarder) {
+        // Graceful: give InfluxDB a bounded moment to take what is committed; the rest waits in the journal.
+        const drained = await Promise.race([forwarder.drain().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), options.shutdownDrainMs ?? 10_000).unref())]);
+        if (!drained) log.warn(`shutdown: InfluxDB did not take the backlog in time; ${forwarder.stats().lagEvents} events stay journaled and are forwarded at the next start`);
+        await forwarder.stop();
+      }
       db.close();
     },
   };

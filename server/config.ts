@@ -17,6 +17,12 @@ export interface Config {
   adminPassword: string | null;
   /** the built web app (default: dist/web of this package, wherever the command runs) */
   webDir: string;
+  /** raw events kept this many days: InfluxDB's default retention policy, or the embedded journal */
+  retentionDays: number;
+  /** with InfluxDB: forwarded journal rows kept this many days (also the duplicate-detection window) */
+  journalKeepDays: number;
+  /** pause ingest when the data dir has less free space than this (MiB) */
+  minFreeMb: number;
 }
 
 /** dist/web of this package, wherever the command runs */
@@ -38,9 +44,22 @@ const SETTINGS = {
   synchronous: 'SE_SYNCHRONOUS',
   'admin-password': 'SE_ADMIN_PASSWORD',
   'web-dir': 'SE_WEB_DIR',
+  'retention-days': 'SE_RETENTION_DAYS',
+  'journal-keep-days': 'SE_JOURNAL_KEEP_DAYS',
+  'min-free-mb': 'SE_MIN_FREE_MB',
 } as const;
 export type SettingFlag = keyof typeof SETTINGS;
 export const SETTING_FLAGS = Object.keys(SETTINGS) as SettingFlag[];
+
+function positive(name: string, raw: string | undefined, fallback: number, problems: string[]): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !(n > 0)) {
+    problems.push(`${name}: '${raw}' must be a positive number`);
+    return fallback;
+  }
+  return n;
+}
 
 function port(name: string, raw: string | undefined, fallback: number, problems: string[]): number {
   if (raw === undefined || raw === '') return fallback;
@@ -83,6 +102,10 @@ export function loadConfig(flags: Partial<Record<SettingFlag, string>> = {}, env
 
   const webDir = get('web-dir') ? resolve(get('web-dir')!) : DEFAULT_WEB_DIR;
 
+  const retentionDays = positive(label('retention-days'), get('retention-days'), 30, problems);
+  const journalKeepDays = positive(label('journal-keep-days'), get('journal-keep-days'), 7, problems);
+  const minFreeMb = positive(label('min-free-mb'), get('min-free-mb'), 512, problems);
+
   if (problems.length) throw new ConfigError(problems);
-  return { host, httpPort, mqttPort, dataDir, influxUrl, synchronous, adminPassword, webDir };
+  return { host, httpPort, mqttPort, dataDir, influxUrl, synchronous, adminPassword, webDir, retentionDays, journalKeepDays, minFreeMb };
 }

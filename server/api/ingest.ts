@@ -23,6 +23,7 @@ export function ingestRoutes(db: Db, ingest: Ingest, metrics: Metrics): Router {
           res.status(202).json({ accepted: true, duplicate: outcome.duplicate, id: outcome.event.id });
         } else {
           const status = outcome.retryable ? 503 : outcome.reason === 'unknown_kind' ? 404 : outcome.reason === 'too_large' ? 413 : 400;
+          if (status === 503) res.set('Retry-After', '5');
           res.status(status).json({ error: outcome.error, reason: outcome.reason, ...(outcome.id ? { id: outcome.id } : {}) });
         }
         resolve();

@@ -27,6 +27,8 @@ export interface BrokerDeps {
   ingest: Ingest;
   metrics: Metrics;
   log: Log;
+  /** how long a subscriber's socket may stay unwritable before it is dropped (Aedes drainTimeout) */
+  drainTimeoutMs?: number;
 }
 
 export interface EstateBroker {
@@ -35,6 +37,9 @@ export interface EstateBroker {
   publishLive(events: EstateEvent[]): void;
   /** a server-only message (alerts, patrol, occupancy …) as JSON, QoS 1 */
   publishJson(topic: string, payload: unknown, options?: { retain?: boolean }): void;
+  /** backpressure: stop / start reading from device connections (dashboards are unaffected) */
+  pauseDevices(): void;
+  resumeDevices(): void;
   listenTcp(port: number, host: string): Promise<number>;
   attachWebSocket(server: HttpServer): void;
   close(): Promise<void>;
@@ -44,7 +49,7 @@ function authError(message: string, code: number) {
   return Object.assign(new Error(message), { returnCode: code });
 }
 
-export async function createBroker({ db, ingest, metrics, log }: BrokerDeps): Promise<EstateBroker> {
+export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 10_000 }: BrokerDeps): Promise<EstateBroker> {
   const identities = new WeakMap<Client, Identity>();
   // Payloads accepted without error (to keep the connection) but never to be forwarded.
   const swallowed = new WeakSet<object>();
@@ -61,10 +66,11 @@ export async function createBroker({ db, ingest, metrics, log }: BrokerDeps): Pr
     packet.retain = false;
   };
 
+  let devicesPaused = false;
   const aedes = await Aedes.createBroker({
     maxClientsIdLength: 128,
-    // A frozen dashboard must not hold up device ingest: give up on a stuck socket after 10 s.
-    drainTimeout: 10_000,
+    // A frozen dashboard must not hold up device ingest: give up on a stuck socket after this long.
+    drainTimeout: drainTimeoutMs,
 
     authenticate(client, username, password, done) {
       const secret = password?.toString('utf8') ?? '';
@@ -143,6 +149,7 @@ export async function createBroker({ db, ingest, metrics, log }: BrokerDeps): Pr
 
   aedes.on('clientReady', (client) => {
     const who = identities.get(client);
+    if (who?.type === "device" && devicesPaused) (client as unknown as { pause(): void }).pause();
     if (who?.type === 'device') metrics.connectedDevices.inc();
     else if (who?.type === 'operator') metrics.connectedDashboards.inc();
   });
@@ -173,6 +180,18 @@ export async function createBroker({ db, ingest, metrics, log }: BrokerDeps): Pr
         { cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(payload)), qos: 1, retain: options.retain ?? false, dup: false },
         () => {},
       );
+    },
+    pauseDevices() {
+      devicesPaused = true;
+      for (const client of Object.values((aedes as unknown as { clients: Record<string, Client> }).clients)) {
+        if (identities.get(client)?.type === 'device') (client as unknown as { pause(): void }).pause();
+      }
+    },
+    resumeDevices() {
+      devicesPaused = false;
+      for (const client of Object.values((aedes as unknown as { clients: Record<string, Client> }).clients)) {
+        if (identities.get(client)?.type === 'device') (client as unknown as { resume(): void }).resume();
+      }
     },
     listenTcp(port, host) {
       tcp = createServer(aedes.handle);

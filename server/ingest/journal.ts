@@ -12,6 +12,8 @@ export interface JournalOptions {
   maxBatch?: number;
   /** called after each commit with the events that were new (duplicates left out) */
   onCommit?: (events: EstateEvent[]) => void;
+  /** called when a group commit failed (nobody of the group was acknowledged) */
+  onError?: (err: Error) => void;
 }
 
 interface Pending {
@@ -27,10 +29,13 @@ export class Journal {
   private readonly commitGroup;
   private readonly maxBatch: number;
   private readonly onCommit?: (events: EstateEvent[]) => void;
+  private readonly onError?: (err: Error) => void;
+  commits = 0;
 
   constructor(db: Db, options: JournalOptions = {}) {
     this.maxBatch = options.maxBatch ?? 2000;
     this.onCommit = options.onCommit;
+    this.onError = options.onError;
     this.insert = db.prepare(
       'INSERT OR IGNORE INTO events (estate, device, kind, event_id, ts, rx, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
@@ -67,9 +72,11 @@ export class Journal {
       seqs = this.commitGroup(group);
     } catch (err) {
       // Nothing of the group is stored: nobody is acknowledged, devices resend.
+      this.onError?.(err as Error);
       for (const p of group) p.done(err as Error);
       return;
     }
+    this.commits++;
     const fresh: EstateEvent[] = [];
     group.forEach((p, i) => {
       if (seqs[i] !== null) fresh.push(p.event);

@@ -27,6 +27,10 @@ export interface IngestOptions {
   maxBatch?: number;
   /** run before the commit; may add server-derived fields to event.data */
   enrich?: Array<(event: EstateEvent) => void>;
+  /** a group commit failed */
+  onJournalError?: (err: Error) => void;
+  /** why ingest is paused (backpressure), or null; HTTP posts are then answered 503 */
+  pausedReason?: () => string | null;
 }
 
 export class Ingest {
@@ -34,12 +38,25 @@ export class Ingest {
   readonly contexts: EstateContexts;
   private readonly metrics: Metrics;
   private readonly enrich: Array<(event: EstateEvent) => void>;
+  private readonly pausedReason: () => string | null;
 
   constructor(db: Db, options: IngestOptions) {
     this.metrics = options.metrics;
     this.enrich = options.enrich ?? [];
+    this.pausedReason = options.pausedReason ?? (() => null);
     this.contexts = new EstateContexts(db);
-    this.journal = new Journal(db, { maxBatch: options.maxBatch, onCommit: options.onCommitted });
+    this.journal = new Journal(db, {
+      maxBatch: options.maxBatch,
+      onCommit: (events) => {
+        this.metrics.journalCommits.inc();
+        options.onCommitted(events);
+      },
+      onError: (err) => {
+        this.metrics.journalCommitErrors.inc();
+        options.onJournalError?.(err);
+      },
+    });
+    this.metrics.sources.journalPending = () => this.journal.pending;
   }
 
   /**
@@ -50,6 +67,8 @@ export class Ingest {
     if (!isEventKind(kind)) {
       return done(this.reject(transport, 'unknown_kind', `unknown event kind '${kind}': one of checkin, camera, vehicle, position, status`));
     }
+    const paused = transport === 'http' ? this.pausedReason() : null;
+    if (paused) return done(this.reject(transport, 'paused', `ingest paused: ${paused}; retry later`, undefined, true));
     const rx = Date.now();
     const decoded: DecodeResult<EventKind> =
       typeof body === 'object' && body !== null && 'json' in body && !Buffer.isBuffer(body) ? validatePayload(kind, body.json) : decodePayload(kind, body as Buffer | string);
@@ -57,7 +76,6 @@ export class Ingest {
 
     const event = normalizeEvent(kind, decoded.payload, device, this.contexts.get(device.estate), rx);
     for (const enrich of this.enrich) enrich(event);
-    this.metrics.journalPending.set(this.journal.pending + 1);
     this.journal.append(event, (err, result) => {
       if (err) return done(this.reject(transport, 'journal_error', `not stored, retry: ${err.message}`, event.id ?? undefined, true));
       if (result!.inserted) this.metrics.eventsIn.inc({ kind, transport });
