@@ -93,6 +93,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       raise: (alert) => alertSink.raise(alert),
       clear: (estate, source, type, at) => alertSink.clear(estate, source, type, at),
     },
+    // Late-bound like alerts: adapters only submit from requests, once the server is up.
+    submit: (device, kind, json, transport) => new Promise((resolve) => ingest.submit(device, kind, { json }, transport, resolve)),
   };
   let alertSink: AlertSink = NO_ALERTS;
   const modules = (options.modules ?? MODULES).map((create) => create(ctx));

@@ -7,6 +7,8 @@ import type { Db } from './store/db.ts';
 import type { Metrics } from './metrics.ts';
 import type { Log } from './log.ts';
 import type { AlertSink } from './alerts/sink.ts';
+import type { IngestOutcome, Transport } from './ingest/pipeline.ts';
+import type { DevicePlace } from './ingest/normalize.ts';
 
 export interface ModuleContext {
   db: Db;
@@ -18,6 +20,12 @@ export interface ModuleContext {
   now(): number;
   /** raise or clear alerts; the alerts module (when present) receives them */
   alerts: AlertSink;
+  /**
+   * The ingest pipeline, as HTTP ingest uses it: for adapters that translate a device's own format
+   * (e.g. a plate camera's webhook) into contract payloads. Resolves after the journal commit, or at
+   * once with the rejection.
+   */
+  submit(device: DevicePlace, kind: string, json: unknown, transport: Transport): Promise<IngestOutcome>;
 }
 
 export interface EstateModule {
