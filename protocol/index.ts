@@ -3,3 +3,4 @@ export * from './topics.ts';
 export * from './schemas.ts';
 export * from './geo.ts';
 export * from './api.ts';
+export * from './alerts.ts';

@@ -18,9 +18,10 @@ import { trimJournal } from './ingest/retention.ts';
 import type { EstateModule, ModuleContext, ModuleFactory } from './modules.ts';
 import type { EstateEvent } from '../protocol/index.ts';
 import { NO_ALERTS, type AlertSink } from './alerts/sink.ts';
+import { createAlertsModule } from './alerts/module.ts';
 
 /** Estate capabilities, in the order they see each event. */
-const MODULES: ModuleFactory[] = [];
+const MODULES: ModuleFactory[] = [createAlertsModule];
 
 export interface ServerOptions {
   dataDir: string;

@@ -1,10 +1,9 @@
 // How any capability raises or clears an alert (patrol: missed checkpoint; vehicles: blacklisted plate,
 // overstay; …). The alerts module implements it (de-duplication, lifecycle, the 54321 clock); without
 // it, alerts go nowhere. Keep this interface small and additive.
-export type AlertSeverity = 'info' | 'warning' | 'major' | 'critical';
-
-/** The 54321 service pledge: how fast an alert must be fixed (all need a guard on site within 5 min). */
-export type AlertTier = 'small' | 'serious' | 'complex' | 'special';
+// Severity and tier are defined once, in the protocol (the web reads the same values).
+import type { AlertSeverity, AlertTier } from '../../protocol/alerts.ts';
+export type { AlertSeverity, AlertTier };
 
 export interface AlertInput {
   estate: string;
@@ -20,6 +19,10 @@ export interface AlertInput {
   x?: number;
   y?: number;
   building?: string;
+  /** the device that observed it (a camera, a plate reader), when there is one */
+  device?: string;
+  /** the zone it happened in */
+  zone?: string;
   /** anything the operator should see (event ids, plate, checkpoint …) */
   detail?: Record<string, unknown>;
   /** when the condition was observed (epoch ms) */

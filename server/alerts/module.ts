@@ -1,0 +1,144 @@
+// The alerts capability as an estate module: rules on committed events, the service behind every
+// module's ctx.alerts, one timer for deadlines and silences, REST routes. Rules are pure; this file is
+// the edge (state holders, the clock, SQLite, the live channel).
+import { Counter, Gauge } from 'prom-client';
+import { channelTopic, type EstateEvent } from '../../protocol/index.ts';
+import type { EstateModule, ModuleFactory } from '../modules.ts';
+import { RuleContexts } from './contexts.ts';
+import { alertRoutes } from './routes.ts';
+import { afterRestart, deviceHealthEvent, deviceHealthSweep, type DeviceHealth } from './rules/device-health.ts';
+import { fireLaneDue, fireLaneEvent, type FireLaneEpisode, type FireLaneState } from './rules/fire-lane.ts';
+import { hazardRule } from './rules/hazards.ts';
+import { intrusionRule } from './rules/intrusion.ts';
+import { tamperRule } from './rules/tamper.ts';
+import type { AlertChange } from './rules/types.ts';
+import { AlertService } from './service.ts';
+import { AlertStore } from './store.ts';
+
+/** How often deadlines, silent devices and coalesced repeats are looked at: the latency of an escalation. */
+export const TICK_MS = 1_000;
+/** How often device health (last seen) is written to SQLite. */
+const HEALTH_SAVE_MS = 5_000;
+
+export interface AlertsModule extends EstateModule {
+  service: AlertService;
+  /** runs the timer's work now (tests with an injected clock need not wait for the next tick) */
+  tick(): void;
+  health(device: string): DeviceHealth | undefined;
+}
+
+export const createAlertsModule: ModuleFactory = (ctx): AlertsModule => {
+  const startedAt = ctx.now();
+  const store = new AlertStore(ctx.db);
+  const contexts = new RuleContexts(ctx.db, store);
+  const registry = ctx.metrics.registry;
+  const changes = new Counter({ name: 'se_alert_changes_total', help: 'Alert upserts by change (raised, repeated, escalated …)', labelNames: ['change'], registers: [registry] });
+  const service = new AlertService({
+    store,
+    params: (estate) => contexts.get(estate)?.params ?? null,
+    publish: (upsert) => ctx.publish(channelTopic(upsert.estate, 'alerts'), upsert),
+    log: ctx.log,
+    counted: (change) => changes.inc({ change }),
+  });
+  new Gauge({
+    name: 'se_alerts_unresolved',
+    help: 'Alerts open or acknowledged',
+    registers: [registry],
+    collect() {
+      this.set(service.unresolvedCount);
+    },
+  });
+
+  // device health: known devices, each with the time it was last heard
+  const health = new Map<string, DeviceHealth>();
+  for (const h of store.loadHealth()) health.set(h.device, afterRestart(h, startedAt));
+  const healthDirty = new Set<string>(health.keys());
+  let fireLane: FireLaneState = new Map(store.loadRuleState<FireLaneEpisode>('fire_lane'));
+  const setFireLane = (next: FireLaneState) => {
+    if (next === fireLane) return;
+    fireLane = next;
+    store.saveRuleState('fire_lane', fireLane);
+  };
+
+  const onEvent = (event: EstateEvent, now: number, out: AlertChange[]) => {
+    const rules = contexts.get(event.estate);
+    if (!rules) return;
+    const h = deviceHealthEvent(health.get(event.device), event, rules, now);
+    health.set(event.device, h.health);
+    healthDirty.add(event.device);
+    out.push(...h.changes);
+    if (event.kind === 'camera') {
+      out.push(...intrusionRule(event, rules), ...hazardRule(event, rules), ...tamperRule(event, rules));
+      const lane = fireLaneEvent(fireLane, event, rules, now);
+      setFireLane(lane.state);
+      out.push(...lane.changes);
+    }
+  };
+
+  let lastHealthSave = 0;
+  const tick = () => {
+    const now = ctx.now();
+    const out: AlertChange[] = [];
+    for (const [device, h] of health) {
+      const rules = contexts.get(h.estate);
+      const swept = rules && deviceHealthSweep(h, rules, now);
+      if (!swept) continue;
+      health.set(device, swept.health);
+      healthDirty.add(device);
+      out.push(...swept.changes);
+    }
+    const lane = fireLaneDue(fireLane, (estate) => contexts.get(estate), now);
+    setFireLane(lane.state);
+    out.push(...lane.changes);
+    service.apply(out, now);
+    service.tick(now);
+    if (healthDirty.size && Date.now() - lastHealthSave >= HEALTH_SAVE_MS) saveHealth();
+  };
+  const saveHealth = () => {
+    lastHealthSave = Date.now();
+    const entries = [...healthDirty].map((d) => health.get(d)).filter((h): h is DeviceHealth => h !== undefined);
+    healthDirty.clear();
+    store.saveHealth(entries);
+  };
+
+  const timer = setInterval(() => {
+    try {
+      tick();
+    } catch (err) {
+      ctx.log.error(`alerts: tick failed: ${(err as Error).stack ?? err}`);
+    }
+  }, TICK_MS);
+  timer.unref();
+
+  return {
+    name: 'alerts',
+    service,
+    tick,
+    health: (device) => health.get(device),
+    alertSink: {
+      raise: (alert) => service.raise(alert, ctx.now()),
+      clear: (estate, source, type, at) => service.clear(estate, source, type, at, ctx.now()),
+    },
+    onCommitted(events) {
+      const now = ctx.now();
+      for (const event of events) {
+        const out: AlertChange[] = [];
+        try {
+          onEvent(event, now, out);
+          if (out.length) service.apply(out, now);
+          service.onSite(event, now);
+        } catch (err) {
+          ctx.log.error(`alerts: event ${event.device}/${event.id ?? event.kind}: ${(err as Error).stack ?? err}`);
+        }
+      }
+    },
+    routes(router) {
+      alertRoutes(router, { db: ctx.db, service, store, contexts, health: (device) => health.get(device), now: ctx.now });
+    },
+    stop() {
+      clearInterval(timer);
+      service.flush();
+      saveHealth();
+    },
+  };
+};
