@@ -1,0 +1,66 @@
+// Patrol as an estate module: check-ins after the commit, a timer at the edge for tours that open
+// and deadlines that pass, REST for operators and for the guard app (device token).
+import type { EstateModule, ModuleContext } from '../modules.ts';
+import { PatrolEngine } from './engine.ts';
+import { deviceRoutes, operatorRoutes } from './api.ts';
+
+/** the timer never sleeps longer than this (a clock jump, a route added in another process) */
+const MAX_SLEEP_MS = 60_000;
+const MIN_SLEEP_MS = 250;
+
+export interface PatrolModule extends EstateModule {
+  engine: PatrolEngine;
+  /** runs the clock's work now (tests with an injected clock call it instead of waiting) */
+  tick(): void;
+}
+
+export function createPatrolModule(ctx: ModuleContext): PatrolModule {
+  const engine = new PatrolEngine(ctx);
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const tick = () => {
+    try {
+      engine.refresh();
+    } catch (err) {
+      ctx.log.error(`patrol: ${(err as Error).stack ?? err}`);
+    }
+  };
+  const arm = () => {
+    if (stopped) return;
+    const now = ctx.now();
+    const next = engine.nextChange();
+    const wait = next === null ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(MIN_SLEEP_MS, next - now + 50));
+    timer = setTimeout(() => {
+      tick();
+      arm();
+    }, wait);
+    timer.unref();
+  };
+
+  try {
+    const filed = engine.catchUp();
+    if (filed) ctx.log.info(`patrol: filed ${filed} check-ins from the journal`);
+  } catch (err) {
+    ctx.log.error(`patrol: catch-up from the journal failed: ${(err as Error).stack ?? err}`);
+  }
+  tick();
+  arm();
+
+  return {
+    name: 'patrol',
+    engine,
+    tick,
+    onCommitted(events) {
+      if (!events.some((e) => e.kind === 'checkin')) return;
+      engine.ingest(events);
+      engine.markJournal();
+    },
+    publicRoutes: (router) => deviceRoutes(router, engine, ctx),
+    routes: (router) => operatorRoutes(router, engine),
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
