@@ -10,6 +10,7 @@ import type { DeviceFacts, RuleContext } from './rules/types.ts';
 import type { ZoneRule } from './zones.ts';
 
 const TTL_MS = 10_000;
+const MISS_RELOAD_MS = 1_000;
 
 export interface EstateRules extends RuleContext {
   /** zones whose configured hours did not parse (armed around the clock meanwhile) */
@@ -25,11 +26,15 @@ export class RuleContexts {
     private readonly store: AlertStore,
   ) {}
 
-  /** The estate's rule context; null for an estate that does not exist. Cached by wall-clock time. */
-  get(estate: string): EstateRules | null {
+  /**
+   * The estate's rule context; null for an estate that does not exist. Cached by wall-clock time; a
+   * device the cache does not know yet (just registered) reloads it, at most once a second.
+   */
+  get(estate: string, device?: string): EstateRules | null {
     const now = Date.now();
     const hit = this.cache.get(estate);
-    if (hit && now - hit.at < TTL_MS) return hit.ctx;
+    const stale = hit && device !== undefined && hit.ctx !== null && !hit.ctx.devices.has(device) && now - hit.at >= MISS_RELOAD_MS;
+    if (hit && now - hit.at < TTL_MS && !stale) return hit.ctx;
     const ctx = this.load(estate);
     this.cache.set(estate, { at: now, ctx });
     return ctx;

@@ -61,7 +61,7 @@ export const createAlertsModule: ModuleFactory = (ctx): AlertsModule => {
   };
 
   const onEvent = (event: EstateEvent, now: number, out: AlertChange[]) => {
-    const rules = contexts.get(event.estate);
+    const rules = contexts.get(event.estate, event.device);
     if (!rules) return;
     const h = deviceHealthEvent(health.get(event.device), event, rules, now);
     health.set(event.device, h.health);

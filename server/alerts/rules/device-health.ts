@@ -20,6 +20,9 @@ export interface DeviceHealth {
   watchFrom: number;
   offlineSince?: number;
   reason?: 'timeout' | 'last_will';
+  /** where its events placed it (for a device the registry has no position for) */
+  x?: number;
+  y?: number;
 }
 
 /** Handhelds are switched off between shifts and charged: no offline alerts unless configured. */
@@ -46,7 +49,11 @@ function offlineAlert(health: DeviceHealth, ctx: RuleContext, at: number, reason
       severity: 'major',
       title: `Device offline: ${name}`,
       titleZh: `设备离线：${name}`,
-      ...(facts && facts.x !== null && facts.y !== null ? { x: facts.x, y: facts.y } : {}),
+      ...(facts && facts.x !== null && facts.y !== null
+        ? { x: facts.x, y: facts.y }
+        : health.x !== undefined && health.y !== undefined
+          ? { x: health.x, y: health.y }
+          : {}),
       device: health.device,
       detail: { reason, lastSeen, kind: facts?.kind ?? null, timeoutSec: timeoutMs(facts, ctx) / 1000 },
       at,
@@ -55,14 +62,22 @@ function offlineAlert(health: DeviceHealth, ctx: RuleContext, at: number, reason
 }
 
 export function deviceHealthEvent(health: DeviceHealth | undefined, event: EstateEvent, ctx: RuleContext, now: number): { health: DeviceHealth; changes: AlertChange[] } {
-  const base: DeviceHealth = health ?? { device: event.device, estate: event.estate, state: 'unknown', lastSeen: null, watchFrom: now };
+  const seen: DeviceHealth = health ?? { device: event.device, estate: event.estate, state: 'unknown', lastSeen: null, watchFrom: now };
+  const base: DeviceHealth = typeof event.x === 'number' && typeof event.y === 'number' && event.kind === 'status' ? { ...seen, x: event.x, y: event.y } : seen;
   if (event.kind === 'status' && event.data.online === false) {
     // the Last Will (or a device saying it goes down): offline now, no need to wait for the timeout
     if (base.state === 'offline') return { health: base, changes: [] };
     const next: DeviceHealth = { ...base, state: 'offline', offlineSince: now, reason: 'last_will' };
     return { health: next, changes: watched(ctx.device(event.device)) ? [offlineAlert(next, ctx, event.ts, 'last_will', base.lastSeen)] : [] };
   }
-  const next: DeviceHealth = { device: base.device, estate: base.estate, state: 'online', lastSeen: now, watchFrom: base.watchFrom };
+  const next: DeviceHealth = {
+    device: base.device,
+    estate: base.estate,
+    state: 'online',
+    lastSeen: now,
+    watchFrom: base.watchFrom,
+    ...(base.x !== undefined ? { x: base.x, y: base.y } : {}),
+  };
   const changes: AlertChange[] = base.state === 'offline' ? [{ op: 'clear', estate: event.estate, source: event.device, type: DEVICE_OFFLINE, at: event.ts }] : [];
   return { health: next, changes };
 }
