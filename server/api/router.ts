@@ -73,6 +73,6 @@ export function createApp({ db, ingest, history, metrics, log, webDir, modules =
       res.status(503).type('text/plain').send('Smart Estate: the web app is not built. Run `npm run build`, then restart.\n');
     });
   }
-  app.use(errorHandler(log));
+  app.use(errorHandler(log, metrics));
   return app;
 }

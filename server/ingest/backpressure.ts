@@ -26,7 +26,7 @@ export interface BackpressureOptions {
 export class Backpressure {
   private readonly reasons = new Set<PauseReason>();
   private timer: NodeJS.Timeout | null = null;
-  private checking = false;
+  private checking: Promise<void> | null = null;
   minFreeBytes: number;
 
   constructor(private readonly o: BackpressureOptions) {
@@ -60,9 +60,13 @@ export class Backpressure {
   }
 
   /** Looks at free disk space now; also clears a journal error (the next commit will tell). */
-  async check(): Promise<void> {
-    if (this.checking) return;
-    this.checking = true;
+  check(): Promise<void> {
+    // One look at a time; a caller during a look waits for that look.
+    this.checking ??= this.look().finally(() => (this.checking = null));
+    return this.checking;
+  }
+
+  private async look(): Promise<void> {
     try {
       const fs = await statfs(this.o.dataDir);
       const free = fs.bavail * fs.bsize;
@@ -71,8 +75,6 @@ export class Backpressure {
       if (this.reasons.has('journal_error') && free >= this.minFreeBytes) this.set('journal_error', false, 'retrying');
     } catch (err) {
       this.o.log.warn(`backpressure: cannot read free space of ${this.o.dataDir}: ${(err as Error).message}`);
-    } finally {
-      this.checking = false;
     }
   }
 

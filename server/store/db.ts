@@ -74,7 +74,7 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 -- The journal: every accepted event, committed before the device is acknowledged.
 CREATE TABLE IF NOT EXISTS events (
-  seq INTEGER PRIMARY KEY,         -- journal order; the forwarder's checkpoint refers to it
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, -- journal order, never reused after trimming: the forwarder's checkpoint refers to it
   estate TEXT NOT NULL,
   device TEXT NOT NULL,
   kind TEXT NOT NULL,

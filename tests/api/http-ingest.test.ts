@@ -60,6 +60,18 @@ describe('POST /api/v1/devices/{device}/{kind}', () => {
   });
 });
 
+describe('/metrics', () => {
+  it('counts events per kind and transport, rejections per reason, and shows event-loop lag and journal state', async () => {
+    const text = (await server.api('/metrics')).body as string;
+    expect(text).toMatch(/se_events_in_total\{kind="vehicle",transport="http"\} [1-9]/);
+    expect(text).toMatch(/se_events_duplicate_total\{kind="vehicle"\} [1-9]/);
+    expect(text).toMatch(/se_events_rejected_total\{reason="malformed_json",transport="http"\} 1/);
+    expect(text).toMatch(/se_process_nodejs_eventloop_lag_seconds \d/);
+    expect(text).toMatch(/se_journal_pending 0/);
+    expect(text).toMatch(/se_disk_free_bytes \d/);
+  });
+});
+
 describe('REST auth', () => {
   it('logs in, refuses wrong passwords, and guards every other call', async () => {
     expect((await server.api('/api/v1/auth/login', { body: { username: 'admin', password: 'nope-nope' } })).status).toBe(401);
