@@ -4,3 +4,4 @@ export * from './schemas.ts';
 export * from './geo.ts';
 export * from './api.ts';
 export * from './alerts.ts';
+export * from './vehicles.ts';

@@ -18,7 +18,9 @@
 //   "zone"        Polygon; `se:zone` = perimeter | restricted | fire_lane | car_park; `se:id`; `name`;
 //                 optional `se:hours` (JSON, rule parameters, passed through to the zone's hours)
 //   "checkpoint"  Point; `se:id`; `se:code` (the NFC UID / QR payload on the tag; default: the id); `name`
-//   "gate"        Point; `se:id`; `se:access` = "vehicle,pedestrian" | "vehicle" | "pedestrian"; `name`
+//   "gate"        Point; `se:id`; `se:access` = "vehicle,pedestrian" | "vehicle" | "pedestrian"; `name`;
+//                 optional `se:car_park` (the car park its vehicle passes count for) and `se:devices`
+//                 (its plate cameras, comma-separated device ids); car-park zones: optional `capacity`
 //   "device"      Point (or null geometry: not placed); `se:device` = patrol | camera | gate | sensor;
 //                 `se:id` (required: it is the MQTT username); `name`; cameras: `se:heading` (degrees
 //                 clockwise from north) and `se:fov` (degrees); handhelds: optional `se:guard` (guard id)
@@ -45,6 +47,8 @@ export type Position = [number, number];
 export interface ParsedZone extends ZoneInfo {
   /** `se:hours`, passed through to the zone's rule parameters */
   hours?: unknown;
+  /** car parks: spaces, from OSM `capacity` or `se:capacity` */
+  capacity?: number;
 }
 
 export interface ParsedDevice extends DeviceInfo {
@@ -61,6 +65,10 @@ export interface GateInfo {
   access: GateAccess[];
   x: number;
   y: number;
+  /** `se:car_park`: the car park (zone id) this gate's vehicle passes count for */
+  carPark?: string;
+  /** `se:devices`: the plate cameras at this gate (comma-separated device ids) */
+  devices?: string[];
 }
 
 export interface ParsedEstate {
@@ -154,6 +162,11 @@ export function parseEstateGeoJson(json: unknown, options: ParseOptions = {}): P
       default:
         throw featureError(f, `unknown se:kind '${String(kind)}' (one of zone, checkpoint, gate, device)`);
     }
+  }
+  for (const g of out.gates) {
+    if (g.carPark === undefined || out.zones.some((z) => z.id === g.carPark && z.kind === 'car_park')) continue;
+    const f = features[seen.get(`gate:${g.id}`)!];
+    throw featureError(f, `se:car_park '${g.carPark}' is not a car_park zone of this file`);
   }
   return out;
 }
@@ -286,6 +299,12 @@ function parseZone(f: RawFeature, frame: LocalFrame): ParsedZone {
   const id = featureId(f, ['se:id', 'id']) ?? `z${f.index}`;
   const zone: ParsedZone = { id, name: displayName(f, id), kind: kind as ZoneKind, polygon };
   if (f.props['se:hours'] !== undefined) zone.hours = f.props['se:hours'];
+  const capacity = f.props['se:capacity'] ?? f.props.capacity;
+  if (capacity !== undefined && capacity !== null && kind === 'car_park') {
+    const n = typeof capacity === 'string' && capacity.trim() !== '' ? Number(capacity) : capacity;
+    if (!Number.isSafeInteger(n) || (n as number) < 0) throw featureError(f, `capacity must be a whole number of spaces (got ${JSON.stringify(capacity)})`);
+    zone.capacity = n as number;
+  }
   return zone;
 }
 
@@ -306,7 +325,18 @@ function parseGate(f: RawFeature, frame: LocalFrame): GateInfo {
   const access = String(raw).split(',').map((s) => s.trim()).filter(Boolean);
   const bad = access.find((a) => !(GATE_ACCESS as readonly string[]).includes(a));
   if (bad !== undefined || !access.length) throw featureError(f, `se:access must list ${GATE_ACCESS.join(' and/or ')} (got '${String(raw)}')`);
-  return { id, name: displayName(f, id), access: access as GateAccess[], x, y };
+  const gate: GateInfo = { id, name: displayName(f, id), access: access as GateAccess[], x, y };
+  const carPark = f.props['se:car_park'];
+  if (carPark !== undefined && carPark !== null && carPark !== '') {
+    if (typeof carPark !== 'string') throw featureError(f, `se:car_park must be a car park's zone id (got ${JSON.stringify(carPark)})`);
+    gate.carPark = carPark.trim();
+  }
+  const devices = f.props['se:devices'];
+  if (devices !== undefined && devices !== null && devices !== '') {
+    if (typeof devices !== 'string') throw featureError(f, `se:devices must list device ids, comma-separated (got ${JSON.stringify(devices)})`);
+    gate.devices = devices.split(',').map((d) => d.trim()).filter(Boolean);
+  }
+  return gate;
 }
 
 function parseDevice(f: RawFeature, frame: LocalFrame): ParsedDevice {

@@ -7,6 +7,7 @@ import type { Db } from '../store/db.ts';
 import { upsertBuilding, upsertCheckpoint, upsertEstate, upsertZone } from '../store/estates.ts';
 import { addDevice, getDevice, placeDevice } from '../store/devices.ts';
 import { EstateFileError, parseEstateGeoJson, type ParseOptions, type ParsedEstate } from './geojson.ts';
+import { ensureGateTables, setCarParkCapacity, upsertGate } from './gates.ts';
 
 export type ImportOptions = ParseOptions;
 
@@ -19,7 +20,7 @@ export interface ImportSummary {
   devices: number;
   /** devices registered by this import (the others existed and kept their tokens) */
   newDevices: number;
-  /** gates are parsed but have no table yet: counted, not stored */
+  /** gates (stored in `gates`, with the car park each one counts for) */
   gates: number;
   skipped: number;
 }
@@ -57,10 +58,13 @@ export function importEstateFile(db: Db, path: string, options: ImportOptions = 
 export function importEstate(db: Db, parsed: ParsedEstate): ImportSummary {
   const { estate } = parsed;
   let newDevices = 0;
+  ensureGateTables(db); // DDL outside the transaction
   db.transaction(() => {
     upsertEstate(db, estate);
     for (const b of parsed.buildings) upsertBuilding(db, estate.id, b);
     for (const z of parsed.zones) upsertZone(db, estate.id, { id: z.id, name: z.name, kind: z.kind, polygon: z.polygon }, z.hours);
+    for (const z of parsed.zones) if (z.capacity !== undefined) setCarParkCapacity(db, estate.id, z.id, z.capacity);
+    for (const g of parsed.gates) upsertGate(db, estate.id, g);
     for (const c of parsed.checkpoints) upsertCheckpoint(db, estate.id, c);
     for (const d of parsed.devices) {
       const record = { estate: estate.id, id: d.id, kind: d.kind, name: d.name, x: d.x, y: d.y, heading: d.heading, fov: d.fov };

@@ -2,7 +2,7 @@
 // character, city letter, '·', five characters (digits, at most two letters, never I or O), e.g.
 // 浙A·3K729. New-energy (green) plates of small cars: province, city letter, D (electric) or F
 // (hybrid), five digits, e.g. 浙AD12345 — written without the dot, as the cameras in the field do.
-import type { Rng } from './random.ts';
+import { createRng, type Rng } from './random.ts';
 
 const LETTERS = 'ABCDEFGHJKLMNPQRSTUVWXYZ'; // no I, O
 const DIGITS = '0123456789';
@@ -52,3 +52,76 @@ export function randomPlate(rng: Rng, localPrefixValue: string, options: { local
 
 /** Accepts both forms above (the dot is optional, as readers differ). */
 export const PLATE_PATTERN = /^[京津沪渝冀晋辽吉黑苏浙皖闽赣鲁豫鄂湘粤琼川贵云陕甘青蒙桂宁新藏][A-HJ-NP-Z](·?[A-HJ-NP-Z0-9]{5}|[DF][0-9]{5})$/;
+
+// ---- the demo roster --------------------------------------------------------------------------------
+// Who the demo gates see, shared by the simulators (traffic.ts drives these cars) and the server's demo
+// seeding (which puts the same plates on the estate's vehicle lists), so decisions in the demo come out
+// as they would on site: residents allowed, registered visitors allowed, strangers to review, the
+// blacklist denied. Protocol-free constants: the simulators never import server code.
+
+export interface RosterResident {
+  plate: string;
+  name: string;
+  /** the demo estate's building name, 1号楼 … 27号楼 */
+  building: string;
+  room: string;
+  /** underground garage space */
+  space: string;
+  /** in the garage when the simulation starts */
+  parked: boolean;
+}
+
+export interface RosterVisitor {
+  plate: string;
+  name: string;
+  host: string;
+  /** the pass starts an hour before seeding and lasts this long after it; a few are short, to show overstay */
+  hours: number;
+}
+
+export interface DemoRoster {
+  residents: RosterResident[];
+  visitors: RosterVisitor[];
+  blacklist: Array<{ plate: string; reason: string }>;
+}
+
+export const DEMO_RESIDENT_CARS = 150;
+export const DEMO_VISITORS = 40;
+const RESIDENTIAL_BUILDINGS = 27;
+const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤';
+const GIVEN = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛', '明', '超', '秀英', '霞', '平', '刚', '桂英', '建华', '志强', '晓燕', '海燕', '文', '斌', '宇', '浩'];
+const BLACKLIST_REASONS = ['欠缴停车费（unpaid parking fees）', '曾强行闯闸（forced the barrier）', '公安协查车辆（police watch list）'];
+
+const personName = (rng: Rng) => rng.pick([...SURNAMES]) + rng.pick(GIVEN);
+
+/** The demo's residents, visitors and blacklist for plates of `prefix` (the estate's city, e.g. 浙A). Deterministic. */
+export function demoRoster(prefix: string): DemoRoster {
+  const rng = createRng(2026, `roster:${prefix}`);
+  const taken = new Set<string>();
+  const unique = (local: number) => {
+    for (;;) {
+      const p = randomPlate(rng, prefix, { localShare: local });
+      if (!taken.has(p)) return taken.add(p), p;
+    }
+  };
+  const residents: RosterResident[] = [];
+  for (let i = 0; i < DEMO_RESIDENT_CARS; i++) {
+    const floor = rng.int(1, 30);
+    residents.push({
+      plate: unique(0.95),
+      name: personName(rng),
+      building: `${rng.int(1, RESIDENTIAL_BUILDINGS)}号楼`,
+      room: `${rng.int(1, 3)}-${floor}${String(rng.int(1, 4)).padStart(2, '0')}`,
+      space: `B1-${String(i + 1).padStart(3, '0')}`,
+      parked: rng.chance(0.6),
+    });
+  }
+  const visitors: RosterVisitor[] = [];
+  for (let i = 0; i < DEMO_VISITORS; i++) {
+    const host = rng.pick(residents);
+    // one in ten passes ends half an hour after seeding: a visitor still inside then overstays
+    visitors.push({ plate: unique(0.6), name: personName(rng), host: `${host.building} ${host.room}`, hours: i % 10 === 9 ? 0.5 : 24 * 7 });
+  }
+  const blacklist = BLACKLIST_REASONS.map((reason) => ({ plate: unique(0.7), reason }));
+  return { residents, visitors, blacklist };
+}

@@ -7,6 +7,7 @@ import { createScenario, scenarioUntil, type ScenarioInput } from '../../simulat
 import { createRng, mulberry32 } from '../../simulators/scenario/random.ts';
 import { PLATE_PATTERN, localPrefix, newEnergyPlate, ordinaryPlate } from '../../simulators/scenario/plates.ts';
 import { isoInZone } from '../../simulators/scenario/time.ts';
+import { traffic } from '../../simulators/scenario/traffic.ts';
 import { formatProgress, printProgress } from '../../simulators/progress.ts';
 import type { ScheduledEvent, SimProgress } from '../../simulators/types.ts';
 
@@ -158,11 +159,14 @@ describe('the messages', () => {
   it('plate cameras: Chinese plates, in before out, both gates used', () => {
     const reads = of(events, 'vehicle');
     expect(reads.length).toBeGreaterThan(40);
+    // a few reads are misreads (O/I for 0/1, which the server maps back; a swapped 8/B-like pair)
+    for (const r of reads) expect(r.payload.plate.replace(/O/g, '0').replace(/I/g, '1')).toMatch(PLATE_PATTERN);
+    // so the in/out order is checked on the cars the traffic drove, not on what the cameras read
+    const passes = traffic(createRng(1, 'traffic'), { gates: ['garden-lpr-east', 'garden-lpr-north'], prefix: '浙A' });
     const state = new Map<string, 'in' | 'out'>();
-    for (const r of reads) {
-      expect(r.payload.plate).toMatch(PLATE_PATTERN);
-      expect(state.get(r.payload.plate)).not.toBe(r.payload.direction); // never in twice without out
-      state.set(r.payload.plate, r.payload.direction);
+    for (let p = passes.next().value; p && p.at < HOUR; p = passes.next().value) {
+      expect(state.get(p.car.plate)).not.toBe(p.direction); // never in twice without out
+      state.set(p.car.plate, p.direction);
     }
     expect(new Set(reads.map((r) => r.device))).toEqual(new Set(['garden-lpr-north', 'garden-lpr-east']));
     expect(reads.filter((r) => r.payload.plate.startsWith('浙A')).length).toBeGreaterThan(reads.length / 2);

@@ -169,16 +169,20 @@ function zones(): Feature[] {
     // the ring road is the fire lane: a polygon with the estate's inside as its hole
     polygon(zone('fire-lane', 'fire_lane', '环形消防通道', 'Ring Fire Lane'), rect(-140, -115, 140, 115), rect(-134, -109, 134, 109)),
     polygon(zone('power-room', 'restricted', '配电房禁区', 'Power Room (restricted)'), rect(113, 79, 131, 97)),
-    polygon(zone('carpark-ramp', 'car_park', '地下车库入口', 'Underground Car Park Ramp'), rect(104, -41, 132, -31)),
-    polygon(zone('carpark-visitor', 'car_park', '访客停车场', 'Visitor Car Park'), rect(92, -100, 122, -80)),
+    // capacity (OSM `capacity`): the underground garage under the ramp, and the surface visitor car park
+    polygon({ ...zone('carpark-ramp', 'car_park', '地下车库入口', 'Underground Car Park Ramp'), capacity: 220 }, rect(104, -41, 132, -31)),
+    polygon({ ...zone('carpark-visitor', 'car_park', '访客停车场', 'Visitor Car Park'), capacity: 40 }, rect(92, -100, 122, -80)),
   ];
 }
 
 function gates(): Feature[] {
   const gate = (id: string, access: string, name: string, en: string) => ({ 'se:kind': 'gate', 'se:id': id, 'se:access': access, name, 'name:en': en });
+  // Visitors register at the main gate's booth and park in the visitor car park; the east gate is the
+  // residents' way straight down the garage ramp. Each gate's plate camera counts for that car park.
+  const vehicles = (carPark: string, device: string) => ({ 'se:car_park': carPark, 'se:devices': device });
   return [
-    point(gate('gate-north', 'vehicle,pedestrian', '北门（主入口）', 'North Main Gate'), [0, 125]),
-    point(gate('gate-east', 'vehicle', '东门（车行）', 'East Vehicle Gate'), [150, -36]),
+    point({ ...gate('gate-north', 'vehicle,pedestrian', '北门（主入口）', 'North Main Gate'), ...vehicles('carpark-visitor', 'garden-lpr-north') }, [0, 125]),
+    point({ ...gate('gate-east', 'vehicle', '东门（车行）', 'East Vehicle Gate'), ...vehicles('carpark-ramp', 'garden-lpr-east') }, [150, -36]),
     point(gate('gate-south', 'pedestrian', '南门（人行）', 'South Pedestrian Gate'), [0, -125]),
   ];
 }
