@@ -19,9 +19,10 @@ import type { EstateModule, ModuleContext, ModuleFactory } from './modules.ts';
 import type { EstateEvent } from '../protocol/index.ts';
 import { NO_ALERTS, type AlertSink } from './alerts/sink.ts';
 import { createAlertsModule } from './alerts/module.ts';
+import { createWallscreenModule } from './wallscreen/module.ts';
 
 /** Estate capabilities, in the order they see each event. */
-const MODULES: ModuleFactory[] = [createAlertsModule];
+const MODULES: ModuleFactory[] = [createAlertsModule, createWallscreenModule];
 
 export interface ServerOptions {
   dataDir: string;

@@ -19,5 +19,6 @@ export function App() {
     const timer = setTimeout(() => signOut('session.expired'), Math.min(Math.max(0, session.expiresAt - Date.now()), MAX_TIMER_MS));
     return () => clearTimeout(timer);
   }, [session]);
-  return session ? <Dashboard key={session.token} session={session} /> : <Login notice={notice} />;
+  // keyed by user, not token: a kiosk renewing its session keeps its map (the feed reconnects)
+  return session ? <Dashboard key={session.user.name} session={session} /> : <Login notice={notice} />;
 }

@@ -1,13 +1,24 @@
-// The wall-screen dashboard: header, the 3D estate map with its legend, and the latest-events panel.
-import { useMemo } from 'react';
+// The wall-screen dashboard: header, the 3D estate map (layers, staleness banners, picked details,
+// legend, replay bar over it) and the side column (capability panels above the latest events).
+// `?kiosk=1` makes it a kiosk (kiosk/kiosk-options.ts); the replay swaps the map's store for the
+// replay's own while the live feed keeps running underneath.
+import { useCallback, useMemo, useState } from 'react';
 import type { EstateDetail } from '../../../protocol/api.ts';
+import { Kiosk } from '../kiosk/Kiosk.tsx';
+import { kioskOptions } from '../kiosk/kiosk-options.ts';
 import { useLiveFeed } from '../live/use-live-feed.ts';
 import { EstateMap } from '../map/EstateMap.tsx';
+import type { Pick } from '../map/picking.ts';
+import { DetailsPanel } from '../panels/DetailsPanel.tsx';
 import type { EstateNames } from '../panels/event-summary.ts';
 import { EventPanel } from '../panels/EventPanel.tsx';
 import { Header } from '../panels/Header.tsx';
+import { LayerToggles } from '../panels/LayerToggles.tsx';
 import { Legend } from '../panels/Legend.tsx';
 import { SIDE_PANELS } from '../panels/side-panels.ts';
+import { StalenessBanner } from '../panels/StalenessBanner.tsx';
+import { ReplayBar } from '../replay/ReplayBar.tsx';
+import { replayStore, useReplay } from '../replay/use-replay.ts';
 import { useI18n } from './i18n.ts';
 import { signOut, type Session } from './session.ts';
 import { useEstateChoice, useEstateDetail, useEstateList } from './use-estate.ts';
@@ -21,6 +32,7 @@ function namesOf(detail: EstateDetail | null): EstateNames {
 
 export function Dashboard({ session }: { session: Session }) {
   const { t } = useI18n();
+  const options = useMemo(kioskOptions, []);
   const list = useEstateList();
   const estates = list.status === 'ready' ? list.value : [];
   const [estateId, chooseEstate] = useEstateChoice(estates, session.user);
@@ -29,6 +41,15 @@ export function Dashboard({ session }: { session: Session }) {
   const { store, connection } = useLiveFeed(detail, session.user.name, session.token);
   const names = useMemo(() => namesOf(detail), [detail]);
   const summary = estates.find((e) => e.id === estateId) ?? detail?.estate ?? null;
+  const [pick, setPick] = useState<Pick | null>(null);
+  const replay = useReplay(detail);
+  const replaying = replay.state.status !== 'off';
+  const replayed = replayStore(replay);
+  // while the replay loads, the map goes on showing the live estate
+  const shown = replayed ?? store;
+  const timeline = replay.state.status === 'ready' ? replay.state.timeline : null;
+  const clock = useMemo(() => (timeline ? () => timeline.time : Date.now), [timeline]);
+  const closePick = useCallback(() => setPick(null), []);
 
   let message: string | null = null;
   if (list.status === 'failed') message = t('estate.failed', { error: list.error });
@@ -37,7 +58,8 @@ export function Dashboard({ session }: { session: Session }) {
   else if (!detail) message = t('estate.loading');
 
   return (
-    <div className="dashboard">
+    <div className={`dashboard ${replaying ? 'replaying' : ''}`}>
+      {options.kiosk && <Kiosk session={session} />}
       <Header
         estates={estates}
         estate={summary}
@@ -45,11 +67,42 @@ export function Dashboard({ session }: { session: Session }) {
         connection={store ? connection : 'offline'}
         user={session.user.name}
         onSignOut={() => signOut()}
+        kiosk={options.kiosk}
+        replaying={replaying}
+        onReplay={detail ? () => { setPick(null); replay.open(); } : undefined}
       />
       <main className="dashboard-main">
         <section className="map-area">
-          {detail && store && <EstateMap key={detail.estate.id} detail={detail} store={store} />}
-          {detail && store && <Legend store={store} buildings={detail.buildings.length} checkpoints={detail.checkpoints.length} />}
+          {detail && shown && (
+            <EstateMap
+              key={detail.estate.id}
+              detail={detail}
+              store={shown}
+              pick={pick}
+              onPick={setPick}
+              tourAfterMs={options.tourAfterMs}
+              clock={clock}
+              source={replayed ? 'replay' : 'live'}
+            />
+          )}
+          {detail && shown && <Legend store={shown} buildings={detail.buildings.length} checkpoints={detail.checkpoints.length} />}
+          {detail && store && <LayerToggles />}
+          {/* the banners watch the live feed, also during a replay: live data stopping is news */}
+          {detail && store && <StalenessBanner store={store} connection={connection} staleAfterMs={options.staleAfterMs} />}
+          {detail && shown && pick && (
+            <DetailsPanel
+              key={`${pick.kind}:${pick.id}:${replaying}`}
+              pick={pick}
+              detail={detail}
+              store={shown}
+              names={names}
+              timeZone={detail.estate.timezone}
+              clock={clock}
+              replay={replaying}
+              onClose={closePick}
+            />
+          )}
+          {detail && <ReplayBar replay={replay} timeZone={detail.estate.timezone} />}
           {message && (
             <div className={`map-message ${loaded?.status === 'failed' || list.status === 'failed' ? 'error' : ''}`} role="status" data-testid="map-message">
               {message}
@@ -64,7 +117,7 @@ export function Dashboard({ session }: { session: Session }) {
               </div>
             ))}
             <div className="side-slot" style={{ flexGrow: 1 }}>
-              <EventPanel store={store} names={names} timeZone={detail.estate.timezone} />
+              <EventPanel store={shown ?? store} names={names} timeZone={detail.estate.timezone} />
             </div>
           </div>
         ) : (

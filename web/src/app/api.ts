@@ -59,6 +59,32 @@ export function getEstate(estate: string, signal?: AbortSignal): Promise<EstateD
   return request<EstateDetail>(`/estates/${encodeURIComponent(estate)}`, { signal });
 }
 
+export interface EventQuery {
+  kind?: string;
+  device?: string;
+  /** epoch ms, inclusive */
+  from?: number;
+  to?: number;
+  limit?: number;
+}
+
+/** The event history (newest first), any filter of GET /estates/{e}/events. */
+export function queryEvents(estate: string, query: EventQuery, signal?: AbortSignal): Promise<EventsResponse> {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+  return request<EventsResponse>(`/estates/${encodeURIComponent(estate)}/events?${params}`, { signal });
+}
+
+/** Any GET under the API with the session's token (for capabilities' endpoints). */
+export function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  return request<T>(path, { signal });
+}
+
+/** POST under the API with the session's token. */
+export function postJson<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  return request<T>(path, { method: 'POST', body: JSON.stringify(body), signal });
+}
+
 export function recentEvents(estate: string, limit: number, signal?: AbortSignal): Promise<EventsResponse> {
   return request<EventsResponse>(`/estates/${encodeURIComponent(estate)}/events?limit=${limit}`, { signal });
 }

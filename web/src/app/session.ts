@@ -17,6 +17,20 @@ export interface SessionState {
 }
 
 const STORAGE_KEY = 'smart-estate.session';
+/**
+ * Kiosk screens (`?kiosk=1`) also keep the session in localStorage, so a wall screen whose browser
+ * restarted (power cut, update) comes back signed in. Use a viewer account for kiosks.
+ */
+const KIOSK_KEY = 'smart-estate.kiosk-session';
+
+function isKiosk(): boolean {
+  try {
+    const flag = new URLSearchParams(location.search).get('kiosk');
+    return flag !== null && flag !== '0' && flag !== 'false';
+  } catch {
+    return false;
+  }
+}
 
 function isSession(value: unknown): value is Session {
   const s = value as Session | null;
@@ -25,7 +39,8 @@ function isSession(value: unknown): value is Session {
 
 function restore(): Session | null {
   try {
-    const parsed: unknown = JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? 'null');
+    const stored = sessionStorage.getItem(STORAGE_KEY) ?? (isKiosk() ? localStorage.getItem(KIOSK_KEY) : null);
+    const parsed: unknown = JSON.parse(stored ?? 'null');
     if (isSession(parsed) && parsed.expiresAt > Date.now()) return parsed;
   } catch {
     // unreadable: sign in again
@@ -41,6 +56,8 @@ function set(next: SessionState): void {
   try {
     if (next.session) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(next.session));
     else sessionStorage.removeItem(STORAGE_KEY);
+    if (next.session && isKiosk()) localStorage.setItem(KIOSK_KEY, JSON.stringify(next.session));
+    else if (!next.session) localStorage.removeItem(KIOSK_KEY);
   } catch {
     // the session still lives in memory for this page
   }

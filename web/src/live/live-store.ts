@@ -30,15 +30,39 @@ export interface PanelEvent {
   building?: string;
 }
 
+export interface TrailPoint {
+  x: number;
+  y: number;
+  t: number;
+}
+
 export interface GuardMarker {
   guard: string;
   x: number;
   y: number;
   seen: number;
+  /** the handheld that reported it */
+  device: string;
+  /** earlier positions, oldest first, at most TRAIL_POINTS (the current position excluded) */
+  trail: TrailPoint[];
 }
+
+/** Positions a guard's trail keeps behind the marker. */
+export const TRAIL_POINTS = 12;
+/** A new trail point only after moving this far (metres): a standing guard leaves no smear. */
+export const TRAIL_STEP_M = 3;
+
+/**
+ * Where live data comes from, for the staleness banners: a wall screen must say when a kind of
+ * device has gone quiet, not keep showing the last calm picture.
+ */
+export type FeedSource = 'camera' | 'patrol' | 'gate';
+export const FEED_SOURCES: readonly FeedSource[] = ['camera', 'patrol', 'gate'];
 
 export interface VehicleMarker {
   plate: string;
+  /** the plate camera that read it */
+  device: string;
   x: number;
   y: number;
   direction: string;
@@ -92,6 +116,10 @@ export interface AlertMessage {
 }
 
 const DEFAULT_FOV = 60;
+
+function sourceOfDevice(kind: string): FeedSource | null {
+  return kind === 'camera' ? 'camera' : kind === 'patrol' ? 'patrol' : kind === 'gate' ? 'gate' : null;
+}
 const RECENT_KEYS = 1000;
 
 function scalar(value: unknown): value is string | number | boolean {
@@ -107,6 +135,8 @@ export class LiveStore {
   readonly cameras = new Map<string, CameraMarker>();
   /** open alerts with a place, drawn as rings like camera alarms */
   readonly alertSpots = new Map<string, AlertSpot>();
+  /** alerts not yet resolved, by identity (the details panel lists those of a building or device) */
+  readonly openAlerts = new Map<string, AlertMessage>();
   /** newest first, at most PANEL_CAPACITY */
   events: PanelEvent[] = [];
   /** bumped whenever a marker changes */
@@ -117,14 +147,28 @@ export class LiveStore {
   received = 0;
   /** alert upserts received over MQTT */
   alertsReceived = 0;
+  /** last check-in per checkpoint id (event time, epoch ms): checkpoints are coloured by it */
+  readonly checkpointVisits = new Map<string, number>();
+  /** local clock (epoch ms) when each source was last heard from; 0 = never since the page opened */
+  readonly lastHeard: Record<FeedSource, number> = { camera: 0, patrol: 0, gate: 0 };
+  /** sources the estate has devices for: only these can go stale */
+  readonly expectedSources = new Set<FeedSource>();
+  /** when this store started listening (staleness counts from here when a source was never heard) */
+  readonly startedAt: number;
 
   private readonly devices = new Map<string, { x: number; y: number }>();
+  private readonly deviceKinds = new Map<string, string>();
   private readonly checkpoints = new Map<string, { x: number; y: number }>();
+  private readonly checkpointIds = new Map<string, string>();
   private readonly recentKeys = new Set<string>();
 
-  constructor(detail: EstateDetail) {
+  constructor(detail: EstateDetail, now = Date.now()) {
     this.estate = detail.estate.id;
+    this.startedAt = now;
     for (const d of detail.devices) {
+      this.deviceKinds.set(d.id, d.kind);
+      const source = sourceOfDevice(d.kind);
+      if (source) this.expectedSources.add(source);
       if (d.x === null || d.y === null) continue;
       this.devices.set(d.id, { x: d.x, y: d.y });
       if (d.kind === 'camera') {
@@ -134,8 +178,47 @@ export class LiveStore {
     // check-ins name a checkpoint by id or by its tag code (what an NFC/QR reader actually reads)
     for (const c of detail.checkpoints) {
       this.checkpoints.set(c.id, { x: c.x, y: c.y });
-      if (c.code) this.checkpoints.set(c.code, { x: c.x, y: c.y });
+      this.checkpointIds.set(c.id, c.id);
+      if (c.code) {
+        this.checkpoints.set(c.code, { x: c.x, y: c.y });
+        this.checkpointIds.set(c.code, c.id);
+      }
     }
+  }
+
+  /** Which source an event counts for: its device's class, else what its kind implies. */
+  sourceOf(event: Pick<EstateEvent, 'device' | 'kind'>): FeedSource | null {
+    const kind = this.deviceKinds.get(event.device);
+    const byDevice = kind ? sourceOfDevice(kind) : null;
+    if (byDevice) return byDevice;
+    switch (event.kind) {
+      case 'camera':
+        return 'camera';
+      case 'vehicle':
+        return 'gate';
+      case 'checkin':
+      case 'position':
+        return 'patrol';
+      default:
+        return null;
+    }
+  }
+
+  /** Forgets every marker, visit and event (replay rewinds with this); the estate layout stays. */
+  clear(): void {
+    this.guards.clear();
+    this.vehicles.clear();
+    this.alertSpots.clear();
+    this.openAlerts.clear();
+    this.checkpointVisits.clear();
+    for (const camera of this.cameras.values()) {
+      camera.alarmUntil = 0;
+      camera.online = true;
+    }
+    this.recentKeys.clear();
+    this.events = [];
+    this.markersVersion++;
+    this.eventsVersion++;
   }
 
   /** Where an event happened: its own x/y, else the checkpoint it names, else the device's installed position. */
@@ -155,6 +238,8 @@ export class LiveStore {
     if (this.recentKeys.has(key)) return false;
     this.remember(key);
     const data: EventData = event.data && typeof event.data === 'object' ? event.data : {};
+    const source = this.sourceOf(event);
+    if (source) this.lastHeard[source] = Math.max(this.lastHeard[source], Math.min(now, event.rx ?? now));
     this.applyToMarkers({ ...event, data }, now);
     if (event.kind !== 'position') this.pushPanel({ key, kind: event.kind, device: event.device, ts: event.ts ?? event.rx ?? now, data, building: event.building });
     return true;
@@ -178,6 +263,8 @@ export class LiveStore {
     this.pushPanel({ key, kind: 'alert', device: source, ts, data, building: typeof alert.building === 'string' ? alert.building : undefined });
 
     const resolved = status === 'resolved' || status === 'closed';
+    if (resolved) this.openAlerts.delete(identity);
+    else this.openAlerts.set(identity, alert);
     if (typeof alert.x === 'number' && typeof alert.y === 'number') {
       if (resolved) this.alertSpots.delete(identity);
       else this.alertSpots.set(identity, { x: alert.x, y: alert.y, until: now + ALERT_VISIBLE_MS });
@@ -231,11 +318,25 @@ export class LiveStore {
     switch (event.kind) {
       case 'checkin':
       case 'position': {
+        if (event.kind === 'checkin' && typeof event.data.checkpoint === 'string') {
+          const id = this.checkpointIds.get(event.data.checkpoint);
+          const at = typeof event.ts === 'number' ? Math.min(event.ts, now) : seen;
+          if (id && at > (this.checkpointVisits.get(id) ?? 0)) {
+            this.checkpointVisits.set(id, at);
+            this.markersVersion++;
+          }
+        }
         if (age > GUARD_STALE_MS) return;
         const where = this.locate(event);
         if (!where) return;
         const guard = typeof event.data.guard === 'string' ? event.data.guard : event.device;
-        this.guards.set(guard, { guard, x: where.x, y: where.y, seen });
+        const previous = this.guards.get(guard);
+        const trail = previous ? previous.trail : [];
+        if (previous && Math.hypot(previous.x - where.x, previous.y - where.y) >= TRAIL_STEP_M) {
+          trail.push({ x: previous.x, y: previous.y, t: previous.seen });
+          if (trail.length > TRAIL_POINTS) trail.splice(0, trail.length - TRAIL_POINTS);
+        }
+        this.guards.set(guard, { guard, device: event.device, x: where.x, y: where.y, seen, trail });
         this.markersVersion++;
         return;
       }
@@ -244,7 +345,7 @@ export class LiveStore {
         const where = this.locate(event);
         const plate = typeof event.data.plate === 'string' ? event.data.plate : event.id ?? event.device;
         if (!where) return;
-        this.vehicles.set(plate, { plate, x: where.x, y: where.y, direction: String(event.data.direction ?? ''), seen });
+        this.vehicles.set(plate, { plate, device: event.device, x: where.x, y: where.y, direction: String(event.data.direction ?? ''), seen });
         this.markersVersion++;
         return;
       }

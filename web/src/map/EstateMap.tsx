@@ -1,30 +1,59 @@
-// The 3D map of one estate: ground, zones, merged buildings, checkpoints and live markers.
-// Estate geometry is built once per estate; live markers update inside the frame loop.
+// The 3D map of one estate: ground, zones, merged buildings, labels, checkpoints and live markers,
+// in the day or night palette, with the overlays the operator left on. Estate geometry is built once
+// per estate (and theme); live markers update inside the frame loop. `store` is the live store or
+// the replay's: the map draws whichever it is given.
 import { Canvas } from '@react-three/fiber';
 import { useMemo } from 'react';
 import type { EstateDetail } from '../../../protocol/api.ts';
+import { SCENE_PALETTES, useTheme } from '../app/theme.ts';
 import type { LiveStore } from '../live/live-store.ts';
 import { tallestRoof } from './building-geometry.ts';
-import { Buildings } from './Buildings.tsx';
+import { BuildingHighlight, Buildings } from './Buildings.tsx';
 import { CameraRig } from './CameraRig.tsx';
 import { Checkpoints } from './Checkpoints.tsx';
 import { estateBounds, framingPose } from './estate-bounds.ts';
 import { FrameScheduler } from './FrameScheduler.tsx';
 import { Ground } from './Ground.tsx';
+import { Labels } from './Labels.tsx';
+import { useLayers } from './layers.ts';
 import { LiveMarkers, type MarkerCounts } from './LiveMarkers.tsx';
+import { Picker } from './Picker.tsx';
+import type { Pick } from './picking.ts';
 import { SceneStatsProbe } from './SceneStats.tsx';
 import { Zones } from './Zones.tsx';
 
-const BACKGROUND = '#070d18';
 const FOV = 40;
+const PICK_COLOR = '#ffd60a';
 
-export function EstateMap({ detail, store }: { detail: EstateDetail; store: LiveStore }) {
+export interface EstateMapProps {
+  detail: EstateDetail;
+  store: LiveStore;
+  pick?: Pick | null;
+  onPick?(pick: Pick | null): void;
+  /** kiosk: start the slow tour after this long without input (0 = never) */
+  tourAfterMs?: number;
+  /** the time markers are judged at; replay passes its own */
+  clock?: () => number;
+  source?: 'live' | 'replay';
+}
+
+const noPick = () => {};
+
+export function EstateMap({ detail, store, pick = null, onPick = noPick, tourAfterMs = 0, clock, source = 'live' }: EstateMapProps) {
+  const theme = useTheme();
+  const palette = SCENE_PALETTES[theme];
+  const layers = useLayers();
   const bounds = useMemo(() => estateBounds(detail), [detail]);
   const tallest = useMemo(() => tallestRoof(detail.buildings), [detail]);
   // the initial pose and the fog's range; CameraRig re-frames for the canvas's real aspect ratio
   const pose = useMemo(() => framingPose(bounds, FOV, 16 / 10, tallest), [bounds, tallest]);
   // written by LiveMarkers in the frame loop, read by the stats probe: a plain object, not state
   const markers = useMemo<MarkerCounts>(() => ({ guards: 0, vehicles: 0, cameras: 0 }), [store]);
+  const picked = pick?.kind === 'building' ? (detail.buildings.find((b) => b.id === pick.id) ?? null) : null;
+  const markerLayers = useMemo(
+    () => ({ guards: layers.guards, trails: layers.trails, vehicles: layers.vehicles, cameras: layers.cameras, alerts: layers.alerts }),
+    [layers],
+  );
   return (
     <Canvas
       frameloop="demand"
@@ -32,20 +61,24 @@ export function EstateMap({ detail, store }: { detail: EstateDetail; store: Live
       gl={{ antialias: true, powerPreference: 'high-performance' }}
       camera={{ fov: FOV, near: 1, far: pose.far, position: pose.position }}
       data-testid="estate-map"
+      data-theme={theme}
     >
-      <color attach="background" args={[BACKGROUND]} />
-      <fog attach="fog" args={[BACKGROUND, pose.far * 0.35, pose.far * 0.9]} />
-      <hemisphereLight args={['#cfe3ff', '#0b1424', 1.1]} />
-      <directionalLight position={[-300, 500, 200]} intensity={1.8} color="#ffffff" />
+      <color attach="background" args={[palette.background]} />
+      <fog attach="fog" args={[palette.background, pose.far * 0.35, pose.far * 0.9]} />
+      <hemisphereLight args={[palette.skyLight, palette.groundLight, palette.ambient]} />
+      <directionalLight position={[-300, 500, 200]} intensity={palette.sun} color="#ffffff" />
       <directionalLight position={[400, 200, -300]} intensity={0.5} color="#7fb2ff" />
-      <Ground bounds={bounds} />
-      <Zones zones={detail.zones} />
-      <Buildings buildings={detail.buildings} />
-      <Checkpoints checkpoints={detail.checkpoints} />
-      <LiveMarkers store={store} counts={markers} />
-      <CameraRig bounds={bounds} fov={FOV} height={tallest} />
-      <FrameScheduler store={store} />
-      <SceneStatsProbe buildings={detail.buildings.length} store={store} markers={markers} />
+      <Ground bounds={bounds} color={palette.ground} gridMajor={palette.gridMajor} gridMinor={palette.gridMinor} />
+      {layers.zones && <Zones zones={detail.zones} />}
+      <Buildings buildings={detail.buildings} palette={palette} visible={layers.buildings} />
+      <BuildingHighlight building={picked} color={PICK_COLOR} />
+      <Checkpoints checkpoints={detail.checkpoints} store={store} clock={clock} visible={layers.checkpoints} />
+      <LiveMarkers store={store} counts={markers} layers={markerLayers} clock={clock} />
+      <Labels buildings={detail.buildings} checkpoints={detail.checkpoints} color={palette.label} outline={palette.labelOutline} visible={layers.labels} />
+      <CameraRig bounds={bounds} fov={FOV} height={tallest} tourAfterMs={tourAfterMs} />
+      <Picker onPick={onPick} />
+      <FrameScheduler store={store} clock={clock} />
+      <SceneStatsProbe buildings={detail.buildings.length} store={store} markers={markers} source={source} />
     </Canvas>
   );
 }

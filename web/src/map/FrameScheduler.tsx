@@ -12,7 +12,7 @@ const HEARTBEAT_MS = 1_000;
 /** How often stale markers are dropped. */
 const EXPIRE_MS = 1_000;
 
-export function FrameScheduler({ store }: { store: LiveStore }) {
+export function FrameScheduler({ store, clock = Date.now }: { store: LiveStore; clock?: () => number }) {
   const invalidate = useThree((s) => s.invalidate);
   useEffect(() => {
     let version = -1;
@@ -21,7 +21,7 @@ export function FrameScheduler({ store }: { store: LiveStore }) {
     const timer = setInterval(() => {
       const now = Date.now();
       if (now - lastExpire >= EXPIRE_MS) {
-        store.expire(now);
+        store.expire(clock());
         lastExpire = now;
       }
       if (store.markersVersion !== version || now - lastFrame >= HEARTBEAT_MS) {
@@ -31,6 +31,6 @@ export function FrameScheduler({ store }: { store: LiveStore }) {
       }
     }, POLL_MS);
     return () => clearInterval(timer);
-  }, [store, invalidate]);
+  }, [store, invalidate, clock]);
   return null;
 }

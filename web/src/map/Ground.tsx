@@ -1,10 +1,10 @@
-// The ground: a dark plane a little larger than the estate and a 10 m survey grid on it.
+// The ground: a plane a little larger than the estate and a 10 m survey grid on it, in the theme's colours.
 import { useMemo } from 'react';
 import type { Bounds } from './estate-bounds.ts';
 
 const GRID_STEP = 10;
 
-export function Ground({ bounds }: { bounds: Bounds }) {
+export function Ground({ bounds, color = '#0c1524', gridMajor = '#1d3352', gridMinor = '#14243b' }: { bounds: Bounds; color?: string; gridMajor?: string; gridMinor?: string }) {
   const { size, cx, cz } = useMemo(() => {
     const span = Math.max(bounds.maxX - bounds.minX, bounds.maxY - bounds.minY);
     // a whole number of grid cells, so the lines fall on round metres
@@ -19,9 +19,9 @@ export function Ground({ bounds }: { bounds: Bounds }) {
     <group position={[cx, 0, cz]}>
       <mesh rotation-x={-Math.PI / 2} name="ground">
         <planeGeometry args={[size * 3, size * 3]} />
-        <meshStandardMaterial color="#0c1524" roughness={1} metalness={0} />
+        <meshStandardMaterial color={color} roughness={1} metalness={0} />
       </mesh>
-      <gridHelper args={[size, size / GRID_STEP, '#1d3352', '#14243b']} position-y={0.02} />
+      <gridHelper key={`${gridMajor}${gridMinor}`} args={[size, size / GRID_STEP, gridMajor, gridMinor]} position-y={0.02} />
     </group>
   );
 }

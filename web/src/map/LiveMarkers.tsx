@@ -1,22 +1,24 @@
-// Guards, vehicles, cameras and alarm rings: one InstancedMesh per kind, refreshed inside the frame loop from the
-// mutable LiveStore when its version moves (never through React state), so a message burst costs
-// nothing until the next frame, and one frame rewrites each kind's matrices once.
-import { useMemo, useRef } from 'react';
+// Guards (with short trails), vehicles, cameras and alarm rings: one InstancedMesh per kind,
+// refreshed inside the frame loop from the mutable LiveStore when its version moves (never through
+// React state), so a message burst costs nothing until the next frame and one frame rewrites each
+// kind's arrays once. Capacity grows by doubling, so draw calls stay flat at any marker count.
 import { useFrame } from '@react-three/fiber';
-import { Color, DoubleSide, DynamicDrawUsage, InstancedMesh, MeshBasicMaterial, Object3D } from 'three';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { CircleGeometry, Color, DoubleSide, MeshBasicMaterial, MeshStandardMaterial, type InstancedMesh } from 'three';
 import type { LiveStore } from '../live/live-store.ts';
+import { capacityFor, commit, createInstances, instanceIds, writeColor, writeTransform } from './instances.ts';
 import { alarmRingGeometry, CAMERA_REACH, cameraConeGeometry, coneSpread, guardPinGeometry, vehicleGeometry } from './marker-geometry.ts';
 
-/** Instances per kind; beyond this the oldest extra markers are not drawn. */
-export const MARKER_CAPACITY = 512;
 const CAMERA_HEIGHT = 4;
+const DEG = Math.PI / 180;
 
-const COLORS = {
+export const MARKER_COLORS = {
   guard: new Color('#3dff8b'),
+  trail: new Color('#3dff8b'),
   vehicleIn: new Color('#ffb020'),
   vehicleOut: new Color('#c98a2a'),
   camera: new Color('#38d6ff'),
-  cameraOffline: new Color('#5a6678'),
+  cameraOffline: new Color('#6b7687'),
   cameraAlarm: new Color('#ff2d55'),
   cameraAlarmFlash: new Color('#ffb3c1'),
 };
@@ -27,141 +29,206 @@ export interface MarkerCounts {
   cameras: number;
 }
 
-export function LiveMarkers({ store, counts }: { store: LiveStore; counts: MarkerCounts }) {
-  const guards = useRef<InstancedMesh>(null);
-  const vehicles = useRef<InstancedMesh>(null);
-  const cameras = useRef<InstancedMesh>(null);
-  const alarms = useRef<InstancedMesh>(null);
-  const geometries = useMemo(() => ({ guard: guardPinGeometry(), vehicle: vehicleGeometry(), camera: cameraConeGeometry(), alarm: alarmRingGeometry() }), []);
-  const state = useRef({ version: -1, alarmed: false });
-  const place = useMemo(() => new Object3D(), []);
+export interface MarkerLayers {
+  guards: boolean;
+  trails: boolean;
+  vehicles: boolean;
+  cameras: boolean;
+  alerts: boolean;
+}
+
+interface Capacities {
+  guards: number;
+  trails: number;
+  vehicles: number;
+  cameras: number;
+  alarms: number;
+}
+
+function needed(store: LiveStore): Capacities {
+  let trails = 0;
+  for (const g of store.guards.values()) trails += g.trail.length;
+  return {
+    guards: store.guards.size,
+    trails,
+    vehicles: store.vehicles.size,
+    cameras: store.cameras.size,
+    alarms: store.cameras.size + store.alertSpots.size,
+  };
+}
+
+export function LiveMarkers({ store, counts, layers, clock = Date.now }: { store: LiveStore; counts: MarkerCounts; layers: MarkerLayers; clock?: () => number }) {
+  const [capacity, setCapacity] = useState<Capacities>(() => {
+    const n = needed(store);
+    return { guards: capacityFor(n.guards), trails: capacityFor(n.trails, 1024), vehicles: capacityFor(n.vehicles), cameras: capacityFor(n.cameras), alarms: capacityFor(n.alarms) };
+  });
+  const geometries = useMemo(
+    () => ({ guard: guardPinGeometry(), vehicle: vehicleGeometry(), camera: cameraConeGeometry(), alarm: alarmRingGeometry(), trail: new CircleGeometry(1, 12).rotateX(-Math.PI / 2).translate(0, 0.35, 0) }),
+    [],
+  );
+  const materials = useMemo(
+    () => ({
+      // guards are what operators look for first: drawn last and through buildings, never hidden behind a tower
+      guard: new MeshStandardMaterial({ emissive: '#1f8f4f', emissiveIntensity: 0.8, roughness: 0.4, depthTest: false, transparent: true, opacity: 0.95 }),
+      trail: new MeshBasicMaterial({ transparent: true, opacity: 0.55, depthWrite: false }),
+      vehicle: new MeshStandardMaterial({ emissive: '#6a4300', emissiveIntensity: 0.6, roughness: 0.5 }),
+      // double-sided so the open cone shows its inside; one pass, not the back-then-front two
+      camera: new MeshBasicMaterial({ transparent: true, opacity: 0.45, depthWrite: false, side: DoubleSide, forceSinglePass: true }),
+      // incidents ripple on top of everything: an alarm must never hide behind a building
+      alarm: new MeshBasicMaterial({ color: '#ff2d55', transparent: true, depthWrite: false, depthTest: false }),
+    }),
+    [],
+  );
+  useEffect(
+    () => () => {
+      for (const g of Object.values(geometries)) g.dispose();
+      for (const m of Object.values(materials)) m.dispose();
+    },
+    [geometries, materials],
+  );
+  const guards = useMemo(() => createInstances(geometries.guard, materials.guard, capacity.guards, 'guards'), [geometries, materials, capacity.guards]);
+  const trails = useMemo(() => createInstances(geometries.trail, materials.trail, capacity.trails, 'guard-trails'), [geometries, materials, capacity.trails]);
+  const vehicles = useMemo(() => createInstances(geometries.vehicle, materials.vehicle, capacity.vehicles, 'vehicles'), [geometries, materials, capacity.vehicles]);
+  const cameras = useMemo(() => createInstances(geometries.camera, materials.camera, capacity.cameras, 'cameras'), [geometries, materials, capacity.cameras]);
+  const alarms = useMemo(() => createInstances(geometries.alarm, materials.alarm, capacity.alarms, 'alarm-rings'), [geometries, materials, capacity.alarms]);
+  guards.renderOrder = 10;
+  trails.renderOrder = 9;
+  cameras.renderOrder = 2;
+  alarms.renderOrder = 3;
+
+  const state = useRef({ version: -1, meshes: null as InstancedMesh | null, trails: null as InstancedMesh | null, others: '', alarmed: false });
   const pulse = useMemo(() => new Color(), []);
+  const trailColor = useMemo(() => new Color(), []);
 
-  useFrame(({ clock, invalidate }) => {
-    const now = Date.now();
+  useFrame(({ clock: frameClock, invalidate }) => {
+    const now = clock();
     const s = state.current;
-    const g = guards.current;
-    const v = vehicles.current;
-    const c = cameras.current;
-    const a = alarms.current;
-    if (!g || !v || !c || !a) return;
-    const changed = s.version !== store.markersVersion;
-    if (changed) {
+    // a new store version, or new (grown) meshes to fill
+    if (s.version !== store.markersVersion || s.meshes !== guards || s.trails !== trails || s.others !== vehicles.uuid + cameras.uuid + alarms.uuid) {
+      const n = needed(store);
+      if (n.guards > capacity.guards || n.trails > capacity.trails || n.vehicles > capacity.vehicles || n.cameras > capacity.cameras || n.alarms > capacity.alarms) {
+        // grow (rare): React swaps the meshes, the next frame fills them
+        setCapacity({
+          guards: capacityFor(n.guards),
+          trails: capacityFor(n.trails, 1024),
+          vehicles: capacityFor(n.vehicles),
+          cameras: capacityFor(n.cameras),
+          alarms: capacityFor(n.alarms),
+        });
+        return;
+      }
       s.version = store.markersVersion;
-
-      let i = 0;
-      for (const guard of store.guards.values()) {
-        if (i >= MARKER_CAPACITY) break;
-        place.position.set(guard.x, 0, -guard.y);
-        place.rotation.set(0, 0, 0);
-        place.scale.setScalar(1);
-        place.updateMatrix();
-        g.setMatrixAt(i, place.matrix);
-        g.setColorAt(i, COLORS.guard);
-        i++;
-      }
-      g.count = i;
-      counts.guards = i;
-      g.instanceMatrix.needsUpdate = true;
-      if (g.instanceColor) g.instanceColor.needsUpdate = true;
-
-      // vehicles read at the same gate queue up beside it instead of drawing on top of each other
-      const queue = new Map<string, number>();
-      i = 0;
-      for (const vehicle of store.vehicles.values()) {
-        if (i >= MARKER_CAPACITY) break;
-        const spot = `${Math.round(vehicle.x)},${Math.round(vehicle.y)}`;
-        const n = queue.get(spot) ?? 0;
-        queue.set(spot, n + 1);
-        place.position.set(vehicle.x + (n % 4) * 11, 0, -vehicle.y + Math.floor(n / 4) * 7);
-        place.rotation.set(0, 0, 0);
-        place.scale.setScalar(1);
-        place.updateMatrix();
-        v.setMatrixAt(i, place.matrix);
-        v.setColorAt(i, vehicle.direction === 'out' ? COLORS.vehicleOut : COLORS.vehicleIn);
-        i++;
-      }
-      v.count = i;
-      counts.vehicles = i;
-      v.instanceMatrix.needsUpdate = true;
-      if (v.instanceColor) v.instanceColor.needsUpdate = true;
-
-      i = 0;
-      s.alarmed = false;
-      for (const camera of store.cameras.values()) {
-        if (i >= MARKER_CAPACITY) break;
-        const spread = coneSpread(camera.fov);
-        place.position.set(camera.x, CAMERA_HEIGHT, -camera.y);
-        place.rotation.set(0, (-camera.heading * Math.PI) / 180, 0);
-        place.scale.set(spread, 1.5, CAMERA_REACH);
-        place.updateMatrix();
-        c.setMatrixAt(i, place.matrix);
-        c.setColorAt(i, camera.online ? COLORS.camera : COLORS.cameraOffline);
-        if (camera.alarmUntil > now) s.alarmed = true;
-        i++;
-      }
-      if (store.alertSpots.size) s.alarmed = true;
-      c.count = i;
-      counts.cameras = i;
-      c.instanceMatrix.needsUpdate = true;
-      if (c.instanceColor) c.instanceColor.needsUpdate = true;
+      s.meshes = guards;
+      s.trails = trails;
+      s.others = vehicles.uuid + cameras.uuid + alarms.uuid;
+      writeGuards(store, guards, trails, trailColor);
+      writeVehicles(store, vehicles);
+      s.alarmed = writeCameras(store, cameras, now) || store.alertSpots.size > 0;
+      counts.guards = guards.count;
+      counts.vehicles = vehicles.count;
+      counts.cameras = cameras.count;
     }
     // alarmed cameras pulse red and ripple a ring on the ground; only then does anything change per frame
-    if (s.alarmed || a.count > 0) {
-      const phase = (clock.elapsedTime * 0.8) % 1;
-      const strength = 0.55 + 0.45 * Math.sin(clock.elapsedTime * 6);
+    if (s.alarmed || alarms.count > 0) {
+      const phase = (frameClock.elapsedTime * 0.8) % 1;
+      const strength = 0.55 + 0.45 * Math.sin(frameClock.elapsedTime * 6);
+      const colors = cameras.instanceColor!.array as Float32Array;
+      const rings = alarms.instanceMatrix.array as Float32Array;
       let i = 0;
-      let rings = 0;
+      let n = 0;
+      const scale = 12 + 34 * phase;
       for (const camera of store.cameras.values()) {
-        if (i >= MARKER_CAPACITY) break;
         if (camera.alarmUntil > now) {
-          c.setColorAt(i, pulse.copy(COLORS.cameraAlarm).lerp(COLORS.cameraAlarmFlash, 1 - strength));
-          place.position.set(camera.x, 0, -camera.y);
-          place.rotation.set(0, 0, 0);
-          place.scale.setScalar(12 + 34 * phase);
-          place.updateMatrix();
-          a.setMatrixAt(rings++, place.matrix);
+          writeColor(colors, i, pulse.copy(MARKER_COLORS.cameraAlarm).lerp(MARKER_COLORS.cameraAlarmFlash, 1 - strength));
+          writeTransform(rings, n++, camera.x, 0, -camera.y, 0, scale, 1, scale);
         }
         i++;
       }
-      for (const spot of store.alertSpots.values()) {
-        if (rings >= MARKER_CAPACITY) break;
-        place.position.set(spot.x, 0, -spot.y);
-        place.rotation.set(0, 0, 0);
-        place.scale.setScalar(12 + 34 * phase);
-        place.updateMatrix();
-        a.setMatrixAt(rings++, place.matrix);
-      }
-      a.count = rings;
-      a.instanceMatrix.needsUpdate = true;
-      (a.material as MeshBasicMaterial).opacity = 0.35 + 0.65 * (1 - phase);
-      if (c.instanceColor) c.instanceColor.needsUpdate = true;
+      for (const spot of store.alertSpots.values()) writeTransform(rings, n++, spot.x, 0, -spot.y, 0, scale, 1, scale);
+      commit(alarms, n, false);
+      commit(cameras, cameras.count);
+      materials.alarm.opacity = 0.35 + 0.65 * (1 - phase);
+      s.alarmed = n > 0;
       // the frame loop renders on demand: keep asking for frames while an alarm ripples
-      invalidate();
+      if (n > 0) invalidate();
     }
   });
 
   return (
     <group name="live-markers">
-      {/* guards are what operators look for first: drawn last and through buildings, never hidden behind a tower */}
-      <instancedMesh ref={guards} args={[geometries.guard, undefined, MARKER_CAPACITY]} count={0} frustumCulled={false} name="guards"
-        onUpdate={(m) => m.instanceMatrix.setUsage(DynamicDrawUsage)} renderOrder={10}>
-        <meshStandardMaterial emissive="#1f8f4f" emissiveIntensity={0.8} roughness={0.4} depthTest={false} transparent opacity={0.95} />
-      </instancedMesh>
-      <instancedMesh ref={vehicles} args={[geometries.vehicle, undefined, MARKER_CAPACITY]} count={0} frustumCulled={false} name="vehicles"
-        onUpdate={(m) => m.instanceMatrix.setUsage(DynamicDrawUsage)}>
-        <meshStandardMaterial emissive="#6a4300" emissiveIntensity={0.6} roughness={0.5} />
-      </instancedMesh>
-      <instancedMesh ref={cameras} args={[geometries.camera, undefined, MARKER_CAPACITY]} count={0} frustumCulled={false} name="cameras"
-        onUpdate={(m) => m.instanceMatrix.setUsage(DynamicDrawUsage)} renderOrder={2}>
-        {/* double-sided so the open cone shows its inside; one pass, not the back-then-front two */}
-        <meshBasicMaterial transparent opacity={0.4} depthWrite={false} side={DoubleSide} forceSinglePass />
-      </instancedMesh>
-      {/* incidents ripple on top of everything: an alarm must never hide behind a building */}
-      <instancedMesh ref={alarms} args={[geometries.alarm, undefined, MARKER_CAPACITY]} count={0} frustumCulled={false} name="alarm-rings"
-        onUpdate={(m) => m.instanceMatrix.setUsage(DynamicDrawUsage)} renderOrder={3}>
-        <meshBasicMaterial color="#ff2d55" transparent depthWrite={false} depthTest={false} />
-      </instancedMesh>
+      <primitive object={trails} visible={layers.guards && layers.trails} />
+      <primitive object={guards} visible={layers.guards} />
+      <primitive object={vehicles} visible={layers.vehicles} />
+      <primitive object={cameras} visible={layers.cameras} />
+      <primitive object={alarms} visible={layers.alerts} />
     </group>
   );
+}
+
+function writeGuards(store: LiveStore, guards: InstancedMesh, trails: InstancedMesh, trailColor: Color): void {
+  const matrices = guards.instanceMatrix.array as Float32Array;
+  const colors = guards.instanceColor!.array as Float32Array;
+  const trailMatrices = trails.instanceMatrix.array as Float32Array;
+  const trailColors = trails.instanceColor!.array as Float32Array;
+  const ids = instanceIds(guards);
+  ids.length = 0;
+  let i = 0;
+  let t = 0;
+  for (const guard of store.guards.values()) {
+    writeTransform(matrices, i, guard.x, 0, -guard.y);
+    writeColor(colors, i, MARKER_COLORS.guard);
+    ids.push(guard.guard);
+    i++;
+    // breadcrumbs: older ones smaller and darker
+    const length = guard.trail.length;
+    for (let k = 0; k < length; k++) {
+      const p = guard.trail[k];
+      const age = (k + 1) / (length + 1);
+      writeTransform(trailMatrices, t, p.x, 0, -p.y, 0, 1.2 + 1.8 * age, 1, 1.2 + 1.8 * age);
+      writeColor(trailColors, t, trailColor.copy(MARKER_COLORS.trail).multiplyScalar(0.35 + 0.65 * age));
+      t++;
+    }
+  }
+  commit(guards, i);
+  commit(trails, t);
+}
+
+function writeVehicles(store: LiveStore, vehicles: InstancedMesh): void {
+  const matrices = vehicles.instanceMatrix.array as Float32Array;
+  const colors = vehicles.instanceColor!.array as Float32Array;
+  const ids = instanceIds(vehicles);
+  ids.length = 0;
+  // vehicles read at the same gate queue up beside it instead of drawing on top of each other
+  const queue = new Map<number, number>();
+  let i = 0;
+  for (const vehicle of store.vehicles.values()) {
+    const spot = Math.round(vehicle.x) * 100_003 + Math.round(vehicle.y);
+    const n = queue.get(spot) ?? 0;
+    queue.set(spot, n + 1);
+    writeTransform(matrices, i, vehicle.x + (n % 4) * 11, 0, -vehicle.y + Math.floor(n / 4) * 7);
+    writeColor(colors, i, vehicle.direction === 'out' ? MARKER_COLORS.vehicleOut : MARKER_COLORS.vehicleIn);
+    ids.push(vehicle.plate);
+    i++;
+  }
+  commit(vehicles, i);
+}
+
+/** Writes the cones; true when a camera is alarmed now. */
+function writeCameras(store: LiveStore, cameras: InstancedMesh, now: number): boolean {
+  const matrices = cameras.instanceMatrix.array as Float32Array;
+  const colors = cameras.instanceColor!.array as Float32Array;
+  const ids = instanceIds(cameras);
+  ids.length = 0;
+  let alarmed = false;
+  let i = 0;
+  for (const camera of store.cameras.values()) {
+    writeTransform(matrices, i, camera.x, CAMERA_HEIGHT, -camera.y, -camera.heading * DEG, coneSpread(camera.fov), 1.5, CAMERA_REACH);
+    const alarm = camera.alarmUntil > now;
+    writeColor(colors, i, alarm ? MARKER_COLORS.cameraAlarm : camera.online ? MARKER_COLORS.camera : MARKER_COLORS.cameraOffline);
+    if (alarm) alarmed = true;
+    ids.push(camera.id);
+    i++;
+  }
+  commit(cameras, i);
+  return alarmed;
 }

@@ -104,6 +104,37 @@ function paint(geometry: BufferGeometry, palette: BuildingPalette, shadeHeight: 
 export interface BuildingGeometryOptions {
   /** height at which walls reach the palette's top colour; default: the tallest roof */
   shadeHeight?: number;
+  /** colours by building use (`default` for the rest); default: USE_PALETTES / DEFAULT_PALETTE (night) */
+  palettes?: { default: BuildingPalette; [use: string]: BuildingPalette };
+}
+
+/**
+ * Which triangles of the merged geometry belong to which building, so a raycast hit (its faceIndex)
+ * names the building: merging keeps the parts in order, so building i owns triangles
+ * [starts[i], starts[i + 1]). Kept on the geometry's userData by buildBuildingsGeometry.
+ */
+export interface BuildingFaces {
+  ids: string[];
+  starts: Uint32Array;
+}
+
+/** The building that owns triangle `faceIndex` of a merged geometry (binary search), or null. */
+export function buildingAtFace(faces: BuildingFaces, faceIndex: number): string | null {
+  const { starts, ids } = faces;
+  if (!Number.isInteger(faceIndex) || faceIndex < 0 || !ids.length || faceIndex >= starts[ids.length]) return null;
+  let lo = 0;
+  let hi = ids.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= faceIndex) lo = mid;
+    else hi = mid - 1;
+  }
+  return ids[lo];
+}
+
+/** The face table of a geometry made by buildBuildingsGeometry. */
+export function facesOf(geometry: BufferGeometry): BuildingFaces | null {
+  return (geometry.userData.buildingFaces as BuildingFaces | undefined) ?? null;
 }
 
 /** One building's solids in scene axes: one extrusion per polygon of its (Multi)Polygon, from minHeight to height. */
@@ -111,7 +142,7 @@ export function extrudeBuilding(building: BuildingInfo, options: BuildingGeometr
   const bottom = Number.isFinite(building.minHeight) ? Math.max(0, building.minHeight) : 0;
   const roof = Number.isFinite(building.height) ? building.height : 0;
   const depth = Math.max(MIN_BUILDING_HEIGHT, roof - bottom);
-  const palette = paletteFor(building.use);
+  const palette = options.palettes ? (options.palettes[building.use] ?? options.palettes.default) : paletteFor(building.use);
   const shadeHeight = options.shadeHeight ?? Math.max(bottom + depth, 1);
   const out: BufferGeometry[] = [];
   for (const polygon of building.polygons ?? []) {
@@ -141,11 +172,27 @@ export function tallestRoof(buildings: readonly BuildingInfo[]): number {
  */
 export function buildBuildingsGeometry(buildings: readonly BuildingInfo[], options: BuildingGeometryOptions = {}): BufferGeometry | null {
   const shadeHeight = options.shadeHeight ?? Math.max(tallestRoof(buildings), 1);
-  const parts = buildings.flatMap((b) => extrudeBuilding(b, { shadeHeight }));
+  const parts: BufferGeometry[] = [];
+  const ids: string[] = [];
+  const starts: number[] = [];
+  let triangles = 0;
+  for (const b of buildings) {
+    const solids = extrudeBuilding(b, { shadeHeight, palettes: options.palettes });
+    if (!solids.length) continue;
+    ids.push(b.id);
+    starts.push(triangles);
+    for (const solid of solids) {
+      // ExtrudeGeometry is not indexed: three vertices per triangle
+      triangles += (solid.index ? solid.index.count : solid.getAttribute('position').count) / 3;
+      parts.push(solid);
+    }
+  }
   if (!parts.length) return null;
+  starts.push(triangles);
   const merged = mergeGeometries(parts, false);
   for (const part of parts) part.dispose();
   if (!merged) throw new Error('building geometries could not be merged (mismatched attributes)');
+  merged.userData.buildingFaces = { ids, starts: Uint32Array.from(starts) } satisfies BuildingFaces;
   merged.computeBoundingBox();
   merged.computeBoundingSphere();
   return merged;

@@ -10,7 +10,8 @@ export const BAY_WIDTH = 3.6;
 /** Share of windows that are lit. */
 export const LIT_SHARE = 0.3;
 
-export function createBuildingMaterial(): MeshStandardMaterial {
+/** `litShare`: share of lit windows (0 by day: windows then only darken the glass). */
+export function createBuildingMaterial(litShare = LIT_SHARE): MeshStandardMaterial {
   const material = new MeshStandardMaterial({ vertexColors: true, roughness: 0.75, metalness: 0.05 });
   material.onBeforeCompile = (shader) => {
     shader.vertexShader = shader.vertexShader
@@ -34,11 +35,11 @@ if (vSeWall > 0.5) {
   vec2 f = fract(vec2(along, storey));
   float glass = step(0.2, f.x) * step(f.x, 0.8) * step(0.3, f.y) * step(f.y, 0.82);
   diffuseColor.rgb *= 1.0 - 0.45 * glass;
-  float lit = step(${(1 - LIT_SHARE).toFixed(2)}, seHash(floor(vec2(along, storey)) + floor(vSePosition.xz / 97.0)));
+  float lit = ${litShare > 0 ? '1.0' : '0.0'} * step(${(1 - litShare).toFixed(2)}, seHash(floor(vec2(along, storey)) + floor(vSePosition.xz / 97.0)));
   totalEmissiveRadiance += glass * lit * vec3(1.0, 0.76, 0.42) * 0.5;
 }`,
       );
   };
-  material.customProgramCacheKey = () => 'smart-estate-building-windows-v1';
+  material.customProgramCacheKey = () => `smart-estate-building-windows-v2-${litShare.toFixed(2)}`;
   return material;
 }

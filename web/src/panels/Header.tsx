@@ -3,6 +3,7 @@
 import type { EstateSummary } from '../../../protocol/api.ts';
 import { useI18n } from '../app/i18n.ts';
 import { setLang } from '../app/i18n.ts';
+import { setTheme, useTheme } from '../app/theme.ts';
 import type { ConnectionState } from '../live/mqtt-feed.ts';
 import { Clock } from './Clock.tsx';
 import { ConnectionBadge } from './ConnectionBadge.tsx';
@@ -14,14 +15,19 @@ export interface HeaderProps {
   connection: ConnectionState;
   user: string;
   onSignOut(): void;
+  /** kiosk: no sign-out button (nobody stands at a wall screen to sign in again) */
+  kiosk?: boolean;
+  replaying?: boolean;
+  onReplay?(): void;
 }
 
 export function estateName(estate: EstateSummary, lang: string): string {
   return lang === 'en' ? estate.name || estate.nameZh : estate.nameZh || estate.name;
 }
 
-export function Header({ estates, estate, onEstate, connection, user, onSignOut }: HeaderProps) {
+export function Header({ estates, estate, onEstate, connection, user, onSignOut, kiosk = false, replaying = false, onReplay }: HeaderProps) {
   const { t, lang } = useI18n();
+  const theme = useTheme();
   return (
     <header className="header">
       <div className="brand">
@@ -46,6 +52,20 @@ export function Header({ estates, estate, onEstate, connection, user, onSignOut 
       <div className="header-right">
         {estate && <Clock timeZone={estate.timezone} />}
         <ConnectionBadge state={connection} />
+        {onReplay && !replaying && (
+          <button type="button" className="button-ghost" data-testid="replay-open" onClick={onReplay}>
+            {t('replay.open')}
+          </button>
+        )}
+        <button
+          type="button"
+          className="button-ghost"
+          data-testid="theme-toggle"
+          aria-label={t('theme.label')}
+          onClick={() => setTheme(theme === 'night' ? 'day' : 'night')}
+        >
+          {theme === 'night' ? t('theme.day') : t('theme.night')}
+        </button>
         <button
           type="button"
           className="button-ghost"
@@ -56,9 +76,11 @@ export function Header({ estates, estate, onEstate, connection, user, onSignOut 
           {t('header.language')}
         </button>
         <span className="user">{user}</span>
-        <button type="button" className="button-ghost" data-testid="sign-out" onClick={onSignOut}>
-          {t('header.logout')}
-        </button>
+        {!kiosk && (
+          <button type="button" className="button-ghost" data-testid="sign-out" onClick={onSignOut}>
+            {t('header.logout')}
+          </button>
+        )}
       </div>
     </header>
   );

@@ -1,0 +1,124 @@
+// Building and checkpoint names as SDF text (troika, the engine under drei's <Text>), all batched
+// into ONE BatchedText: one draw call (two with the outline that keeps them readable over any
+// background) however many labels. Labels turn to face the viewer; text uses only the local font.
+import { useFrame, useThree } from '@react-three/fiber';
+import { useEffect, useMemo, useState } from 'react';
+import { BatchedText, Text } from 'troika-three-text';
+import type { BuildingInfo, CheckpointInfo } from '../../../protocol/api.ts';
+import type { CodePointRanges } from './font-coverage.ts';
+import { LABEL_FONT_URL, labelCoverage } from './label-font.ts';
+
+/** At most this many building labels (the tallest first): a 1,000-building estate stays legible. */
+export const MAX_BUILDING_LABELS = 120;
+const BUILDING_FONT_M = 8;
+const CHECKPOINT_FONT_M = 4.5;
+
+export interface LabelSpec {
+  key: string;
+  text: string;
+  x: number;
+  y: number;
+  /** metres above ground of the label's foot */
+  z: number;
+  size: number;
+}
+
+/** Which labels to draw: the tallest buildings (by roof), then every checkpoint; text filtered to the font. */
+export function labelSpecs(buildings: readonly BuildingInfo[], checkpoints: readonly CheckpointInfo[], coverage: CodePointRanges | null): LabelSpec[] {
+  const clean = (text: string) => (coverage ? coverage.filter(text, '?') : text).trim();
+  const out: LabelSpec[] = [];
+  const tallest = [...buildings].sort((a, b) => b.height - a.height).slice(0, MAX_BUILDING_LABELS);
+  for (const b of tallest) {
+    const text = clean(b.name || b.id);
+    if (text) out.push({ key: `b:${b.id}`, text, x: b.center[0], y: b.center[1], z: b.height + 3, size: BUILDING_FONT_M });
+  }
+  for (const c of checkpoints) {
+    const text = clean(c.name || c.id);
+    if (text) out.push({ key: `c:${c.id}`, text, x: c.x, y: c.y, z: 6, size: CHECKPOINT_FONT_M });
+  }
+  return out;
+}
+
+export function Labels({ buildings, checkpoints, color, outline, visible = true }: {
+  buildings: readonly BuildingInfo[];
+  checkpoints: readonly CheckpointInfo[];
+  color: string;
+  outline: string;
+  visible?: boolean;
+}) {
+  const invalidate = useThree((s) => s.invalidate);
+  const [coverage, setCoverage] = useState<CodePointRanges | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    let live = true;
+    labelCoverage().then(
+      (c) => live && setCoverage(c),
+      (err: Error) => {
+        console.warn(`labels off: ${err.message}`);
+        if (live) setFailed(true);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  const specs = useMemo(() => (coverage ? labelSpecs(buildings, checkpoints, coverage) : []), [buildings, checkpoints, coverage]);
+  const batch = useMemo(() => {
+    if (!specs.length) return null;
+    const batched = new BatchedText();
+    batched.font = LABEL_FONT_URL;
+    batched.name = 'labels';
+    batched.renderOrder = 20;
+    // always on top: a name hidden behind a tower helps nobody
+    const material = batched.material as { depthTest: boolean; depthWrite: boolean; transparent: boolean };
+    material.depthTest = false;
+    material.depthWrite = false;
+    material.transparent = true;
+    for (const spec of specs) {
+      const text = new Text();
+      text.text = spec.text;
+      text.font = LABEL_FONT_URL;
+      text.fontSize = spec.size;
+      text.anchorX = 'center';
+      text.anchorY = 'bottom';
+      text.outlineWidth = '14%';
+      text.position.set(spec.x, spec.z, -spec.y);
+      batched.addText(text);
+    }
+    return batched;
+  }, [specs]);
+
+  useEffect(() => {
+    if (!batch) return;
+    // members render with the batch's colours
+    batch.color = color;
+    batch.outlineColor = outline;
+    for (const member of (batch as unknown as { _members: Map<Text, unknown> })._members.keys()) {
+      member.color = color;
+      member.outlineColor = outline;
+    }
+    invalidate();
+  }, [batch, color, outline, invalidate]);
+
+  useEffect(() => {
+    if (!batch) return;
+    const done = () => invalidate();
+    batch.addEventListener('synccomplete' as never, done);
+    batch.sync(done);
+    return () => {
+      batch.removeEventListener('synccomplete' as never, done);
+      for (const member of (batch as unknown as { _members: Map<Text, unknown> })._members.keys()) member.dispose();
+      batch.dispose();
+    };
+  }, [batch, invalidate]);
+
+  // face the viewer: copy the camera's orientation into every member (their matrices are packed per frame)
+  useFrame(({ camera }) => {
+    if (!batch || !visible) return;
+    for (const member of (batch as unknown as { _members: Map<Text, unknown> })._members.keys()) member.quaternion.copy(camera.quaternion);
+  });
+
+  if (!batch || failed) return null;
+  return <primitive object={batch} visible={visible} />;
+}
