@@ -20,9 +20,10 @@ import type { EstateEvent } from '../protocol/index.ts';
 import { NO_ALERTS, type AlertSink } from './alerts/sink.ts';
 import { createAlertsModule } from './alerts/module.ts';
 import { createWallscreenModule } from './wallscreen/module.ts';
+import { createVehiclesModule } from './vehicles/module.ts';
 
 /** Estate capabilities, in the order they see each event. */
-const MODULES: ModuleFactory[] = [createAlertsModule, createWallscreenModule];
+const MODULES: ModuleFactory[] = [createAlertsModule, createVehiclesModule, createWallscreenModule];
 
 export interface ServerOptions {
   dataDir: string;
