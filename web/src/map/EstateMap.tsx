@@ -9,6 +9,7 @@ import { SCENE_PALETTES, useTheme } from '../app/theme.ts';
 import type { LiveStore } from '../live/live-store.ts';
 import { tallestRoof } from './building-geometry.ts';
 import { BuildingHighlight, Buildings } from './Buildings.tsx';
+import { AlertPulses } from './AlertPulses.tsx';
 import { CameraRig } from './CameraRig.tsx';
 import { Checkpoints } from './Checkpoints.tsx';
 import { estateBounds, framingPose } from './estate-bounds.ts';
@@ -76,6 +77,7 @@ export function EstateMap({ detail, store, pick = null, onPick = noPick, tourAft
       <LiveMarkers store={store} counts={markers} layers={markerLayers} clock={clock} />
       <Labels buildings={detail.buildings} checkpoints={detail.checkpoints} color={palette.label} outline={palette.labelOutline} visible={layers.labels} />
       <CameraRig bounds={bounds} fov={FOV} height={tallest} tourAfterMs={tourAfterMs} />
+      <AlertPulses />
       <Picker onPick={onPick} />
       <FrameScheduler store={store} clock={clock} />
       <SceneStatsProbe buildings={detail.buildings.length} store={store} markers={markers} source={source} />

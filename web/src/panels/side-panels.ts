@@ -5,6 +5,7 @@ import type { ComponentType } from 'react';
 import type { EstateDetail } from '../../../protocol/api.ts';
 import type { LiveStore } from '../live/live-store.ts';
 import type { Session } from '../app/session.ts';
+import { AlertsPanel } from './alerts/AlertsPanel.tsx';
 
 export interface SidePanelProps {
   store: LiveStore;
@@ -22,4 +23,6 @@ export interface SidePanel {
 }
 
 /** Panels above the latest events, in order. */
-export const SIDE_PANELS: SidePanel[] = [];
+export const SIDE_PANELS: SidePanel[] = [
+  { id: 'alerts', grow: 2, component: AlertsPanel },
+];
