@@ -12,6 +12,25 @@ export type PlateColor = (typeof PLATE_COLORS)[number];
 export const PLATE_KINDS = ['ordinary', 'new_energy', 'police', 'learner', 'trailer', 'embassy', 'consulate', 'hong_kong', 'macau'] as const;
 export type PlateKind = (typeof PLATE_KINDS)[number];
 
+/** Province characters, the first character of a plate (浙 Zhejiang, 沪 Shanghai, …). */
+export const PLATE_PROVINCES = '京津沪渝冀晋辽吉黑苏浙皖闽赣鲁豫鄂湘粤琼川贵云陕甘青蒙桂宁新藏';
+/** Last characters of the suffix plates, and their kinds. */
+export const PLATE_SUFFIXES: Readonly<Record<string, PlateKind>> = {
+  警: 'police',
+  学: 'learner',
+  挂: 'trailer',
+  使: 'embassy',
+  领: 'consulate',
+  港: 'hong_kong',
+  澳: 'macau',
+};
+
+/** The usual way to print a normalised plate: a dot after the city letter on 7-character plates (浙A·12345). */
+export function displayPlate(plate: string): string {
+  const chars = [...plate];
+  return chars.length === 7 && PLATE_PROVINCES.includes(chars[0]) && !PLATE_SUFFIXES[chars[6]] ? `${chars[0]}${chars[1]}·${chars.slice(2).join('')}` : plate;
+}
+
 /** What the barrier does: open, stay closed, or wait for a guard. */
 export const GATE_DECISIONS = ['allow', 'deny', 'review'] as const;
 export type GateDecision = (typeof GATE_DECISIONS)[number];

@@ -8,24 +8,17 @@
 // Readers differ on separators (·, •, ., -, spaces), width (ＡＢＣ１２３) and case: all are dropped or
 // folded. Serials never use I or O (they would be confused with 1 and 0), so an I or O read in a
 // serial is the digit; the city letter has no such rule to lean on and an I/O there is unreadable.
-import type { PlateColor, PlateKind } from '../../protocol/vehicles.ts';
+import { PLATE_PROVINCES, PLATE_SUFFIXES, type PlateColor, type PlateKind } from '../../protocol/vehicles.ts';
 
-export const PROVINCES = '京津沪渝冀晋辽吉黑苏浙皖闽赣鲁豫鄂湘粤琼川贵云陕甘青蒙桂宁新藏';
+export { displayPlate } from '../../protocol/vehicles.ts';
+const PROVINCES = PLATE_PROVINCES;
 const CITY_LETTER = /^[A-HJ-NP-Z]$/;
 const SERIAL_CHAR = /^[A-HJ-NP-Z0-9]$/;
 /** small new-energy plates: D/A/B/C/E electric, F/G/H/J/K hybrid, then a letter or digit, then 4 digits */
 const NEW_ENERGY_SMALL = /^[ABCDEFGHJK][A-HJ-NP-Z0-9]\d{4}$/;
 /** large new-energy plates: 5 digits, then D (electric) or F (hybrid) */
 const NEW_ENERGY_LARGE = /^\d{5}[DF]$/;
-const SUFFIXES: Record<string, Exclude<PlateKind, 'ordinary' | 'new_energy'>> = {
-  警: 'police',
-  学: 'learner',
-  挂: 'trailer',
-  使: 'embassy',
-  领: 'consulate',
-  港: 'hong_kong',
-  澳: 'macau',
-};
+const SUFFIXES = PLATE_SUFFIXES;
 const SEPARATORS = /[\s·•・.\-_—–‧∙]/g;
 /** vehicle types that carry yellow plates (大型汽车): trucks, buses, coaches */
 const LARGE_VEHICLE = /truck|lorry|bus|coach|heavy|large|货车|客车|大型/i;
@@ -101,10 +94,4 @@ export function normalizePlate(raw: string, vehicleType?: string): PlateResult {
   }
   if (serial.length === 6) return { ok: false, error: `8-character plates are new-energy: D/F… + digits or 5 digits + D/F (got ${JSON.stringify(raw)})` };
   return { ok: false, error: `a plate has 7 or 8 characters (got ${chars.length}: ${JSON.stringify(raw)})` };
-}
-
-/** The usual way to print a plate: a dot after the city letter on 7-character plates (浙A·12345). */
-export function displayPlate(plate: string): string {
-  const chars = [...plate];
-  return chars.length === 7 && PROVINCES.includes(chars[0]) && !SUFFIXES[chars[6]] ? `${chars[0]}${chars[1]}·${chars.slice(2).join('')}` : plate;
 }

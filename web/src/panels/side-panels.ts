@@ -6,6 +6,7 @@ import type { EstateDetail } from '../../../protocol/api.ts';
 import type { LiveStore } from '../live/live-store.ts';
 import type { Session } from '../app/session.ts';
 import { AlertsPanel } from './alerts/AlertsPanel.tsx';
+import { GatesPanel } from './gates/GatesPanel.tsx';
 
 export interface SidePanelProps {
   store: LiveStore;
@@ -25,4 +26,5 @@ export interface SidePanel {
 /** Panels above the latest events, in order. */
 export const SIDE_PANELS: SidePanel[] = [
   { id: 'alerts', grow: 2, component: AlertsPanel },
+  { id: 'gates', grow: 1.5, component: GatesPanel },
 ];
