@@ -13,6 +13,13 @@ const FLY_MS = 1_400;
 const FLY_DISTANCE = 260;
 const BEAM_HEIGHT = 120;
 
+declare global {
+  interface Window {
+    /** where the last fly-to ended (local metres), for end-to-end tests */
+    __SE_MAP_FLIGHT__?: { seq: number; x: number; y: number };
+  }
+}
+
 interface Controls {
   target: Vector3;
   update(): void;
@@ -68,7 +75,10 @@ export function AlertPulses() {
         controls.target.lerpVectors(f.fromTarget, f.toTarget, k);
         controls.update();
       } else camera.lookAt(f.toTarget);
-      if (t >= 1) flight.current = null;
+      if (t >= 1) {
+        flight.current = null;
+        window.__SE_MAP_FLIGHT__ = { seq: f.seq, x: f.toTarget.x, y: -f.toTarget.z };
+      }
       invalidate();
     }
 

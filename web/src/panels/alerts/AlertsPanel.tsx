@@ -124,11 +124,11 @@ export function AlertsPanel({ store, detail, session }: SidePanelProps) {
   const soundButton =
     soundState === 'on' ? (
       <button type="button" className="alerts-sound on" data-testid="alerts-sound" data-state="on" onClick={() => sound.setMuted(true)} title={t('alerts.soundMute')}>
-        🔊 {t('alerts.soundOn')}
+        {t('alerts.soundOn')}
       </button>
     ) : soundState === 'unsupported' ? null : (
       <button type="button" className={`alerts-sound ${soundState}`} data-testid="alerts-sound" data-state={soundState} onClick={() => void sound.enable()}>
-        🔇 {t(soundState === 'muted' ? 'alerts.soundOff' : 'alerts.soundEnable')}
+        {t(soundState === 'muted' ? 'alerts.soundOff' : 'alerts.soundEnable')}
       </button>
     );
 
