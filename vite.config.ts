@@ -21,6 +21,8 @@ export default defineConfig({
       output: {
         codeSplitting: {
           groups: [
+            // React alone first: otherwise it rides in the three chunk, and the guard app (/guard) on a phone would load three.js
+            { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
             { name: 'three', test: /node_modules[\\/](three|@react-three|three-stdlib)[\\/]/ },
             { name: 'vendor', test: /node_modules[\\/]/ },
           ],

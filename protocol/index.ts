@@ -4,4 +4,5 @@ export * from './schemas.ts';
 export * from './geo.ts';
 export * from './api.ts';
 export * from './alerts.ts';
+export * from './patrol.ts';
 export * from './vehicles.ts';

@@ -20,10 +20,11 @@ import type { EstateEvent } from '../protocol/index.ts';
 import { NO_ALERTS, type AlertSink } from './alerts/sink.ts';
 import { createAlertsModule } from './alerts/module.ts';
 import { createWallscreenModule } from './wallscreen/module.ts';
+import { createPatrolModule } from './patrol/module.ts';
 import { createVehiclesModule } from './vehicles/module.ts';
 
 /** Estate capabilities, in the order they see each event. */
-const MODULES: ModuleFactory[] = [createAlertsModule, createVehiclesModule, createWallscreenModule];
+const MODULES: ModuleFactory[] = [createAlertsModule, createPatrolModule, createVehiclesModule, createWallscreenModule];
 
 export interface ServerOptions {
   dataDir: string;

@@ -1,0 +1,240 @@
+// The guard app end to end, nothing mocked: the Vite build, the real server (demo estate), Debian
+// Chromium emulating a phone, MQTT over WebSocket, IndexedDB, the service worker — and a real
+// `mosquitto_pub` from a handheld. The browser's clock and the server's move together from a night
+// time (22:02 in Asia/Shanghai) and jump forward as the guard walks: no waiting on wall time.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deviceTopic } from '../../protocol/topics.ts';
+import type { TourView } from '../../protocol/patrol.ts';
+import { launchBrowser, type TestBrowser } from '../support/browser.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ESTATE = 'garden';
+const MIN = 60_000;
+const T0 = Date.parse('2026-11-27T22:02:00+08:00');
+const TOUR = 'e2e-night@2026-11-27T22:00';
+const GUARD = 'G-E2E';
+const PHONE = 'phone-e2e';
+const HANDHELD = 'handheld-e2e';
+
+/** A fresh production build of the web into its own directory, so parallel runs never share dist/. */
+async function buildWeb(outDir: string): Promise<void> {
+  const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+  await promisify(execFile)(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'production' },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+}
+
+interface Queued {
+  id: string;
+  ts: number;
+  checkpoint: string;
+}
+
+/** What the app's IndexedDB outbox holds, read directly. */
+const readOutbox = () =>
+  new Promise<Queued[]>((resolve, reject) => {
+    const open = indexedDB.open('smart-estate-guard');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const all = open.result.transaction('outbox').objectStore('outbox').getAll();
+      all.onsuccess = () => {
+        resolve((all.result as Array<{ id: string; payload: { ts: number; checkpoint: string } }>).map((i) => ({ id: i.id, ts: i.payload.ts, checkpoint: i.payload.checkpoint })));
+        open.result.close();
+      };
+      all.onerror = () => reject(all.error);
+    };
+  });
+
+describe('guard app on a phone', () => {
+  let webDir: string;
+  let shots: string;
+  let server: TestServer;
+  let browser: TestBrowser;
+  let admin: string;
+  let phoneToken: string;
+  let handheldToken: string;
+  // the server's clock: T0 plus the time since the browser clock was installed, plus every jump
+  let base = T0;
+  let realBase = Date.now();
+  const clock = () => base + (Date.now() - realBase);
+  const walk = async (ms: number) => {
+    base += ms;
+    await browser.context.clock.fastForward(ms);
+  };
+  const journal = (where: string, ...args: unknown[]) =>
+    server.db.prepare(`SELECT event_id AS id, ts, body FROM events WHERE kind = 'checkin' AND ${where} ORDER BY seq`).all(...args) as Array<{ id: string; ts: number; body: string }>;
+  const tour = async () => (await server.api(`/api/v1/estates/${ESTATE}/patrol/tours/${encodeURIComponent(TOUR)}`, { token: admin })).body as TourView;
+  const stop = (checkpoint: string) => browser.page.locator(`[data-testid="stop"][data-checkpoint="${checkpoint}"]`);
+
+  beforeAll(async () => {
+    webDir = mkdtempSync(join(tmpdir(), 'se-web-guard-'));
+    shots = mkdtempSync(join(tmpdir(), 'se-shots-guard-'));
+    await buildWeb(webDir);
+    server = await startTestServer({ demo: true, webDir, now: clock });
+    admin = await server.login(server.admin.username, server.admin.password);
+    // a night route over six of the demo checkpoints, walked by one guard, every 2 h from 22:00
+    const route = await server.api(`/api/v1/estates/${ESTATE}/patrol/routes/e2e-night`, {
+      method: 'PUT',
+      token: admin,
+      body: {
+        name: 'E2E night round', nameZh: '测试夜巡',
+        stops: ['CP-01', 'CP-02', 'CP-03', 'CP-04', 'CP-05', 'CP-06'].map((checkpoint, i) => ({ checkpoint, afterMin: i ? 5 : 0 })),
+        toleranceMin: 3, graceMin: 10,
+        schedules: [{ id: 'night', start: '22:00', end: '06:00', everyMin: 120, guard: GUARD }],
+      },
+    });
+    expect(route.status, JSON.stringify(route.body)).toBe(201);
+    phoneToken = server.addDevice('patrol', PHONE);
+    handheldToken = server.addDevice('patrol', HANDHELD);
+    browser = await launchBrowser({ width: 390, height: 844, mobile: true });
+    realBase = Date.now();
+    await browser.context.clock.install({ time: T0 });
+  }, 240_000);
+
+  afterAll(async () => {
+    if (browser?.errors.length) console.warn('browser errors:\n' + browser.errors.join('\n'));
+    await browser?.close();
+    await server?.stop();
+    if (webDir) rmSync(webDir, { recursive: true, force: true });
+    console.info(`guard app screenshots kept in ${shots}`);
+  });
+
+  it('signs in with a device token, works offline after the first visit, and checks in online', { timeout: 120_000 }, async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/guard`);
+    await page.getByTestId('signin-device').fill(PHONE);
+    await page.getByTestId('signin-token').fill('sed_not-the-token');
+    await page.getByTestId('signin-submit').click();
+    expect(await page.getByTestId('signin-error').textContent()).toMatch(/登录失败：bad device id or token/);
+    await page.getByTestId('signin-token').fill(phoneToken);
+    await page.getByTestId('signin-guard').fill(GUARD);
+    await page.getByTestId('signin-submit').click();
+
+    await page.locator(`[data-testid="tour"][data-tour="${TOUR}"]`).waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="conn"][data-state="online"]').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('tour-next').getAttribute('data-checkpoint')).toBe('CP-01');
+    expect(await page.title()).toContain('巡更');
+    // installable: a manifest with icons, and a service worker that controls /guard with the shell cached
+    const manifest = await (await fetch(`${server.url}/guard.webmanifest`)).json();
+    expect(manifest).toMatchObject({ start_url: '/guard', display: 'standalone', lang: 'zh-CN' });
+    expect(manifest.icons.map((i: { sizes: string }) => i.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
+    expect(await page.locator('link[rel="manifest"]').getAttribute('href')).toBe('/guard.webmanifest');
+    await page.waitForFunction(() => document.documentElement.dataset.offlineReady === 'true' && !!navigator.serviceWorker.controller, undefined, { timeout: 30_000 });
+
+    await page.getByTestId('checkin-code').fill('cp-01');
+    await page.getByTestId('checkin-submit').click();
+    await stop('CP-01').and(page.locator('[data-status="on_time"]')).waitFor({ timeout: 20_000 });
+    await page.locator('[data-testid="queue"][data-pending="0"]').waitFor();
+    const stored = journal('device = ?', PHONE);
+    expect(stored).toHaveLength(1);
+    expect(JSON.parse(stored[0].body).data).toMatchObject({ guard: GUARD, checkpoint: 'cp-01', method: 'manual' });
+    expect(stored[0].ts).toBeGreaterThanOrEqual(T0);
+    expect(stored[0].ts).toBeLessThan(T0 + MIN);
+  });
+
+  it('queues three check-ins offline, survives a reload from the service worker, and syncs each exactly once with its scan time', { timeout: 180_000 }, async () => {
+    const { page, context } = browser;
+    await context.setOffline(true);
+    await page.locator('[data-testid="conn"][data-state="offline"]').waitFor({ timeout: 20_000 });
+
+    for (const [n, code] of ['CP-02', 'CP-03', 'CP-04'].entries()) {
+      await walk(5 * MIN); // the guard walks to the next checkpoint
+      await page.getByTestId('checkin-code').fill(code);
+      await page.getByTestId('checkin-submit').click();
+      await page.locator(`[data-testid="queue"][data-pending="${n + 1}"]`).waitFor({ timeout: 10_000 });
+      await stop(code).and(page.locator('[data-status="queued"]')).waitFor();
+    }
+    const queued = (await page.evaluate(readOutbox)).sort((a, b) => a.ts - b.ts);
+    expect(queued.map((q) => q.checkpoint)).toEqual(['CP-02', 'CP-03', 'CP-04']);
+    // scanned 5, 10 and 15 minutes into the walk (plus the seconds the test itself takes)
+    queued.forEach((q, i) => {
+      expect(q.ts - T0).toBeGreaterThanOrEqual((i + 1) * 5 * MIN);
+      expect(q.ts - T0).toBeLessThan((i + 1) * 5 * MIN + MIN);
+    });
+    const ids = queued.map((q) => q.id);
+    const placeholders = ids.map(() => '?').join(',');
+    expect(journal(`event_id IN (${placeholders})`, ...ids)).toEqual([]);
+
+    // a reload with no network: the service worker serves the app shell, the outbox is still there
+    const reloaded = await page.reload();
+    expect(reloaded?.fromServiceWorker()).toBe(true);
+    await page.locator(`[data-testid="tour"][data-tour="${TOUR}"]`).waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="queue"][data-pending="3"]').waitFor();
+    for (const code of ['CP-02', 'CP-03', 'CP-04']) expect(await stop(code).getAttribute('data-status')).toBe('queued');
+    expect(await page.getByTestId('conn').getAttribute('data-state')).toBe('offline');
+    await page.screenshot({ path: join(shots, 'guard-offline.png'), fullPage: true });
+    expect(journal(`event_id IN (${placeholders})`, ...ids)).toEqual([]);
+
+    await context.setOffline(false);
+    await page.locator('[data-testid="queue"][data-pending="0"]').waitFor({ timeout: 30_000 });
+    for (const code of ['CP-02', 'CP-03', 'CP-04']) await stop(code).and(page.locator('[data-status="on_time"]')).waitFor({ timeout: 20_000 });
+
+    // the journal: each exactly once, with the time it was scanned offline
+    const rows = journal(`event_id IN (${placeholders})`, ...ids);
+    expect(rows.map((r) => [r.id, r.ts])).toEqual(queued.map((q) => [q.id, q.ts]));
+    expect(rows.every((r) => JSON.parse(r.body).rx > r.ts)).toBe(true);
+    // the history API and the tour say the same
+    const history = await server.api(`/api/v1/estates/${ESTATE}/events?kind=checkin&device=${PHONE}&limit=100`, { token: admin });
+    expect(history.body.events.map((e: { id: string; ts: number }) => [e.id, e.ts]).filter(([id]: [string]) => ids.includes(id)).sort((a: number[], b: number[]) => (a[1] as number) - (b[1] as number))).toEqual(queued.map((q) => [q.id, q.ts]));
+    const t = await tour();
+    expect(t.stops.slice(0, 4).map((s) => [s.checkpoint, s.status, s.scan?.device])).toEqual([
+      ['CP-01', 'on_time', PHONE], ['CP-02', 'on_time', PHONE], ['CP-03', 'on_time', PHONE], ['CP-04', 'on_time', PHONE],
+    ]);
+    expect(t.stops.slice(1, 4).map((s) => [s.scan?.id, s.scan?.ts])).toEqual(queued.map((q) => [q.id, q.ts]));
+    await page.screenshot({ path: join(shots, 'guard-synced.png'), fullPage: true });
+  });
+
+  it('counts a redelivered check-in once', async () => {
+    const first = journal('device = ?', PHONE)[1];
+    const before = await tour();
+    const device = await mqtt.connectAsync(server.mqttUrl, { username: PHONE, password: phoneToken, protocolVersion: 4, reconnectPeriod: 0 });
+    try {
+      await device.publishAsync(deviceTopic(ESTATE, PHONE, 'checkin'), JSON.stringify({ id: first.id, ts: first.ts, ...JSON.parse(first.body).data }), { qos: 1 });
+    } finally {
+      await device.endAsync();
+    }
+    expect(journal('event_id = ?', first.id)).toHaveLength(1);
+    expect(server.db.prepare('SELECT COUNT(*) AS n FROM patrol_scans WHERE event_id = ?').get(first.id)).toEqual({ n: 1 });
+    expect(await tour()).toEqual(before);
+  });
+
+  it('puts a mosquitto_pub check-in from a handheld into the same tour, and the app shows it', { timeout: 60_000 }, async () => {
+    const { page } = browser;
+    const ts = '2026-11-27T22:21:30+08:00'; // CP-05 is due at 22:20
+    const payload = JSON.stringify({ id: `mq-${Date.now()}`, ts, guard: GUARD, checkpoint: 'CP-05', method: 'nfc' });
+    // async: the server runs in this process, and a blocking child would starve it
+    await promisify(execFile)('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(server.mqttPort), '-u', HANDHELD, '-P', handheldToken, '-q', '1', '-t', deviceTopic(ESTATE, HANDHELD, 'checkin'), '-m', payload], { timeout: 20_000 });
+    const t = await tour();
+    expect(t.stops[4]).toMatchObject({ checkpoint: 'CP-05', status: 'on_time', scan: { device: HANDHELD, ts: Date.parse(ts), guard: GUARD } });
+    expect(t.guard).toBe(GUARD);
+    await page.getByTestId('tour-refresh').click();
+    await stop('CP-05').and(page.locator('[data-status="on_time"]')).waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('tour-progress').textContent()).toContain('已巡 5/6');
+  });
+
+  it('sends an SOS that reaches the journal as a check-in at the reserved checkpoint', { timeout: 60_000 }, async () => {
+    const { page } = browser;
+    await page.getByTestId('sos').click();
+    await page.getByTestId('sos-note').fill('东门有人翻墙');
+    await page.getByTestId('sos-send').click();
+    await page.locator('[data-testid="queue"][data-pending="0"]').waitFor({ timeout: 20_000 });
+    const sos = journal("device = ? AND json_extract(body, '$.data.checkpoint') = 'SOS'", PHONE);
+    expect(sos).toHaveLength(1);
+    expect(JSON.parse(sos[0].body).data).toMatchObject({ method: 'manual', note: 'SOS 东门有人翻墙', guard: GUARD });
+    // not a visit: the tour is as it was
+    expect((await tour()).counts).toMatchObject({ on_time: 5, pending: 1 });
+    await page.getByTestId('guard-language').click();
+    await page.getByTestId('tour-progress').filter({ hasText: '5/6 visited' }).waitFor();
+    await page.screenshot({ path: join(shots, 'guard-en.png'), fullPage: true });
+  });
+});
