@@ -4,6 +4,7 @@ import type { BlacklistEntry, ResidentVehicle, VisitorVehicle } from '../../prot
 import type { Db } from '../store/db.ts';
 import type { ListMatch } from './decision.ts';
 import type { BlacklistInput, ResidentInput, VisitorInput } from './validate.ts';
+import { prepared } from './statements.ts';
 
 export class ListConflict extends Error {}
 
@@ -13,12 +14,11 @@ const BLACKLIST_COLUMNS = 'id, estate, plate, reason, created_by AS createdBy, u
 
 /** Everything the lists say about one normalised plate: three index probes. */
 export function matchPlate(db: Db, estate: string, plate: string): ListMatch {
-  const black = db.prepare('SELECT id, reason FROM vehicle_blacklist WHERE estate = ? AND plate = ?').get(estate, plate) as { id: number; reason: string } | undefined;
-  const resident = db.prepare('SELECT id, car_park AS carPark FROM vehicle_residents WHERE estate = ? AND plate = ?').get(estate, plate) as
+  const black = prepared(db, 'SELECT id, reason FROM vehicle_blacklist WHERE estate = ? AND plate = ?').get(estate, plate) as { id: number; reason: string } | undefined;
+  const resident = prepared(db, 'SELECT id, car_park AS carPark FROM vehicle_residents WHERE estate = ? AND plate = ?').get(estate, plate) as
     | { id: number; carPark: string }
     | undefined;
-  const visitors = db
-    .prepare('SELECT id, valid_from AS validFrom, valid_until AS validUntil FROM vehicle_visitors WHERE estate = ? AND plate = ?')
+  const visitors = prepared(db, 'SELECT id, valid_from AS validFrom, valid_until AS validUntil FROM vehicle_visitors WHERE estate = ? AND plate = ?')
     .all(estate, plate) as ListMatch['visitors'];
   return { blacklist: black ?? null, resident: resident ?? null, visitors };
 }
@@ -26,28 +26,28 @@ export function matchPlate(db: Db, estate: string, plate: string): ListMatch {
 // ---- residents ------------------------------------------------------------------------------------
 
 export function listResidents(db: Db, estate: string, plate?: string): ResidentVehicle[] {
-  if (plate) return db.prepare(`SELECT ${RESIDENT_COLUMNS} FROM vehicle_residents WHERE estate = ? AND plate = ?`).all(estate, plate) as ResidentVehicle[];
-  return db.prepare(`SELECT ${RESIDENT_COLUMNS} FROM vehicle_residents WHERE estate = ? ORDER BY building, room, plate`).all(estate) as ResidentVehicle[];
+  if (plate) return prepared(db, `SELECT ${RESIDENT_COLUMNS} FROM vehicle_residents WHERE estate = ? AND plate = ?`).all(estate, plate) as ResidentVehicle[];
+  return prepared(db, `SELECT ${RESIDENT_COLUMNS} FROM vehicle_residents WHERE estate = ? ORDER BY building, room, plate`).all(estate) as ResidentVehicle[];
 }
 
 export function getResident(db: Db, estate: string, id: number): ResidentVehicle | undefined {
-  return db.prepare(`SELECT ${RESIDENT_COLUMNS} FROM vehicle_residents WHERE estate = ? AND id = ?`).get(estate, id) as ResidentVehicle | undefined;
+  return prepared(db, `SELECT ${RESIDENT_COLUMNS} FROM vehicle_residents WHERE estate = ? AND id = ?`).get(estate, id) as ResidentVehicle | undefined;
 }
 
 export function addResident(db: Db, estate: string, r: ResidentInput, now: number): ResidentVehicle {
-  if (db.prepare('SELECT 1 FROM vehicle_residents WHERE estate = ? AND plate = ?').get(estate, r.plate)) {
+  if (prepared(db, 'SELECT 1 FROM vehicle_residents WHERE estate = ? AND plate = ?').get(estate, r.plate)) {
     throw new ListConflict(`plate ${r.plate} is already a resident's: change that entry instead`);
   }
-  const { lastInsertRowid } = db
-    .prepare('INSERT INTO vehicle_residents (estate, plate, name, building, room, space, car_park, phone, note, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+  const { lastInsertRowid } = prepared(db, 'INSERT INTO vehicle_residents (estate, plate, name, building, room, space, car_park, phone, note, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
     .run(estate, r.plate, r.name, r.building, r.room, r.space, r.carPark, r.phone, r.note, now);
   return getResident(db, estate, Number(lastInsertRowid))!;
 }
 
 /** Insert or update by plate (CSV import). Returns whether the plate was new. */
 export function upsertResident(db: Db, estate: string, r: ResidentInput, now: number): boolean {
-  const existed = !!db.prepare('SELECT 1 FROM vehicle_residents WHERE estate = ? AND plate = ?').get(estate, r.plate);
-  db.prepare(
+  const existed = !!prepared(db, 'SELECT 1 FROM vehicle_residents WHERE estate = ? AND plate = ?').get(estate, r.plate);
+  prepared(
+    db,
     `INSERT INTO vehicle_residents (estate, plate, name, building, room, space, car_park, phone, note, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT(estate, plate) DO UPDATE SET name = excluded.name, building = excluded.building, room = excluded.room, space = excluded.space,
        car_park = excluded.car_park, phone = excluded.phone, note = excluded.note, updated_at = excluded.updated_at`,
@@ -56,16 +56,15 @@ export function upsertResident(db: Db, estate: string, r: ResidentInput, now: nu
 }
 
 export function updateResident(db: Db, estate: string, id: number, r: ResidentInput, now: number): ResidentVehicle | undefined {
-  const clash = db.prepare('SELECT id FROM vehicle_residents WHERE estate = ? AND plate = ? AND id <> ?').get(estate, r.plate, id);
+  const clash = prepared(db, 'SELECT id FROM vehicle_residents WHERE estate = ? AND plate = ? AND id <> ?').get(estate, r.plate, id);
   if (clash) throw new ListConflict(`plate ${r.plate} is already another resident's`);
-  const { changes } = db
-    .prepare('UPDATE vehicle_residents SET plate = ?, name = ?, building = ?, room = ?, space = ?, car_park = ?, phone = ?, note = ?, updated_at = ? WHERE estate = ? AND id = ?')
+  const { changes } = prepared(db, 'UPDATE vehicle_residents SET plate = ?, name = ?, building = ?, room = ?, space = ?, car_park = ?, phone = ?, note = ?, updated_at = ? WHERE estate = ? AND id = ?')
     .run(r.plate, r.name, r.building, r.room, r.space, r.carPark, r.phone, r.note, now, estate, id);
   return changes ? getResident(db, estate, id) : undefined;
 }
 
 export function deleteResident(db: Db, estate: string, id: number): boolean {
-  return db.prepare('DELETE FROM vehicle_residents WHERE estate = ? AND id = ?').run(estate, id).changes > 0;
+  return prepared(db, 'DELETE FROM vehicle_residents WHERE estate = ? AND id = ?').run(estate, id).changes > 0;
 }
 
 // ---- visitors -------------------------------------------------------------------------------------
@@ -76,67 +75,65 @@ export function listVisitors(db: Db, estate: string, options: { plate?: string; 
   const args: unknown[] = [estate];
   if (options.plate) (where.push('plate = ?'), args.push(options.plate));
   if (options.activeAt !== undefined) (where.push('valid_until >= ?'), args.push(options.activeAt));
-  return db.prepare(`SELECT ${VISITOR_COLUMNS} FROM vehicle_visitors WHERE ${where.join(' AND ')} ORDER BY valid_from DESC, id DESC`).all(...args) as VisitorVehicle[];
+  return prepared(db, `SELECT ${VISITOR_COLUMNS} FROM vehicle_visitors WHERE ${where.join(' AND ')} ORDER BY valid_from DESC, id DESC`).all(...args) as VisitorVehicle[];
 }
 
 export function getVisitor(db: Db, estate: string, id: number): VisitorVehicle | undefined {
-  return db.prepare(`SELECT ${VISITOR_COLUMNS} FROM vehicle_visitors WHERE estate = ? AND id = ?`).get(estate, id) as VisitorVehicle | undefined;
+  return prepared(db, `SELECT ${VISITOR_COLUMNS} FROM vehicle_visitors WHERE estate = ? AND id = ?`).get(estate, id) as VisitorVehicle | undefined;
 }
 
 export function addVisitor(db: Db, estate: string, v: VisitorInput, user: string, now: number): VisitorVehicle {
-  const { lastInsertRowid } = db
-    .prepare('INSERT INTO vehicle_visitors (estate, plate, name, host, valid_from, valid_until, note, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+  const { lastInsertRowid } = prepared(db, 'INSERT INTO vehicle_visitors (estate, plate, name, host, valid_from, valid_until, note, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
     .run(estate, v.plate, v.name, v.host, v.validFrom, v.validUntil, v.note, user, now);
   return getVisitor(db, estate, Number(lastInsertRowid))!;
 }
 
 export function updateVisitor(db: Db, estate: string, id: number, v: VisitorInput, now: number): VisitorVehicle | undefined {
-  const { changes } = db
-    .prepare('UPDATE vehicle_visitors SET plate = ?, name = ?, host = ?, valid_from = ?, valid_until = ?, note = ?, updated_at = ? WHERE estate = ? AND id = ?')
+  const { changes } = prepared(db, 'UPDATE vehicle_visitors SET plate = ?, name = ?, host = ?, valid_from = ?, valid_until = ?, note = ?, updated_at = ? WHERE estate = ? AND id = ?')
     .run(v.plate, v.name, v.host, v.validFrom, v.validUntil, v.note, now, estate, id);
   return changes ? getVisitor(db, estate, id) : undefined;
 }
 
 export function deleteVisitor(db: Db, estate: string, id: number): boolean {
-  return db.prepare('DELETE FROM vehicle_visitors WHERE estate = ? AND id = ?').run(estate, id).changes > 0;
+  return prepared(db, 'DELETE FROM vehicle_visitors WHERE estate = ? AND id = ?').run(estate, id).changes > 0;
 }
 
 // ---- blacklist ------------------------------------------------------------------------------------
 
 export function listBlacklist(db: Db, estate: string, plate?: string): BlacklistEntry[] {
-  if (plate) return db.prepare(`SELECT ${BLACKLIST_COLUMNS} FROM vehicle_blacklist WHERE estate = ? AND plate = ?`).all(estate, plate) as BlacklistEntry[];
-  return db.prepare(`SELECT ${BLACKLIST_COLUMNS} FROM vehicle_blacklist WHERE estate = ? ORDER BY plate`).all(estate) as BlacklistEntry[];
+  if (plate) return prepared(db, `SELECT ${BLACKLIST_COLUMNS} FROM vehicle_blacklist WHERE estate = ? AND plate = ?`).all(estate, plate) as BlacklistEntry[];
+  return prepared(db, `SELECT ${BLACKLIST_COLUMNS} FROM vehicle_blacklist WHERE estate = ? ORDER BY plate`).all(estate) as BlacklistEntry[];
 }
 
 export function getBlacklisted(db: Db, estate: string, id: number): BlacklistEntry | undefined {
-  return db.prepare(`SELECT ${BLACKLIST_COLUMNS} FROM vehicle_blacklist WHERE estate = ? AND id = ?`).get(estate, id) as BlacklistEntry | undefined;
+  return prepared(db, `SELECT ${BLACKLIST_COLUMNS} FROM vehicle_blacklist WHERE estate = ? AND id = ?`).get(estate, id) as BlacklistEntry | undefined;
 }
 
 export function addBlacklisted(db: Db, estate: string, b: BlacklistInput, user: string, now: number): BlacklistEntry {
-  if (db.prepare('SELECT 1 FROM vehicle_blacklist WHERE estate = ? AND plate = ?').get(estate, b.plate)) {
+  if (prepared(db, 'SELECT 1 FROM vehicle_blacklist WHERE estate = ? AND plate = ?').get(estate, b.plate)) {
     throw new ListConflict(`plate ${b.plate} is already on the blacklist: change that entry instead`);
   }
-  const { lastInsertRowid } = db
-    .prepare('INSERT INTO vehicle_blacklist (estate, plate, reason, created_by, updated_at) VALUES (?, ?, ?, ?, ?)')
+  const { lastInsertRowid } = prepared(db, 'INSERT INTO vehicle_blacklist (estate, plate, reason, created_by, updated_at) VALUES (?, ?, ?, ?, ?)')
     .run(estate, b.plate, b.reason, user, now);
   return getBlacklisted(db, estate, Number(lastInsertRowid))!;
 }
 
 /** Insert or update by plate (demo seeding). */
 export function upsertBlacklisted(db: Db, estate: string, b: BlacklistInput, user: string, now: number): void {
-  db.prepare(
+  prepared(
+    db,
     `INSERT INTO vehicle_blacklist (estate, plate, reason, created_by, updated_at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT(estate, plate) DO UPDATE SET reason = excluded.reason, updated_at = excluded.updated_at`,
   ).run(estate, b.plate, b.reason, user, now);
 }
 
 export function updateBlacklisted(db: Db, estate: string, id: number, b: BlacklistInput, now: number): BlacklistEntry | undefined {
-  const clash = db.prepare('SELECT id FROM vehicle_blacklist WHERE estate = ? AND plate = ? AND id <> ?').get(estate, b.plate, id);
+  const clash = prepared(db, 'SELECT id FROM vehicle_blacklist WHERE estate = ? AND plate = ? AND id <> ?').get(estate, b.plate, id);
   if (clash) throw new ListConflict(`plate ${b.plate} is already on the blacklist`);
-  const { changes } = db.prepare('UPDATE vehicle_blacklist SET plate = ?, reason = ?, updated_at = ? WHERE estate = ? AND id = ?').run(b.plate, b.reason, now, estate, id);
+  const { changes } = prepared(db, 'UPDATE vehicle_blacklist SET plate = ?, reason = ?, updated_at = ? WHERE estate = ? AND id = ?').run(b.plate, b.reason, now, estate, id);
   return changes ? getBlacklisted(db, estate, id) : undefined;
 }
 
 export function deleteBlacklisted(db: Db, estate: string, id: number): boolean {
-  return db.prepare('DELETE FROM vehicle_blacklist WHERE estate = ? AND id = ?').run(estate, id).changes > 0;
+  return prepared(db, 'DELETE FROM vehicle_blacklist WHERE estate = ? AND id = ?').run(estate, id).changes > 0;
 }

@@ -4,11 +4,13 @@ import type { CarParkOccupancy, OccupancyCorrection } from '../../protocol/vehic
 import type { Db } from '../store/db.ts';
 import { listCarParks } from '../estate/gates.ts';
 import type { OccupancyDelta } from './sessions.ts';
+import { prepared } from './statements.ts';
 
 /** Applies gate-pass deltas (never below 0). Returns the car parks that changed. */
 export function applyOccupancy(db: Db, estate: string, deltas: readonly OccupancyDelta[], now: number): string[] {
   const changed: string[] = [];
-  const stmt = db.prepare(
+  const stmt = prepared(
+    db,
     `INSERT INTO vehicle_occupancy (estate, car_park, parked, updated_at) VALUES (?, ?, max(0, ?), ?)
      ON CONFLICT(estate, car_park) DO UPDATE SET parked = max(0, parked + ?), updated_at = excluded.updated_at`,
   );
@@ -23,14 +25,14 @@ export function applyOccupancy(db: Db, estate: string, deltas: readonly Occupanc
 /** An operator's count (after a walk round the car park): recorded with who, when and why. */
 export function correctOccupancy(db: Db, estate: string, carPark: string, parked: number, user: string, note: string, now: number): OccupancyCorrection {
   return db.transaction(() => {
-    const row = db.prepare('SELECT parked FROM vehicle_occupancy WHERE estate = ? AND car_park = ?').get(estate, carPark) as { parked: number } | undefined;
+    const row = prepared(db, 'SELECT parked FROM vehicle_occupancy WHERE estate = ? AND car_park = ?').get(estate, carPark) as { parked: number } | undefined;
     const before = row?.parked ?? 0;
-    db.prepare(
+    prepared(
+    db,
       `INSERT INTO vehicle_occupancy (estate, car_park, parked, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT(estate, car_park) DO UPDATE SET parked = excluded.parked, updated_at = excluded.updated_at`,
     ).run(estate, carPark, parked, now);
-    const { lastInsertRowid } = db
-      .prepare('INSERT INTO vehicle_occupancy_corrections (estate, car_park, before, after, user, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    const { lastInsertRowid } = prepared(db, 'INSERT INTO vehicle_occupancy_corrections (estate, car_park, before, after, user, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(estate, carPark, before, parked, user, note, now);
     return { id: Number(lastInsertRowid), estate, carPark, before, after: parked, user, note, at: now };
   })();
@@ -39,15 +41,14 @@ export function correctOccupancy(db: Db, estate: string, carPark: string, parked
 export function listCorrections(db: Db, estate: string, carPark: string | undefined, limit: number): OccupancyCorrection[] {
   const where = carPark ? 'estate = ? AND car_park = ?' : 'estate = ?';
   const args = carPark ? [estate, carPark] : [estate];
-  return db
-    .prepare(`SELECT id, estate, car_park AS carPark, before, after, user, note, at FROM vehicle_occupancy_corrections WHERE ${where} ORDER BY id DESC LIMIT ?`)
+  return prepared(db, `SELECT id, estate, car_park AS carPark, before, after, user, note, at FROM vehicle_occupancy_corrections WHERE ${where} ORDER BY id DESC LIMIT ?`)
     .all(...args, limit) as OccupancyCorrection[];
 }
 
 /** Every car park of the estate with its count, capacity and free spaces. */
 export function occupancySnapshot(db: Db, estate: string): CarParkOccupancy[] {
   const counts = new Map(
-    (db.prepare('SELECT car_park AS carPark, parked, updated_at AS updatedAt FROM vehicle_occupancy WHERE estate = ?').all(estate) as Array<{
+    (prepared(db, 'SELECT car_park AS carPark, parked, updated_at AS updatedAt FROM vehicle_occupancy WHERE estate = ?').all(estate) as Array<{
       carPark: string;
       parked: number;
       updatedAt: number;

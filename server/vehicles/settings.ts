@@ -3,9 +3,10 @@
 import { DEFAULT_VEHICLE_SETTINGS, type VehicleSettings } from '../../protocol/vehicles.ts';
 import type { Db } from '../store/db.ts';
 import type { Valid } from './validate.ts';
+import { prepared } from './statements.ts';
 
 export function getSettings(db: Db, estate: string): VehicleSettings {
-  const row = db.prepare('SELECT settings FROM vehicle_settings WHERE estate = ?').get(estate) as { settings: string } | undefined;
+  const row = prepared(db, 'SELECT settings FROM vehicle_settings WHERE estate = ?').get(estate) as { settings: string } | undefined;
   if (!row) return { ...DEFAULT_VEHICLE_SETTINGS };
   try {
     return { ...DEFAULT_VEHICLE_SETTINGS, ...(JSON.parse(row.settings) as Partial<VehicleSettings>) };
@@ -15,7 +16,7 @@ export function getSettings(db: Db, estate: string): VehicleSettings {
 }
 
 export function putSettings(db: Db, estate: string, s: VehicleSettings): void {
-  db.prepare('INSERT INTO vehicle_settings (estate, settings) VALUES (?, ?) ON CONFLICT(estate) DO UPDATE SET settings = excluded.settings').run(estate, JSON.stringify(s));
+  prepared(db, 'INSERT INTO vehicle_settings (estate, settings) VALUES (?, ?) ON CONFLICT(estate) DO UPDATE SET settings = excluded.settings').run(estate, JSON.stringify(s));
 }
 
 /** A partial update on top of `current`; every given field is checked. */
