@@ -103,8 +103,23 @@ export interface LocalTime {
   minutes: number;
 }
 
+/**
+ * The last answer per zone, by minute: Intl formatting is the costliest step of a rule, and events
+ * come in time order, so most lookups hit. Exact, since zone offsets are whole minutes.
+ */
+const lastMinute = new Map<string, { minute: number; value: LocalTime }>();
+
 /** Wall-clock time in a time zone. */
 export function localTime(t: number, timeZone: string): LocalTime {
+  const minute = Math.floor(t / 60_000);
+  const hit = lastMinute.get(timeZone);
+  if (hit && hit.minute === minute) return hit.value;
+  const value = formatLocal(t, timeZone);
+  lastMinute.set(timeZone, { minute, value });
+  return value;
+}
+
+function formatLocal(t: number, timeZone: string): LocalTime {
   const parts: Record<string, string> = {};
   for (const p of formatter(timeZone).formatToParts(t)) parts[p.type] = p.value;
   return {

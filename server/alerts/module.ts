@@ -39,6 +39,7 @@ export const createAlertsModule: ModuleFactory = (ctx): AlertsModule => {
     publish: (upsert) => ctx.publish(channelTopic(upsert.estate, 'alerts'), upsert),
     log: ctx.log,
     counted: (change) => changes.inc({ change }),
+    groupCommit: true,
   });
   new Gauge({
     name: 'se_alerts_unresolved',

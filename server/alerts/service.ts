@@ -54,6 +54,11 @@ export interface ServiceDeps {
   log: Log;
   /** called once per stored change (metrics) */
   counted?(change: string): void;
+  /**
+   * Group commit: changes of one event-loop turn are written in one transaction (one fsync under
+   * synchronous=FULL) and published after it. Off = written and published at once (unit tests).
+   */
+  groupCommit?: boolean;
 }
 
 const keyOf = (estate: string, source: string, type: string) => `${estate}\u0000${source}\u0000${type}`;
@@ -82,6 +87,9 @@ export class AlertService implements AlertSink {
   private readonly dirty = new Set<number>();
   /** per estate: open alerts with a place and no on-site proof yet (rebuilt lazily) */
   private candidates: Map<string, Alert[]> | null = null;
+  /** changes waiting for the group commit */
+  private pending: Transition[] = [];
+  private scheduled = false;
 
   constructor(private readonly deps: ServiceDeps) {
     for (const a of deps.store.loadUnresolved()) this.remember(a);
@@ -204,6 +212,8 @@ export class AlertService implements AlertSink {
       }
     }
     this.record(transitions, now);
+    // an operator's action is on disk before the answer goes out
+    this.commit();
     return { alert: this.get(id)! };
   }
 
@@ -256,19 +266,42 @@ export class AlertService implements AlertSink {
     }
   }
 
-  /** Stores and publishes coalesced repeats. */
+  /** Stores and publishes coalesced repeats, and whatever waits for the group commit. */
   flush(): void {
-    if (!this.dirty.size) return;
-    const alerts = [...this.dirty].map((id) => this.open.get(id)).filter((a): a is Alert => a !== undefined);
-    this.dirty.clear();
-    this.deps.store.save(alerts, []);
-    for (const a of alerts) this.deps.publish({ ...a, change: 'repeated' });
+    if (this.dirty.size) {
+      const alerts = [...this.dirty].map((id) => this.open.get(id)).filter((a): a is Alert => a !== undefined);
+      this.dirty.clear();
+      for (const a of alerts) this.pending.push({ alert: a, change: 'repeated', log: [] });
+    }
+    this.commit();
+  }
+
+  /** Writes the queued changes in one transaction, then publishes them in order. */
+  commit(): void {
+    this.scheduled = false;
+    if (!this.pending.length) return;
+    const batch = this.pending;
+    this.pending = [];
+    // the latest state of each alert is what is stored; every change is published (and audited)
+    const latest = new Map<number, Alert>();
+    for (const t of batch) latest.set(t.alert.id, t.alert);
+    this.deps.store.save(
+      [...latest.values()],
+      batch.flatMap((t) => t.log.map((entry) => ({ alert: t.alert.id, entry }))),
+    );
+    for (const t of batch) {
+      this.deps.publish({ ...t.alert, change: t.change });
+      this.deps.counted?.(t.change);
+    }
   }
 
   // ---- reads ----
 
   get(id: number): Alert | undefined {
-    return this.open.get(id) ?? this.deps.store.get(id);
+    const open = this.open.get(id);
+    if (open) return open;
+    for (let i = this.pending.length - 1; i >= 0; i--) if (this.pending[i].alert.id === id) return this.pending[i].alert;
+    return this.deps.store.get(id);
   }
 
   unresolvedIn(estate: string): Alert[] {
@@ -300,20 +333,18 @@ export class AlertService implements AlertSink {
     }
   }
 
-  /** Memory, then one transaction, then the live upserts; then incidents whose members are all done. */
+  /** Memory now; the transaction and the live upserts at the commit; then incidents whose members are all done. */
   private record(transitions: Transition[], now: number): void {
     for (const t of transitions) {
       this.remember(t.alert);
       this.dirty.delete(t.alert.id);
     }
     this.candidates = null;
-    this.deps.store.save(
-      transitions.map((t) => t.alert),
-      transitions.flatMap((t) => t.log.map((entry) => ({ alert: t.alert.id, entry }))),
-    );
-    for (const t of transitions) {
-      this.deps.publish({ ...t.alert, change: t.change });
-      this.deps.counted?.(t.change);
+    this.pending.push(...transitions);
+    if (!this.deps.groupCommit) this.commit();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.commit());
     }
     const finished = new Set<number>();
     for (const t of transitions) {

@@ -138,4 +138,24 @@ describe('alerts service', () => {
     expect(published.map((p) => p.change)).toEqual(['escalated']);
     expect(published[0]).toMatchObject({ id: a.id, escalation: 1, count: 3 });
   });
+
+  it('with group commit, writes one turn\'s changes in one transaction and publishes after it', async () => {
+    const store = new AlertStore(db);
+    let transactions = 0;
+    const save = store.save;
+    Object.assign(store, { save: (...args: Parameters<typeof save>) => (transactions++, save(...args)) });
+    const s = new AlertService({ store, params: () => params, publish: (u) => published.push(u), log: quiet, groupCommit: true });
+    s.raise(input({ source: 'a' }), T0);
+    s.raise(input({ source: 'b', type: 'tamper' }), T0);
+    expect(published).toEqual([]);
+    expect(s.get(s.unresolvedIn('test')[0].id)).toBeDefined();
+    await new Promise((r) => setImmediate(r));
+    expect(transactions).toBe(1);
+    expect(published.map((p) => p.source)).toEqual(['a', 'b']);
+    // an operator's action is committed before act() returns
+    const acted = s.act(published[0].id, { kind: 'acknowledge' }, 'wang', T0 + 1);
+    expect(acted && 'alert' in acted).toBe(true);
+    expect(transactions).toBe(2);
+    expect(new AlertStore(db).get(published[0].id)?.status).toBe('acknowledged');
+  });
 });
