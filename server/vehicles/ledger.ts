@@ -62,3 +62,8 @@ export function openVisitorSessions(db: Db): VehicleSession[] {
 export function markOverstay(db: Db, id: number): void {
   prepared(db, 'UPDATE vehicle_sessions SET overstay = 1 WHERE id = ?').run(id);
 }
+
+/** A visitor's pass was extended while the car is inside: the overstay rule follows the new end. */
+export function setValidUntil(db: Db, id: number, validUntil: number): void {
+  prepared(db, 'UPDATE vehicle_sessions SET valid_until = ? WHERE id = ?').run(validUntil, id);
+}

@@ -7,7 +7,9 @@ import type { EstateModule, ModuleContext, ModuleFactory } from '../modules.ts';
 import { GateMaps } from './gate-map.ts';
 import { GateReads } from './gate-reads.ts';
 import { gateRoutes } from './gate-routes.ts';
-import { markOverstay, openVisitorSessions } from './ledger.ts';
+import { validVisitor } from './decision.ts';
+import { markOverstay, openVisitorSessions, setValidUntil } from './ledger.ts';
+import { matchPlate } from './lists.ts';
 import { listRoutes } from './lists-routes.ts';
 import { displayPlate } from './plate.ts';
 import { ensureVehicleTables } from './schema.ts';
@@ -49,8 +51,16 @@ export function createVehiclesModule(ctx: ModuleContext, options: VehiclesOption
     for (const s of openVisitorSessions(ctx.db)) {
       let maxStay = settings.get(s.estate);
       if (maxStay === undefined) settings.set(s.estate, (maxStay = getSettings(ctx.db, s.estate).visitorMaxStayHours));
-      const due = overstayDue(s, maxStay, now);
+      let due = overstayDue(s, maxStay, now);
       if (due === null) continue;
+      // the pass may have been extended (or a new one issued) since the car came in
+      const pass = validVisitor(matchPlate(ctx.db, s.estate, s.plate).visitors, now);
+      if (pass && pass.validUntil !== s.validUntil) {
+        setValidUntil(ctx.db, s.id, pass.validUntil);
+        s.validUntil = pass.validUntil;
+        due = overstayDue(s, maxStay, now);
+        if (due === null) continue;
+      }
       markOverstay(ctx.db, s.id);
       const gate = gateMaps.get(s.estate, now).gates.find((g) => g.id === s.gateIn);
       const shown = displayPlate(s.plate);

@@ -278,4 +278,22 @@ describe('overstay', () => {
     expect(session).toMatchObject({ status: 'closed', dwellMs: 31 * 60_000 });
     if (alerts.status === 200) await until('the overstay alert to clear', async () => (await overstay())?.status === 'resolved');
   });
+
+  it('a pass extended while the car is inside moves the overstay with it', async () => {
+    const plate = '赣A·7G7G7';
+    const start = clock;
+    const pass = await api<VisitorVehicle>('/vehicles/visitors', operator, { body: { plate, validUntil: clock + 30 * 60_000 } });
+    await read('garden-lpr-north', plate, 'in');
+    const extended = await api('/vehicles/visitors/' + pass.body.id, operator, { method: 'PUT', body: { plate, validFrom: pass.body.validFrom, validUntil: start + 3 * 3600_000 } });
+    expect(extended.status).toBe(200);
+    clock += 31 * 60_000;
+    const vehicles = server.modules.find((m) => m.name === 'vehicles') as VehiclesModule;
+    vehicles.tick();
+    let [session] = (await api<VehicleSession[]>(`/vehicles/sessions?plate=${encodeURIComponent(plate)}`, viewer)).body;
+    expect(session).toMatchObject({ overstay: false, validUntil: start + 3 * 3600_000 });
+    clock += 3 * 3600_000;
+    vehicles.tick();
+    [session] = (await api<VehicleSession[]>(`/vehicles/sessions?plate=${encodeURIComponent(plate)}`, viewer)).body;
+    expect(session.overstay).toBe(true);
+  });
 });
