@@ -33,6 +33,12 @@ const LABELS: Record<string, [string, string]> = {
   smoke: ['Smoke detections', '烟雾'],
   falling_object: ['Falling objects', '高空抛物'],
   fire_lane_blocked: ['Fire lane blocked', '消防通道占用'],
+  // raised by other modules through ctx.alerts
+  patrol_missed: ['Checkpoints missed', '漏巡'],
+  patrol_late: ['Checkpoints late', '迟巡'],
+  patrol_sos: ['SOS calls', '保安求助'],
+  blacklisted_plate: ['Blacklisted plates', '黑名单车辆'],
+  vehicle_overstay: ['Vehicles overstaying', '车辆超时停留'],
 };
 
 export function incidentTitles(memberType: string, members: number): { title: string; titleZh: string } {
