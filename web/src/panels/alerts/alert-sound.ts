@@ -6,6 +6,7 @@
 export type SoundState = 'locked' | 'on' | 'muted' | 'unsupported';
 
 const MUTE_KEY = 'smart-estate.alerts.muted';
+const UNLOCK_EVENTS = ['pointerdown', 'keydown'] as const;
 
 type AudioContextClass = typeof AudioContext;
 
@@ -27,6 +28,20 @@ export class AlertSound {
     // a page opened right after a click (the login) may already be allowed to play
     this.context = this.create();
     this.context?.addEventListener('statechange', () => this.changed());
+    // any touch of the screen (the kiosk's first tap for full screen, a click on the map) unlocks it too
+    if (typeof window !== 'undefined') {
+      for (const e of UNLOCK_EVENTS) window.addEventListener(e, this.unlock, { capture: true, passive: true });
+    }
+  }
+
+  private readonly unlock = () => {
+    if (this.context?.state === 'suspended') void this.context.resume().catch(() => undefined);
+    else if (this.context?.state === 'running') this.forgetUnlock();
+  };
+
+  private forgetUnlock(): void {
+    if (typeof window === 'undefined') return;
+    for (const e of UNLOCK_EVENTS) window.removeEventListener(e, this.unlock, { capture: true });
   }
 
   get state(): SoundState {
@@ -72,6 +87,7 @@ export class AlertSound {
   }
 
   close(): void {
+    this.forgetUnlock();
     void this.context?.close().catch(() => undefined);
     this.context = null;
     this.listeners.clear();
