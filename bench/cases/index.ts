@@ -1,4 +1,9 @@
 // Every benchmark case, in the order `npm run bench` runs them. Add yours with one line.
 import type { BenchCase } from '../types.ts';
+import { ingestCase } from './ingest.ts';
+import { connectionsCase } from './connections.ts';
 
-export const CASES: BenchCase[] = [];
+export const CASES: BenchCase[] = [
+  ingestCase,
+  connectionsCase,
+];

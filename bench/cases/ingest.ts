@@ -1,0 +1,419 @@
+// Ingest throughput and latency, product against baselines, in one run with one load client:
+//   (a)  bare Aedes 1.2, no hooks: QoS 1 publish → PUBACK → one subscriber counts what arrives;
+//   (b)  Smart Estate as shipped (`smart-estate serve`, every estate module, a real influxd):
+//        QoS 1 → validate → journal → PUBACK → InfluxDB, counting only events the forwarder has
+//        written to InfluxDB; a logged-in dashboard subscribes to live/+ like the subscriber in (a);
+//   (b−) the same without the dashboard;  (b0) the core path alone (no estate modules, no dashboard);
+//   (c)  bare InfluxDB: (b)'s own journal rows, converted and written the forwarder's way;
+// then PUBACK latency at a fixed 10,000 events/s (open loop) for (a) and (b), and CPU profiles of the
+// server under the (b−) and (b0) loads. Load clients run in their own processes (bench/load/).
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchCase, BenchOptions, BenchResult } from '../types.ts';
+import { startInfluxd, type InfluxdHandle } from '../../tests/support/influxd.ts';
+import { dbPath } from '../../server/store/db.ts';
+import { DEFAULT_BATCH_SIZE } from '../../server/forwarder/forwarder.ts';
+import { LoadChild, childPids, crashSummary } from '../load/children.ts';
+import { drive, type DriveResult } from '../load/drive.ts';
+import { ProcMonitor, loadAverage, type SpanStats } from '../load/proc.ts';
+import { startSmartEstate, type JournalState, type SmartEstateProcess } from '../load/smart-estate.ts';
+import { EVENT_MIX } from '../load/payloads.ts';
+import type { LoadDevice } from '../load/publisher.ts';
+import type { WriterConfig, WriterReport } from '../load/influx-writer.ts';
+import { countPoints, createDatabase } from '../load/influx.ts';
+import { formatSummary, readProfile, summariseProfile } from '../load/cpuprofile.ts';
+import { Histogram, mb, ms, perSecond, ratio, sleep } from '../load/stats.ts';
+
+const DEVICES = 200;
+const IN_FLIGHT = 50;
+const OPEN_RATE = 10_000;
+const GOAL_RATE = 25_000;
+const GOAL_OF_BARE = 0.8;
+const GOAL_P99_MS = 50;
+const INFLUX_DB = 'se_bench';
+const MEASUREMENTS = EVENT_MIX as string[];
+const PARALLEL_WRITERS = 4;
+const PROFILE_MS = 20_000;
+
+export const ingestCase: BenchCase = {
+  name: 'ingest',
+  description: `${DEVICES} devices × ${IN_FLIGHT} in flight, QoS 1: (a) bare Aedes, (b) Smart Estate confirmed in InfluxDB, (c) bare InfluxDB writes; PUBACK at ${OPEN_RATE.toLocaleString('en-US')}/s; profiles`,
+  run: runIngest,
+};
+
+/** One configuration of our server. */
+interface Variant {
+  label: string;
+  modules: 'all' | 'none';
+  dashboard: boolean;
+}
+const FULL: Variant = { label: '(b)', modules: 'all', dashboard: true };
+const NO_DASHBOARD: Variant = { label: '(b−)', modules: 'all', dashboard: false };
+const CORE: Variant = { label: '(b0)', modules: 'none', dashboard: false };
+
+interface Ours {
+  run: DriveResult<JournalState>;
+  /** events the forwarder wrote to InfluxDB during the window, per second */
+  confirmedPerSecond: number;
+  lagMaxEvents: number;
+  lagEndEvents: number;
+  lagMaxSeconds: number;
+  /** window end → everything acknowledged is in InfluxDB (ms); NaN if it did not happen */
+  drainMs: number;
+  /** points counted in InfluxDB after the drain */
+  stored: number;
+  deadLetters: number;
+  /** /metrics lines about lag, backlog and pauses at the window's end */
+  metricLines: string[];
+  /** the server died during the run: its last error */
+  crash: string | null;
+}
+
+interface BareRun {
+  run: DriveResult<unknown>;
+  crash: string | null;
+}
+
+interface BareWrites {
+  concurrency: number;
+  points: number;
+  counted: number;
+  perSecond: number;
+  batchP50: number;
+  batchP99: number;
+  procs: Record<string, SpanStats>;
+  errors: string[];
+}
+
+interface ProfileResult {
+  label: string;
+  lines: string[];
+  file: string | null;
+  confirmedPerSecond: number;
+}
+
+async function runIngest({ seconds, quick, log }: BenchOptions): Promise<BenchResult> {
+  const warmupMs = quick ? 2000 : 5000;
+  const windowMs = seconds * 1000;
+  const monitor = new ProcMonitor();
+  monitor.watch('bench runner', process.pid);
+  const loadBefore = loadAverage();
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const common = { warmupMs, windowMs, monitor, log };
+
+  try {
+    log('(a) bare Aedes');
+    const devices: LoadDevice[] = Array.from({ length: DEVICES }, (_, i) => ({ id: `load-${i}`, estate: 'garden', kind: EVENT_MIX[i % EVENT_MIX.length] }));
+    const subscriber = { clientId: 'bench-subscriber', filters: ['estates/garden/devices/+/+'] };
+    // A fresh broker for each run, as (b) gets a fresh server.
+    const bareClosed = await withBareAedes(monitor, (port) =>
+      drive({ ...common, name: '(a) closed loop', host: '127.0.0.1', port, devices, mode: 'closed', inFlight: IN_FLIGHT, tag: 'a', subscriber }),
+    );
+    const bareOpen = await withBareAedes(monitor, (port) =>
+      drive({ ...common, name: '(a) open loop', host: '127.0.0.1', port, devices, mode: 'open', rate: OPEN_RATE, tag: 'a2', subscriber }),
+    );
+
+    log('(b) Smart Estate, then (c) on its influxd with its points');
+    let writes: BareWrites[] = [];
+    const full = await withOurs(FULL, common, async (server, influxd) => {
+      const result = await measureOurs(server, influxd, FULL, { ...common, mode: 'closed', tag: 'b' });
+      await server.stop();
+      writes = [];
+      for (const concurrency of [1, PARALLEL_WRITERS]) writes.push(await bareWrites({ influxd, journal: dbPath(server.dataDir), concurrency, seconds, monitor, log }));
+      return result;
+    });
+    const noDashboard = await withOurs(NO_DASHBOARD, common, (server, influxd) => measureOurs(server, influxd, NO_DASHBOARD, { ...common, mode: 'closed', tag: 'b' }));
+    const core = await withOurs(CORE, common, (server, influxd) => measureOurs(server, influxd, CORE, { ...common, mode: 'closed', tag: 'b' }));
+    const fullOpen = await withOurs(FULL, common, (server, influxd) => measureOurs(server, influxd, FULL, { ...common, mode: 'open', rate: OPEN_RATE, tag: 'b2' }));
+
+    const profiles: ProfileResult[] = [];
+    for (const variant of [NO_DASHBOARD, CORE]) {
+      log(`${variant.label} under --cpu-prof`);
+      profiles.push(await profileOurs(variant, { ...common, windowMs: Math.min(windowMs, PROFILE_MS), stamp }));
+    }
+
+    return table({
+      bareClosed, bareOpen, full, noDashboard, core, fullOpen, writes, profiles,
+      loadBefore, loadAfter: loadAverage(), warmupMs, windowMs,
+    });
+  } finally {
+    monitor.stop();
+  }
+}
+
+/** Runs `body` against a bare Aedes child; a broker that dies during the run is reported, not hidden. */
+async function withBareAedes(monitor: ProcMonitor, body: (port: number) => Promise<DriveResult<unknown>>): Promise<BareRun> {
+  const broker = new LoadChild('bare Aedes', './bare-aedes.ts');
+  let crash: string | null = null;
+  let measuring = true;
+  broker.proc.once('exit', (code, signal) => {
+    if (measuring) crash = `${signal ?? `exit code ${code}`}: ${crashSummary(broker.stderrTail())}`;
+  });
+  try {
+    const { port } = await broker.ready<{ type: string; port: number }>();
+    monitor.watch('server', broker.pid);
+    const run = await body(port);
+    measuring = false;
+    return { run, crash };
+  } finally {
+    measuring = false;
+    monitor.unwatch('server');
+    await broker.close();
+  }
+}
+
+interface Common {
+  warmupMs: number;
+  windowMs: number;
+  monitor: ProcMonitor;
+  log(line: string): void;
+}
+
+/** A fresh influxd and a fresh server (temp dirs, free ports) for `body`; both gone afterwards. */
+async function withOurs<T>(
+  variant: Variant,
+  o: Common & { nodeArgs?: string[] },
+  body: (server: SmartEstateProcess, influxd: InfluxdHandle) => Promise<T>,
+): Promise<T> {
+  const before = new Set(childPids(process.pid, 'influxd'));
+  const influxd = await startInfluxd();
+  const influxPid = childPids(process.pid, 'influxd').find((p) => !before.has(p));
+  let server: SmartEstateProcess | null = null;
+  try {
+    server = await startSmartEstate({
+      influxUrl: `http://127.0.0.1:${influxd.port}/${INFLUX_DB}`,
+      devices: DEVICES,
+      kinds: EVENT_MIX,
+      modules: variant.modules,
+      nodeArgs: o.nodeArgs,
+    });
+    o.monitor.watch('server', server.pid);
+    o.monitor.watch('influxd', influxPid);
+    return await body(server, influxd);
+  } catch (err) {
+    if (server) o.log(`${variant.label} server output (tail):\n${server.output().slice(-3000)}`);
+    throw err;
+  } finally {
+    o.monitor.unwatch('server');
+    o.monitor.unwatch('influxd');
+    await server?.dispose();
+    await influxd.stop();
+  }
+}
+
+function driveOurs(server: SmartEstateProcess, variant: Variant, o: Common & { name: string; mode: 'closed' | 'open'; rate?: number; tag: string }) {
+  return drive({
+    ...o,
+    host: '127.0.0.1',
+    port: server.mqttPort,
+    devices: server.devices,
+    inFlight: IN_FLIGHT,
+    ...(variant.dashboard ? { subscriber: { clientId: 'bench-dashboard', ...server.dashboard, filters: [`estates/${server.estate}/live/+`] } } : {}),
+    probe: () => server.journal(),
+  });
+}
+
+async function measureOurs(
+  server: SmartEstateProcess,
+  influxd: InfluxdHandle,
+  variant: Variant,
+  o: Common & { mode: 'closed' | 'open'; rate?: number; tag: string },
+): Promise<Ours> {
+  const name = `${variant.label} ${o.mode} loop`;
+  const run = await driveOurs(server, variant, { ...o, name });
+  const metricLines = (await server.metrics()).split('\n').filter((l) => /^se_\w*(lag|pending|paused)/.test(l));
+  const first = run.probes[0];
+  const last = run.probes[run.probes.length - 1];
+  const windowSeconds = run.publisher.windowMs / 1000;
+
+  // Drain: the journal first (cheap to read), then the count in InfluxDB itself.
+  const acked = run.publisher.totalAcked;
+  const deadline = run.endedAt + Math.max(120_000, 3 * o.windowMs);
+  let drainMs = NaN;
+  let state = server.journal();
+  while (Date.now() < deadline && !server.exited()) {
+    state = server.journal();
+    if (state.lagEvents === 0 && state.maxSeq >= acked) break;
+    await sleep(100);
+  }
+  let stored = 0;
+  const influx = { base: `http://127.0.0.1:${influxd.port}` };
+  for (;;) {
+    stored = (await countPoints(influx, INFLUX_DB, MEASUREMENTS)).total;
+    if (stored >= acked) drainMs = Date.now() - run.endedAt;
+    if (stored >= acked || server.exited() || Date.now() > deadline) break;
+    await sleep(1000);
+  }
+  const ended = server.exited();
+  const crash = ended ? `${ended}: ${crashSummary(server.output())}` : null;
+  o.log(
+    `${name}: ${stored.toLocaleString('en-US')} of ${acked.toLocaleString('en-US')} acknowledged events in InfluxDB` +
+      (Number.isFinite(drainMs) ? `, ${(drainMs / 1000).toFixed(1)} s after the load` : ' (not all)') +
+      (crash ? `; the server died: ${crash}` : ''),
+  );
+  return {
+    run,
+    confirmedPerSecond: perSecond(last.checkpoint - first.checkpoint, windowSeconds),
+    lagMaxEvents: Math.max(...run.probes.map((p) => p.lagEvents)),
+    lagEndEvents: last.lagEvents,
+    lagMaxSeconds: Math.max(...run.probes.map((p) => p.lagSeconds)),
+    drainMs,
+    stored,
+    deadLetters: state.deadLetters,
+    metricLines,
+    crash,
+  };
+}
+
+async function bareWrites(o: { influxd: InfluxdHandle; journal: string; concurrency: number; seconds: number; monitor: ProcMonitor; log(line: string): void }): Promise<BareWrites> {
+  const influx = { base: `http://127.0.0.1:${o.influxd.port}` };
+  const database = `se_bare_writes_${o.concurrency}`;
+  await createDatabase(influx, database);
+  const writer = new LoadChild(`(c) InfluxDB writer ×${o.concurrency}`, './influx-writer.ts');
+  try {
+    await writer.ready();
+    o.monitor.watch('load client', writer.pid);
+    const span = o.monitor.span();
+    const config: WriterConfig = { journal: o.journal, influxUrl: `${influx.base}/${database}`, batchSize: DEFAULT_BATCH_SIZE, concurrency: o.concurrency, seconds: o.seconds };
+    const report = await writer.request<WriterReport>({ type: 'write', config }, 'report', (o.seconds + 120) * 1000);
+    const procs = span.end();
+    const counted = (await countPoints(influx, database, MEASUREMENTS)).total;
+    const latency = Histogram.from(report.batchLatency);
+    const rate = perSecond(report.points, report.ms / 1000);
+    o.log(`(c) ${o.concurrency} writer(s): ${report.points.toLocaleString('en-US')} points in ${(report.ms / 1000).toFixed(1)} s = ${rate.toLocaleString('en-US')}/s`);
+    return { concurrency: o.concurrency, points: report.points, counted, perSecond: rate, batchP50: latency.quantile(0.5), batchP99: latency.quantile(0.99), procs, errors: report.errors };
+  } finally {
+    o.monitor.unwatch('load client');
+    await writer.close();
+  }
+}
+
+/** The variant again under `node --cpu-prof`; the profile is written when the server exits on SIGTERM. */
+async function profileOurs(variant: Variant, o: Common & { stamp: string }): Promise<ProfileResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'se-bench-prof-'));
+  const label = variant.label;
+  try {
+    let confirmedPerSecond = NaN;
+    let how = '';
+    await withOurs(variant, { ...o, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] }, async (server) => {
+      const run = await driveOurs(server, variant, { ...o, name: `${label} profiled`, mode: 'closed', tag: 'p' });
+      const [first, last] = [run.probes[0], run.probes[run.probes.length - 1]];
+      confirmedPerSecond = perSecond(last.checkpoint - first.checkpoint, run.publisher.windowMs / 1000);
+      how = await server.stop();
+      if (how !== 'code 0') how = `${how}: ${crashSummary(server.output())}`;
+    });
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) return { label, lines: [`no .cpuprofile was written: the server ended with ${how}`], file: null, confirmedPerSecond };
+    mkdirSync('bench/results', { recursive: true });
+    const kept = `bench/results/ingest-${variant.modules === 'none' ? 'core' : 'server'}-${o.stamp}.cpuprofile`;
+    copyFileSync(join(dir, file), kept);
+    const lines = formatSummary(summariseProfile(readProfile(kept), 12));
+    writeFileSync(kept.replace(/\.cpuprofile$/, '.profile.txt'), lines.join('\n') + '\n');
+    return { label, lines, file: kept, confirmedPerSecond };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ─── the table ──────────────────────────────────────────────────────────────────────────────────
+
+interface Collected {
+  bareClosed: BareRun;
+  bareOpen: BareRun;
+  full: Ours;
+  noDashboard: Ours;
+  core: Ours;
+  fullOpen: Ours;
+  writes: BareWrites[];
+  profiles: ProfileResult[];
+  loadBefore: string;
+  loadAfter: string;
+  warmupMs: number;
+  windowMs: number;
+}
+
+const latencyOf = (r: DriveResult<unknown>) => Histogram.from(r.publisher.latency);
+const acksPerSecond = (r: DriveResult<unknown>) => perSecond(r.publisher.windowAcked, r.publisher.windowMs / 1000);
+const receivedPerSecond = (r: DriveResult<unknown>) => (r.subscriber ? perSecond(r.subscriber.windowReceived, r.subscriber.windowMs / 1000) : NaN);
+const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : `${v.toFixed(0)}%`);
+const met = (ok: boolean) => (ok ? 'yes' : 'NO');
+const num = (v: number) => (Number.isFinite(v) ? v.toLocaleString('en-US') : '—');
+const triple = (h: Histogram) => (h.count ? `${ms(h.quantile(0.5))} / ${ms(h.quantile(0.99))} / ${ms(h.max)}` : '—');
+const seconds = (msec: number) => (Number.isFinite(msec) ? (msec / 1000).toFixed(1) : 'not drained');
+const cpu = (r: { procs: Record<string, SpanStats> }, name: string) => pct(r.procs[name]?.cpuPct);
+const rss = (r: { procs: Record<string, SpanStats> }, name: string) => mb(r.procs[name]?.rssMaxKb ?? NaN);
+const machine = (r: { procs: Record<string, SpanStats> }) => `${cpu(r, 'machine')} / ${cpu(r, 'others')} / ${pct(r.procs.machine?.cpuStallPct)}`;
+
+function table(c: Collected): BenchResult {
+  const a = c.bareClosed.run;
+  const aOpen = c.bareOpen.run;
+  const ours = [c.full, c.noDashboard, c.core];
+  const [w1, wN] = c.writes;
+  const aRate = receivedPerSecond(a);
+  const bRate = c.full.confirmedPerSecond;
+  const bOpenP99Ms = latencyOf(c.fullOpen.run).quantile(0.99) / 1000;
+  const healthy = (o: Ours) => !o.crash && o.stored === o.run.publisher.totalAcked;
+  const each = (f: (o: Ours) => string | number) => ours.map(f);
+
+  const rows: Array<Array<string | number>> = [
+    [
+      'events/s sustained — (a) received by the subscriber, (b) confirmed in InfluxDB, (c) points written',
+      num(aRate), ...each((o) => num(o.confirmedPerSecond)), num(w1?.perSecond ?? NaN),
+      `${ratio(bRate, aRate)} (b0: ${ratio(c.core.confirmedPerSecond, aRate)})`,
+      `≥ ${GOAL_RATE.toLocaleString('en-US')}/s and ≥ ${GOAL_OF_BARE} × (a)`,
+      met(healthy(c.full) && bRate >= GOAL_RATE && bRate >= GOAL_OF_BARE * aRate),
+    ],
+    ['PUBACKs/s in the window', num(acksPerSecond(a)), ...each((o) => num(acksPerSecond(o.run))), '', ratio(acksPerSecond(c.full.run), acksPerSecond(a)), '', ''],
+    [`(c) with ${PARALLEL_WRITERS} writers in parallel, points/s`, '', '', '', '', num(wN?.perSecond ?? NaN), '', '', ''],
+    [`PUBACK ms p50 / p99 / max, closed loop (${(DEVICES * IN_FLIGHT).toLocaleString('en-US')} in flight)`, triple(latencyOf(a)), ...each((o) => triple(latencyOf(o.run))), '', ratio(latencyOf(c.full.run).quantile(0.99), latencyOf(a).quantile(0.99)), "Little's law: in flight ÷ rate", ''],
+    [`PUBACK ms p50 / p99 / max at ${OPEN_RATE.toLocaleString('en-US')}/s, open loop`, triple(latencyOf(aOpen)), triple(latencyOf(c.fullOpen.run)), '', '', '', ratio(latencyOf(c.fullOpen.run).quantile(0.99), latencyOf(aOpen).quantile(0.99)), `p99 ≤ ${GOAL_P99_MS} ms`, met(!c.fullOpen.crash && bOpenP99Ms <= GOAL_P99_MS)],
+    [`PUBACKs/s at ${OPEN_RATE.toLocaleString('en-US')}/s offered (sends skipped) · confirmed in InfluxDB/s`, `${num(acksPerSecond(aOpen))} (${aOpen.publisher.skipped})`, `${num(acksPerSecond(c.fullOpen.run))} (${c.fullOpen.run.publisher.skipped}) · ${num(c.fullOpen.confirmedPerSecond)}`, '', '', '', '', '', ''],
+    ['journal lag, events: max / at window end', '', ...each((o) => `${num(o.lagMaxEvents)} / ${num(o.lagEndEvents)}`), '', '', 'bounded', met(ours.every((o) => Number.isFinite(o.drainMs)))],
+    ['journal lag, s: max', '', ...each((o) => o.lagMaxSeconds.toFixed(1)), '', '', '', ''],
+    ['drain: window end → all acknowledged events counted in InfluxDB, s', '', ...each((o) => seconds(o.drainMs)), '', '', '', ''],
+    [
+      'in InfluxDB / acknowledged (dead letters)',
+      '', ...each((o) => `${num(o.stored)} / ${num(o.run.publisher.totalAcked)} (${o.deadLetters})`),
+      w1 ? `${num(w1.counted)} / ${num(w1.points)}` : '', '', 'all, once', met(ours.every(healthy) && healthy(c.fullOpen)),
+    ],
+    ['server RSS max, MB', rss(a, 'server'), ...each((o) => rss(o.run, 'server')), '', '', '', ''],
+    ['server CPU, % of one core', cpu(a, 'server'), ...each((o) => cpu(o.run, 'server')), '', '', '', ''],
+    ['influxd CPU % / RSS max MB', '', ...each((o) => `${cpu(o.run, 'influxd')} / ${rss(o.run, 'influxd')}`), w1 ? `${cpu(w1, 'influxd')} / ${rss(w1, 'influxd')}` : '', '', '', ''],
+    ['load client CPU %: publishers | subscriber (c: writer)', `${cpu(a, 'load client')} | ${cpu(a, 'subscriber')}`, ...each((o) => `${cpu(o.run, 'load client')} | ${cpu(o.run, 'subscriber')}`), w1 ? cpu(w1, 'load client') : '', '', '', ''],
+    ['machine busy % (of 200) / used outside this benchmark % / time tasks waited for a CPU %', machine(a), ...each((o) => machine(o.run)), w1 ? machine(w1) : '', '', '', ''],
+    ['server survived the run', c.bareClosed.crash ? 'NO' : 'yes', ...each((o) => (o.crash ? 'NO' : 'yes')), '', '', 'yes', met(ours.every((o) => !o.crash) && !c.fullOpen.crash)],
+  ];
+
+  const crashes = [
+    ['(a) closed loop', c.bareClosed.crash],
+    ['(a) open loop', c.bareOpen.crash],
+    ['(b) closed loop', c.full.crash],
+    ['(b−) closed loop', c.noDashboard.crash],
+    ['(b0) closed loop', c.core.crash],
+    ['(b) open loop', c.fullOpen.crash],
+  ].filter(([, crash]) => crash);
+  const allErrors = [a, aOpen, ...ours.map((o) => o.run), c.fullOpen.run].flatMap((r) => r.publisher.errors).slice(0, 3);
+  const notes = [
+    `Machine: ${cpus().length} cores shared by everything — the server, influxd, the load clients (own processes) and whatever else runs; load average before ${c.loadBefore}, after ${c.loadAfter}. "Used outside this benchmark" is the CPU the rest of the machine took during the window; "waited for a CPU" is Linux's CPU pressure (PSI "some"): the share of the window in which a runnable task had no core — above a few % the numbers measure the machine's contention as much as the product.`,
+    `Load: ${DEVICES} device connections from one client process, each keeping ${IN_FLIGHT} QoS 1 publishes in flight (closed loop); payloads ~200 B (checkin / camera / vehicle in turn, unique ids); warm-up ${c.warmupMs / 1000} s excluded; window ${c.windowMs / 1000} s. (a) and (b) have one subscriber in its own process: in (a) on the device topics, in (b) a logged-in dashboard on live/+. (b−): no dashboard. (b0): the server with \`modules: []\` (no alerts, patrol, vehicles, wall screen), no dashboard. Each run gets a fresh broker / server / influxd.`,
+    '"Confirmed in InfluxDB" = how far the forwarder\'s persisted checkpoint (meta forwarder.influx.seq) moved during the window; it moves only after InfluxDB answered a write. After the drain the InfluxDB count (count(id) over the measurements) must equal the PUBACK count.',
+    `Open loop: ${OPEN_RATE.toLocaleString('en-US')} events/s offered over the ${DEVICES} connections whatever the acks do; latency counts from when each publish was due, so a stalled server counts in full; a connection with 2,000 unacknowledged publishes skips sends (counted).`,
+    `(c) writes (b)'s journal rows converted by the forwarder's eventToPoint, batches of ${DEFAULT_BATCH_SIZE} with node-influx writePoints (precision ns) into fresh databases of (b)'s influxd after (b) stopped; it ends when the rows run out. Batch p50/p99 ${w1 ? `${ms(w1.batchP50)}/${ms(w1.batchP99)}` : '—'} ms (1 writer), ${wN ? `${ms(wN.batchP50)}/${ms(wN.batchP99)}` : '—'} ms (${PARALLEL_WRITERS} writers).${[...(w1?.errors ?? []), ...(wN?.errors ?? [])].length ? ` Errors: ${[...(w1?.errors ?? []), ...(wN?.errors ?? [])].slice(0, 3).join('; ')}` : ''}`,
+    `PUBACKs per second of the window — (a): ${a.publisher.ackedPerSecond.join(' ')}`,
+    ...ours.map((o, i) => `PUBACKs per second of the window — ${[FULL, NO_DASHBOARD, CORE][i].label}: ${o.run.publisher.ackedPerSecond.join(' ')}`),
+    ...crashes.map(([what, crash]) => `**${what}: the server process died** — ${crash}`),
+    ...allErrors.map((e) => `load client: ${e}`),
+    ...(c.full.metricLines.length ? [`/metrics of (b) at the window's end: ${c.full.metricLines.join('; ')}`] : []),
+    ...c.profiles.flatMap((p) => [
+      `CPU profile of the server, ${p.label} closed loop (${Math.min(c.windowMs, PROFILE_MS) / 1000} s window, ${num(p.confirmedPerSecond)} events/s confirmed while profiled)${p.file ? `; ${p.file} opens in Chrome DevTools → Performance` : ''}:`,
+      ...p.lines.map((l) => `\`${l}\``),
+    ]),
+  ];
+  return {
+    title: `Ingest: ${DEVICES} devices, QoS 1 — (a) bare Aedes, (b) Smart Estate → InfluxDB, (c) bare InfluxDB writes`,
+    columns: ['measure', '(a) bare Aedes', '(b) Smart Estate', '(b−) no dashboard', '(b0) core, no modules', '(c) bare InfluxDB', 'b / a', 'goal', 'met'],
+    rows,
+    notes,
+  };
+}

@@ -1,0 +1,57 @@
+// Load client (a child process): one subscriber that counts the messages it receives — the
+// "publish → subscribe" half of the bare-broker baseline, and a control-room dashboard on
+// `live/+` for our server. The parent drives it: connect → mark → stop → exit.
+import { serveParent, type Incoming } from './children.ts';
+import { WireClient } from './wire.ts';
+
+export interface SubscriberConfig {
+  host: string;
+  port: number;
+  clientId: string;
+  username?: string;
+  password?: string;
+  filters: string[];
+}
+
+export interface SubscriberReport {
+  type: 'report';
+  windowMs: number;
+  windowReceived: number;
+  totalReceived: number;
+  bytes: number;
+}
+
+let client: WireClient | null = null;
+let total = 0;
+let bytes = 0;
+let windowStart = 0;
+let atMark = 0;
+
+serveParent(async (m: Incoming) => {
+  switch (m.type) {
+    case 'connect': {
+      const c = m.config as SubscriberConfig;
+      client = await WireClient.connect({ host: c.host, port: c.port, clientId: c.clientId, username: c.username ?? c.clientId, password: c.password ?? 'bench', keepalive: 0 });
+      client.onPublish = (_topic, payload) => {
+        total++;
+        bytes += payload.length;
+      };
+      const granted = await client.subscribe(c.filters, 0);
+      if (granted.some((g) => g === 0x80)) throw new Error(`subscription refused: ${c.filters.join(', ')} → ${granted.join(', ')}`);
+      return { type: 'connected' };
+    }
+    case 'mark':
+      windowStart = performance.now();
+      atMark = total;
+      return { type: 'marked' };
+    case 'stop': {
+      const report: SubscriberReport = { type: 'report', windowMs: performance.now() - windowStart, windowReceived: total - atMark, totalReceived: total, bytes };
+      return report;
+    }
+    case 'close':
+      client?.close();
+      return { type: 'closed' };
+    default:
+      throw new Error(`unknown message ${m.type}`);
+  }
+});
