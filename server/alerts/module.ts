@@ -36,7 +36,14 @@ export const createAlertsModule: ModuleFactory = (ctx): AlertsModule => {
   const service = new AlertService({
     store,
     params: (estate) => contexts.get(estate)?.params ?? null,
-    publish: (upsert) => ctx.publish(channelTopic(upsert.estate, 'alerts'), upsert),
+    publish: (upsert) => {
+      try {
+        ctx.publish(channelTopic(upsert.estate, 'alerts'), upsert);
+      } catch (err) {
+        // stored already: dashboards catch up from REST
+        ctx.log.warn(`alerts: could not publish alert ${upsert.id}: ${(err as Error).message}`);
+      }
+    },
     log: ctx.log,
     counted: (change) => changes.inc({ change }),
     groupCommit: true,

@@ -285,10 +285,17 @@ export class AlertService implements AlertSink {
     // the latest state of each alert is what is stored; every change is published (and audited)
     const latest = new Map<number, Alert>();
     for (const t of batch) latest.set(t.alert.id, t.alert);
-    this.deps.store.save(
-      [...latest.values()],
-      batch.flatMap((t) => t.log.map((entry) => ({ alert: t.alert.id, entry }))),
-    );
+    try {
+      this.deps.store.save(
+        [...latest.values()],
+        batch.flatMap((t) => t.log.map((entry) => ({ alert: t.alert.id, entry }))),
+      );
+    } catch (err) {
+      // nothing of the batch is stored or shown; the next tick tries again (memory stays ahead)
+      this.pending = batch.concat(this.pending);
+      this.deps.log.error(`alerts: could not store ${batch.length} changes, retrying: ${(err as Error).message}`);
+      return;
+    }
     for (const t of batch) {
       this.deps.publish({ ...t.alert, change: t.change });
       this.deps.counted?.(t.change);

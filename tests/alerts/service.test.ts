@@ -158,4 +158,20 @@ describe('alerts service', () => {
     expect(transactions).toBe(2);
     expect(new AlertStore(db).get(published[0].id)?.status).toBe('acknowledged');
   });
+
+  it('keeps changes it could not store and publishes nothing until they are stored', () => {
+    const store = new AlertStore(db);
+    const save = store.save;
+    let fail = true;
+    Object.assign(store, { save: (...args: Parameters<typeof save>) => { if (fail) throw new Error('SQLITE_FULL'); return save(...args); } });
+    const errors: string[] = [];
+    const s = new AlertService({ store, params: () => params, publish: (u) => published.push(u), log: { ...quiet, error: (l: string) => errors.push(l) } });
+    s.raise(input(), T0);
+    expect(published).toEqual([]);
+    expect(errors[0]).toMatch(/SQLITE_FULL/);
+    fail = false;
+    s.tick(T0 + 1000);
+    expect(published.map((p) => p.change)).toEqual(['raised']);
+    expect(new AlertStore(db).get(published[0].id)).toMatchObject({ status: 'open' });
+  });
 });
