@@ -1,11 +1,13 @@
 // The demo estate's vehicle lists and starting car-park counts, from the same roster the simulated
 // gates drive (simulators/scenario/plates.ts demoRoster), so the demo's decisions come out as on site.
 // Run by provisionDemo on every `demo` / `sim` start: lists are upserted, the demo's visitor passes are
-// issued afresh (relative to now), and the counts are set to the simulation's starting state.
+// issued afresh (relative to now), and the ledger and counts are set to the simulation's starting state
+// (the residents it starts with in the garage have an open session and are counted).
 import type { Db } from '../store/db.ts';
 import { getEstate, listBuildings } from '../store/estates.ts';
 import { listCarParks } from '../estate/gates.ts';
 import { demoRoster, localPrefix } from '../../simulators/scenario/plates.ts';
+import { applySessionChanges } from './ledger.ts';
 import { addVisitor, upsertBlacklisted, upsertResident } from './lists.ts';
 import { correctOccupancy } from './occupancy.ts';
 import { normalizePlate } from './plate.ts';
@@ -52,6 +54,19 @@ export function seedDemoVehicles(db: Db, estateId: string, now = Date.now()): De
       }, DEMO_USER, now);
     }
     for (const b of roster.blacklist) upsertBlacklisted(db, estateId, { plate: normal(b.plate), reason: b.reason }, DEMO_USER, now);
+
+    // the ledger starts where the simulation starts: the last run's stays end, the parked residents' begin
+    db.prepare("UPDATE vehicle_sessions SET status = 'exit_missed' WHERE estate = ? AND status = 'open'").run(estateId);
+    for (const r of roster.residents.filter((x) => x.parked)) {
+      applySessionChanges(db, estateId, {
+        update: null,
+        insert: {
+          plate: normal(r.plate), status: 'open', list: 'resident', carPark: garage, gateIn: '', gateOut: '', enteredAt: now, exitedAt: null,
+          inEvent: 'demo-start', outEvent: '', validUntil: null,
+        },
+        occupancy: [],
+      });
+    }
 
     const parked: Record<string, number> = {};
     for (const c of carParks) parked[c.id] = 0;
