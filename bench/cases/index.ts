@@ -2,8 +2,10 @@
 import type { BenchCase } from '../types.ts';
 import { ingestCase } from './ingest.ts';
 import { connectionsCase } from './connections.ts';
+import { alertLatencyCase } from './alert-latency.ts';
 
 export const CASES: BenchCase[] = [
   ingestCase,
   connectionsCase,
+  alertLatencyCase,
 ];

@@ -1,0 +1,217 @@
+// Alert latency: a camera publishes a detection → the dashboard receives the alert upsert on
+// `estates/{e}/alerts`. Measured against the server as shipped (`smart-estate serve`, every estate
+// module, the demo estate, SQLite FULL sync) in a child process on loopback, first idle, then while
+// 200 load devices publish 5,000 ordinary events/s (check-ins, camera detections, plate reads; open
+// loop, from their own process). Beside the alert path, the same probe times the PUBACK (journal
+// commit) and the live republish of the probe's own event, so the alert engine's share is visible.
+//
+// A probe is a camera `tamper` start (→ alert raised or reopened) then `tamper` end (→ auto-cleared),
+// one at a time across a few probe cameras, at most PROBE_RATE per second: the probe must not become
+// the load. Latency is taken from just before the publish to the upsert's arrival, in one process.
+import mqtt, { type MqttClient } from 'mqtt';
+import { deviceTopic } from '../../protocol/index.ts';
+import { dbPath, openDb } from '../../server/store/db.ts';
+import { addDevice } from '../../server/store/devices.ts';
+import { drive } from '../load/drive.ts';
+import { ProcMonitor, loadAverage } from '../load/proc.ts';
+import { EVENT_MIX } from '../load/payloads.ts';
+import { startSmartEstate, type SmartEstateProcess } from '../load/smart-estate.ts';
+import { Histogram, ms, sleep } from '../load/stats.ts';
+import type { BenchCase, BenchOptions, BenchResult } from '../types.ts';
+
+const LOAD_DEVICES = 200;
+const LOAD_RATE = 5_000;
+const PROBE_CAMERAS = 8;
+const PROBE_RATE = 20;
+const PROBE_TIMEOUT_MS = 10_000;
+const WARMUP_MS = 3_000;
+const GOAL_P99_MS = 100;
+
+export const alertLatencyCase: BenchCase = {
+  name: 'alert-latency',
+  description: `camera event published → alert upsert received by a dashboard, p50/p99, idle and under ${LOAD_RATE.toLocaleString('en-US')} ordinary events/s (goal p99 < ${GOAL_P99_MS} ms)`,
+  run,
+};
+
+interface ProbeStats {
+  alert: Histogram;
+  live: Histogram;
+  puback: Histogram;
+  probes: number;
+  lost: number;
+  windowMs: number;
+}
+
+/** The probe: camera clients and a dashboard subscribed to the estate's alerts and live camera events. */
+class Prober {
+  private waiters = new Map<string, (at: number) => void>();
+  private n = 0;
+
+  private constructor(
+    private readonly estate: string,
+    private readonly dashboard: MqttClient,
+    private readonly cameras: Array<{ id: string; client: MqttClient }>,
+  ) {
+    dashboard.on('message', (topic, payload) => {
+      const at = performance.now();
+      if (topic.endsWith('/alerts')) {
+        const a = JSON.parse(payload.toString()) as { source?: string; status?: string; change?: string };
+        if (!a.source?.startsWith('bench-probe-')) return;
+        const key = a.status === 'resolved' ? `cleared:${a.source}` : a.change === 'raised' || a.change === 'reopened' ? `alert:${a.source}` : null;
+        if (key) this.settle(key, at);
+        return;
+      }
+      // live events: find our own among thousands without parsing them all
+      const marker = payload.indexOf('"bench-probe-e');
+      if (marker < 0) return;
+      const id = /"id":"(bench-probe-e\d+)"/.exec(payload.toString())?.[1];
+      if (id) this.settle(`live:${id}`, at);
+    });
+  }
+
+  static async connect(server: SmartEstateProcess, tokens: Array<{ id: string; token: string }>): Promise<Prober> {
+    const url = `mqtt://127.0.0.1:${server.mqttPort}`;
+    const base = { protocolVersion: 4 as const, reconnectPeriod: 0, connectTimeout: 10_000 };
+    const dashboard = await mqtt.connectAsync(url, { ...base, clientId: 'bench-alert-dashboard', username: server.dashboard.username, password: server.dashboard.password });
+    await dashboard.subscribeAsync([`estates/${server.estate}/alerts`, `estates/${server.estate}/live/camera`], { qos: 1 });
+    const cameras = await Promise.all(
+      tokens.map(async ({ id, token }) => ({ id, client: await mqtt.connectAsync(url, { ...base, clientId: id, username: id, password: token }) })),
+    );
+    return new Prober(server.estate, dashboard, cameras);
+  }
+
+  /** Probes one at a time for `durationMs`. */
+  async run(durationMs: number): Promise<ProbeStats> {
+    const stats: ProbeStats = { alert: new Histogram(), live: new Histogram(), puback: new Histogram(), probes: 0, lost: 0, windowMs: durationMs };
+    const end = performance.now() + durationMs;
+    let i = 0;
+    while (performance.now() < end) {
+      const cycleStart = performance.now();
+      const camera = this.cameras[i++ % this.cameras.length];
+      const id = `bench-probe-e${++this.n}`;
+      const topic = deviceTopic(this.estate, camera.id, 'camera');
+      const alerted = this.expect(`alert:${camera.id}`);
+      const lived = this.expect(`live:${id}`);
+      const t0 = performance.now();
+      const acked = camera.client
+        .publishAsync(topic, JSON.stringify({ id, ts: Date.now(), type: 'tamper', phase: 'start', score: 0.99 }), { qos: 1 })
+        .then(() => performance.now(), () => null);
+      const [alertAt, liveAt, ackAt] = await Promise.all([alerted, lived, acked]);
+      if (alertAt === null || liveAt === null || ackAt === null) stats.lost++;
+      else {
+        stats.alert.record((alertAt - t0) * 1000);
+        stats.live.record((liveAt - t0) * 1000);
+        stats.puback.record((ackAt - t0) * 1000);
+        stats.probes++;
+      }
+      // clear it again so the next probe on this camera raises (reopens) it anew; not timed
+      const cleared = this.expect(`cleared:${camera.id}`);
+      await camera.client.publishAsync(topic, JSON.stringify({ id: `bench-probe-x${this.n}`, ts: Date.now(), type: 'tamper', phase: 'end', score: 0.99 }), { qos: 1 });
+      if ((await cleared) === null && alertAt !== null) stats.lost++;
+      const rest = 1000 / PROBE_RATE - (performance.now() - cycleStart);
+      if (rest > 0) await sleep(rest);
+    }
+    return stats;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.dashboard, ...this.cameras.map((c) => c.client)].map((c) => c.endAsync().catch(() => {})));
+  }
+
+  /** Resolves with the arrival time, or null after PROBE_TIMEOUT_MS (never rejects: a lost probe is counted, not thrown). */
+  private expect(key: string): Promise<number | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(key);
+        resolve(null);
+      }, PROBE_TIMEOUT_MS);
+      this.waiters.set(key, (at) => {
+        clearTimeout(timer);
+        resolve(at);
+      });
+    });
+  }
+
+  private settle(key: string, at: number): void {
+    const w = this.waiters.get(key);
+    if (!w) return;
+    this.waiters.delete(key);
+    w(at);
+  }
+}
+
+async function run(o: BenchOptions): Promise<BenchResult> {
+  const monitor = new ProcMonitor();
+  monitor.watch('bench runner', process.pid);
+  o.log(`starting smart-estate serve with the demo estate and ${LOAD_DEVICES} load devices`);
+  const server = await startSmartEstate({ influxUrl: null, devices: LOAD_DEVICES, kinds: EVENT_MIX, modules: 'all' });
+  monitor.watch('server', server.pid);
+  let prober: Prober | null = null;
+  try {
+    // probe cameras are added while the server runs, as `smart-estate device add` would
+    const db = openDb(dbPath(server.dataDir), { synchronous: 'NORMAL' });
+    const tokens = Array.from({ length: PROBE_CAMERAS }, (_, i) => {
+      const id = `bench-probe-${String(i + 1).padStart(2, '0')}`;
+      return { id, token: addDevice(db, { estate: server.estate, id, kind: 'camera', x: -40 + i * 10, y: -20 }) };
+    });
+    db.close();
+    prober = await Prober.connect(server, tokens);
+
+    const idleMs = Math.min(10_000, Math.max(5_000, (o.seconds * 1000) / 3));
+    o.log(`idle: probing for ${idleMs / 1000} s`);
+    await prober.run(1_000); // first raises, connections and caches warm
+    const idleSpan = monitor.span();
+    const idle = await prober.run(idleMs);
+    const idleProcs = idleSpan.end();
+
+    o.log(`load: ${LOAD_RATE}/s from ${LOAD_DEVICES} devices, warm-up ${WARMUP_MS / 1000} s, then ${o.seconds} s measured with probes`);
+    const windowMs = o.seconds * 1000;
+    const loadRun = drive({
+      name: 'background',
+      host: '127.0.0.1',
+      port: server.mqttPort,
+      devices: server.devices,
+      mode: 'open',
+      rate: LOAD_RATE,
+      tag: 'alert-latency',
+      warmupMs: WARMUP_MS,
+      windowMs,
+      monitor,
+      log: o.log,
+    });
+    // probe inside the load's measured window (connections take a moment; the warm-up covers it)
+    const p = prober;
+    const loaded = await (async () => {
+      await sleep(WARMUP_MS + 1_000);
+      return p.run(Math.max(1_000, windowMs - 2_000));
+    })();
+    const load = await loadRun;
+    const achieved = load.publisher.windowAcked / (load.publisher.windowMs / 1000);
+    const serverCpu = load.procs.server?.cpuPct ?? NaN;
+    const metrics = (await server.metrics()).split('\n').filter((l) => /^se_alert/.test(l));
+
+    const row = (label: string, s: ProbeStats, background: string): Array<string | number> => [
+      label, background, s.probes, s.lost,
+      ms(s.alert.quantile(0.5)), ms(s.alert.quantile(0.99)), ms(s.alert.max),
+      ms(s.live.quantile(0.5)), ms(s.live.quantile(0.99)),
+      ms(s.puback.quantile(0.5)), ms(s.puback.quantile(0.99)),
+    ];
+    const p99 = loaded.alert.quantile(0.99) / 1000;
+    return {
+      title: `Alert latency: camera event → alert upsert at a dashboard (ms)`,
+      columns: ['run', 'background events/s', 'probes', 'lost', 'alert p50', 'alert p99', 'alert max', 'live p50', 'live p99', 'PUBACK p50', 'PUBACK p99'],
+      rows: [row('idle', idle, '0'), row('under load', loaded, Math.round(achieved).toLocaleString('en-US'))],
+      notes: [
+        `goal: alert p99 < ${GOAL_P99_MS} ms under ${LOAD_RATE.toLocaleString('en-US')} events/s — ${p99 < GOAL_P99_MS && loaded.lost === 0 ? 'met' : 'NOT met'} (p99 ${p99.toFixed(1)} ms, ${loaded.lost} lost)`,
+        `probe: camera tamper start → alert raised/reopened (then tamper end → auto-cleared, untimed), ${PROBE_CAMERAS} probe cameras, ≤ ${PROBE_RATE}/s, one at a time; live = the probe's own event on live/camera`,
+        `background: ${LOAD_DEVICES} devices (check-ins, camera detections, plate reads), open loop; achieved ${Math.round(achieved).toLocaleString('en-US')}/s, PUBACK p99 ${ms(load.publisher.latency ? Histogram.from(load.publisher.latency).quantile(0.99) : NaN)} ms, ${load.publisher.skipped} skipped`,
+        `server: smart-estate serve (all modules, SQLite FULL, embedded history), CPU ${serverCpu.toFixed(0)}% of one core under load (${(idleProcs.server?.cpuPct ?? NaN).toFixed(0)}% idle with probes); machine ${load.procs.machine?.cpuPct.toFixed(0)}%; load average ${loadAverage()}`,
+        ...(metrics.length ? [`server metrics: ${metrics.filter((l) => !l.startsWith('#')).join('; ')}`] : []),
+      ],
+    };
+  } finally {
+    await prober?.close();
+    monitor.stop();
+    await server.dispose();
+  }
+}
