@@ -14,7 +14,7 @@ import type { BenchCase, BenchOptions, BenchResult } from '../types.ts';
 import { startInfluxd, type InfluxdHandle } from '../../tests/support/influxd.ts';
 import { dbPath } from '../../server/store/db.ts';
 import { DEFAULT_BATCH_SIZE } from '../../server/forwarder/forwarder.ts';
-import { LoadChild, childPids, crashSummary } from '../load/children.ts';
+import { LoadChild, childPids, crashSummary, removeOnExit } from '../load/children.ts';
 import { drive, type DriveResult } from '../load/drive.ts';
 import { ProcMonitor, loadAverage, type SpanStats } from '../load/proc.ts';
 import { startSmartEstate, type JournalState, type SmartEstateProcess } from '../load/smart-estate.ts';
@@ -291,7 +291,7 @@ async function bareWrites(o: { influxd: InfluxdHandle; journal: string; concurre
 
 /** The variant again under `node --cpu-prof`; the profile is written when the server exits on SIGTERM. */
 async function profileOurs(variant: Variant, o: Common & { stamp: string }): Promise<ProfileResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'se-bench-prof-'));
+  const dir = removeOnExit(mkdtempSync(join(tmpdir(), 'se-bench-prof-')));
   const label = variant.label;
   try {
     let confirmedPerSecond = NaN;

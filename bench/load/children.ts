@@ -2,16 +2,25 @@
 // TypeScript entry here), and the servers under test. Every child started here is remembered and
 // killed by its pid when the benchmark exits or is interrupted, so a failed run leaves nothing behind.
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const RUN_TS = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const live = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+
+/** Removes `dir` when the benchmark exits or is interrupted, if nobody has by then. */
+export function removeOnExit(dir: string): string {
+  hookExit();
+  tempDirs.add(dir);
+  return dir;
+}
 
 function killAll(): void {
   for (const child of live) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   // influxd is started by tests/support/influxd.ts; find it among our own children by parent pid.
   for (const pid of childPids(process.pid, 'influxd')) {
     try {

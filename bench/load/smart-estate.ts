@@ -18,7 +18,7 @@ import { importEstate, readEstateFile } from '../../server/estate/import.ts';
 import { DEMO_ESTATE_FILE } from '../../server/estate/demo.ts';
 import { CHECKPOINT_KEY } from '../../server/forwarder/forwarder.ts';
 import { freePort } from '../../tests/support/influxd.ts';
-import { track } from './children.ts';
+import { removeOnExit, track } from './children.ts';
 import { DEVICE_CLASS_OF, type LoadKind } from './payloads.ts';
 import type { LoadDevice } from './publisher.ts';
 
@@ -74,7 +74,7 @@ export interface JournalState {
 }
 
 export async function startSmartEstate(options: SmartEstateOptions): Promise<SmartEstateProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'se-bench-'));
+  const dataDir = removeOnExit(mkdtempSync(join(tmpdir(), 'se-bench-')));
   let child: ChildProcess | null = null;
   let reader: Database.Database | null = null;
   try {
