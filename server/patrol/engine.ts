@@ -101,7 +101,7 @@ export class PatrolEngine {
   /** The demo estate gets its route once, when it appears (imported after the server started). */
   private seedDemo(): void {
     if (getMeta(this.ctx.db, DEMO_KEY) || !this.estate(GARDEN_PATROL_ESTATE)) return;
-    if (this.store.routes(GARDEN_PATROL_ESTATE).length === 0) {
+    if (!this.store.route(GARDEN_PATROL_ESTATE, GARDEN_PATROL_ROUTE)) {
       const r = this.putRoute(GARDEN_PATROL_ESTATE, GARDEN_PATROL_ROUTE, GARDEN_PATROL);
       if (!r.ok) return; // checkpoints not imported yet: next time
       this.ctx.log.info(`patrol: demo route '${GARDEN_PATROL_ROUTE}' added to estate '${GARDEN_PATROL_ESTATE}'`);

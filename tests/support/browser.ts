@@ -33,7 +33,7 @@ export interface LaunchOptions {
   width?: number;
   height?: number;
   locale?: string;
-  /** a phone: touch, mobile viewport semantics, device pixel ratio 3 (use with a phone-sized width/height) */
+  /** a phone: touch and mobile viewport semantics (use with a phone-sized width/height); pixel ratio 1 keeps SwiftShader cheap */
   mobile?: boolean;
 }
 
@@ -47,7 +47,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBr
       args: CHROMIUM_ARGS,
       viewport: { width: options.width ?? 1920, height: options.height ?? 1080 },
       locale: options.locale ?? 'zh-CN',
-      ...(options.mobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 3 } : {}),
+      ...(options.mobile ? { isMobile: true, hasTouch: true } : {}),
       timeout: 60_000,
     });
   } catch (err) {

@@ -191,6 +191,19 @@ const zh = {
   'decisionReason.unknown_plate': '陌生车辆',
   'decisionReason.low_confidence': '识别置信度低',
   'decisionReason.unreadable_plate': '车牌无法识别',
+  'patrol.title': '巡更',
+  'patrol.empty': '暂无巡更任务',
+  'patrol.failed': '巡更数据加载失败：{error}',
+  'patrol.state.scheduled': '待开始',
+  'patrol.state.active': '进行中',
+  'patrol.state.done': '已结束',
+  'patrol.state.cancelled': '已取消',
+  'patrol.progress': '已巡 {done}/{total}',
+  'patrol.late': '迟巡 {count}',
+  'patrol.missed': '漏巡 {count}',
+  'patrol.outOfOrder': '错序 {count}',
+  'patrol.unclaimed': '未认领',
+  'patrol.next': '下一点 {name} {time}',
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -381,6 +394,19 @@ const en: Record<MessageKey, string> = {
   'decisionReason.unknown_plate': 'Unknown vehicle',
   'decisionReason.low_confidence': 'Low read confidence',
   'decisionReason.unreadable_plate': 'Plate unreadable',
+  'patrol.title': 'Patrol',
+  'patrol.empty': 'No patrol tours',
+  'patrol.failed': 'Patrol tours unavailable: {error}',
+  'patrol.state.scheduled': 'Upcoming',
+  'patrol.state.active': 'Under way',
+  'patrol.state.done': 'Ended',
+  'patrol.state.cancelled': 'Cancelled',
+  'patrol.progress': '{done}/{total} visited',
+  'patrol.late': '{count} late',
+  'patrol.missed': '{count} missed',
+  'patrol.outOfOrder': '{count} out of order',
+  'patrol.unclaimed': 'unclaimed',
+  'patrol.next': 'next {name} {time}',
 };
 
 const dictionaries: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zh, en };

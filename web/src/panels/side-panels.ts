@@ -7,6 +7,7 @@ import type { LiveStore } from '../live/live-store.ts';
 import type { Session } from '../app/session.ts';
 import { AlertsPanel } from './alerts/AlertsPanel.tsx';
 import { GatesPanel } from './gates/GatesPanel.tsx';
+import { PatrolPanel } from './patrol/PatrolPanel.tsx';
 
 export interface SidePanelProps {
   store: LiveStore;
@@ -27,4 +28,5 @@ export interface SidePanel {
 export const SIDE_PANELS: SidePanel[] = [
   { id: 'alerts', grow: 2, component: AlertsPanel },
   { id: 'gates', grow: 1.5, component: GatesPanel },
+  { id: 'patrol', grow: 1.2, component: PatrolPanel },
 ];
