@@ -3,9 +3,11 @@ import type { BenchCase } from '../types.ts';
 import { ingestCase } from './ingest.ts';
 import { connectionsCase } from './connections.ts';
 import { alertLatencyCase } from './alert-latency.ts';
+import { mapCase } from './map.ts';
 
 export const CASES: BenchCase[] = [
   ingestCase,
   connectionsCase,
   alertLatencyCase,
+  mapCase,
 ];

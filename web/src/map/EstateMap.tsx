@@ -3,7 +3,7 @@
 // per estate (and theme); live markers update inside the frame loop. `store` is the live store or
 // the replay's: the map draws whichever it is given.
 import { Canvas } from '@react-three/fiber';
-import { useMemo } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import type { EstateDetail } from '../../../protocol/api.ts';
 import { SCENE_PALETTES, useTheme } from '../app/theme.ts';
 import type { LiveStore } from '../live/live-store.ts';
@@ -36,11 +36,15 @@ export interface EstateMapProps {
   /** the time markers are judged at; replay passes its own */
   clock?: () => number;
   source?: 'live' | 'replay';
+  /** 'never' lets a benchmark drive frames itself (default: render on demand) */
+  frameloop?: 'demand' | 'never';
+  /** extra scene content (the benchmark's frame driver) */
+  children?: ReactNode;
 }
 
 const noPick = () => {};
 
-export function EstateMap({ detail, store, pick = null, onPick = noPick, tourAfterMs = 0, clock, source = 'live' }: EstateMapProps) {
+export function EstateMap({ detail, store, pick = null, onPick = noPick, tourAfterMs = 0, clock, source = 'live', frameloop = 'demand', children }: EstateMapProps) {
   const theme = useTheme();
   const palette = SCENE_PALETTES[theme];
   const layers = useLayers();
@@ -57,7 +61,7 @@ export function EstateMap({ detail, store, pick = null, onPick = noPick, tourAft
   );
   return (
     <Canvas
-      frameloop="demand"
+      frameloop={frameloop}
       dpr={[1, 2]}
       gl={{ antialias: true, powerPreference: 'high-performance' }}
       camera={{ fov: FOV, near: 1, far: pose.far, position: pose.position }}
@@ -81,6 +85,7 @@ export function EstateMap({ detail, store, pick = null, onPick = noPick, tourAft
       <Picker onPick={onPick} />
       <FrameScheduler store={store} clock={clock} />
       <SceneStatsProbe buildings={detail.buildings.length} store={store} markers={markers} source={source} />
+      {children}
     </Canvas>
   );
 }

@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { CircleGeometry, Color, DoubleSide, MeshBasicMaterial, MeshStandardMaterial, type InstancedMesh } from 'three';
 import type { LiveStore } from '../live/live-store.ts';
 import { capacityFor, commit, createInstances, instanceIds, writeColor, writeTransform } from './instances.ts';
-import { alarmRingGeometry, CAMERA_REACH, cameraConeGeometry, coneSpread, guardPinGeometry, vehicleGeometry } from './marker-geometry.ts';
+import { alarmRingGeometry, CAMERA_REACH, cameraConeGeometry, coneSpread, CROWD_GUARDS, guardPinGeometry, guardPinLowGeometry, vehicleGeometry } from './marker-geometry.ts';
 
 const CAMERA_HEIGHT = 4;
 const DEG = Math.PI / 180;
@@ -62,9 +62,10 @@ export function LiveMarkers({ store, counts, layers, clock = Date.now }: { store
     const n = needed(store);
     return { guards: capacityFor(n.guards), trails: capacityFor(n.trails, 1024), vehicles: capacityFor(n.vehicles), cameras: capacityFor(n.cameras), alarms: capacityFor(n.alarms) };
   });
+  const crowd = capacity.guards > CROWD_GUARDS;
   const geometries = useMemo(
-    () => ({ guard: guardPinGeometry(), vehicle: vehicleGeometry(), camera: cameraConeGeometry(), alarm: alarmRingGeometry(), trail: new CircleGeometry(1, 12).rotateX(-Math.PI / 2).translate(0, 0.35, 0) }),
-    [],
+    () => ({ guard: crowd ? guardPinLowGeometry() : guardPinGeometry(), vehicle: vehicleGeometry(), camera: cameraConeGeometry(), alarm: alarmRingGeometry(), trail: new CircleGeometry(1, 12).rotateX(-Math.PI / 2).translate(0, 0.35, 0) }),
+    [crowd],
   );
   const materials = useMemo(
     () => ({

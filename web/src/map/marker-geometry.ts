@@ -5,9 +5,9 @@ import { mergeGeometries } from 'three/examples/jsm/utils/BufferGeometryUtils.js
 
 /** A map pin standing on the ground: a downward cone with a ball on top, ~18 m tall, and a ring at its foot. */
 export function guardPinGeometry(): BufferGeometry {
-  const head = new SphereGeometry(5, 20, 14).translate(0, 18, 0);
-  const stem = new ConeGeometry(3.6, 14, 20, 1).rotateX(Math.PI).translate(0, 7, 0);
-  const ring = new RingGeometry(5.5, 7.5, 32).rotateX(-Math.PI / 2).translate(0, 0.3, 0);
+  const head = new SphereGeometry(5, 14, 10).translate(0, 18, 0);
+  const stem = new ConeGeometry(3.6, 14, 14, 1).rotateX(Math.PI).translate(0, 7, 0);
+  const ring = new RingGeometry(5.5, 7.5, 24).rotateX(-Math.PI / 2).translate(0, 0.3, 0);
   const pin = mergeGeometries([head, stem, ring], false);
   head.dispose();
   stem.dispose();
@@ -15,6 +15,24 @@ export function guardPinGeometry(): BufferGeometry {
   if (!pin) throw new Error('guard pin geometry could not be merged');
   return pin;
 }
+
+/**
+ * The pin for crowds (over a thousand guards on screen): the same silhouette in ~30 triangles
+ * instead of ~500. At that count each pin is a few pixels, and the GPU's time (SwiftShader here,
+ * a modest integrated GPU on many wall-screen PCs) is what a crowd costs.
+ */
+export function guardPinLowGeometry(): BufferGeometry {
+  const head = new SphereGeometry(5, 6, 4).translate(0, 18, 0);
+  const stem = new ConeGeometry(3.6, 14, 6, 1).rotateX(Math.PI).translate(0, 7, 0);
+  const pin = mergeGeometries([head, stem], false);
+  head.dispose();
+  stem.dispose();
+  if (!pin) throw new Error('guard pin geometry could not be merged');
+  return pin;
+}
+
+/** Above this many guards the low-detail pin is drawn. */
+export const CROWD_GUARDS = 1024;
 
 /** A car-sized block (exaggerated ×2), long side along X before rotation. */
 export function vehicleGeometry(): BufferGeometry {
