@@ -3,6 +3,7 @@
 // (DESIGN.md, "Aedes 1.2 facts"). Bad payloads are answered on the device's `errors` topic and the
 // connection stays up: under MQTT 3.1.1 an error from the hook would silently drop it.
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
+import mqemitter from 'mqemitter';
 import { createServer, type Server as NetServer } from 'node:net';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -68,6 +69,11 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
 
   let devicesPaused = false;
   const aedes = await Aedes.createBroker({
+    // Aedes' default mqemitter caps concurrency at 100 and queues the rest; a burst of live events
+    // released from that queue recurses until the stack overflows and the process dies
+    // (mcollina/mqemitter#204, tests/broker/live-burst.test.ts). Uncapped, nothing is queued, and a
+    // stuck subscriber holds only its own deliveries (until drainTimeout drops it), not everyone's.
+    mq: mqemitter({ concurrency: 0, matchEmptyLevels: true }),
     maxClientsIdLength: 128,
     // A frozen dashboard must not hold up device ingest: give up on a stuck socket after this long.
     drainTimeout: drainTimeoutMs,
