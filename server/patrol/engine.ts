@@ -1,6 +1,7 @@
 // The patrol engine: the edge around the pure parts. It files committed check-ins in the ledger,
 // generates tours from schedules, re-evaluates the tours a check-in or the clock touches, persists
 // the result, publishes tour upserts on `estates/{e}/patrol` and raises or clears alerts.
+import { Counter } from 'prom-client';
 import { channelTopic, type CheckpointInfo, type EstateEvent } from '../../protocol/index.ts';
 import type { PatrolChannelMessage, PatrolRoute, TourView } from '../../protocol/patrol.ts';
 import type { ModuleContext } from '../modules.ts';
@@ -40,8 +41,12 @@ export class PatrolEngine {
   private readonly estates = new Map<string, EstateCache>();
   private readonly generated = new Map<string, number>();
 
+  /** check-ins filed, by how they resolved: code | gps | unknown (no such tag, no GPS match) | sos */
+  private readonly filed: Counter<'result'>;
+
   constructor(private readonly ctx: ModuleContext) {
     this.store = new PatrolStore(ctx.db);
+    this.filed = new Counter({ name: 'se_patrol_checkins_total', help: 'Check-ins filed in the patrol ledger, by how they resolved to a checkpoint', labelNames: ['result'], registers: [ctx.metrics.registry] });
   }
 
   now(): number {
@@ -194,6 +199,7 @@ export class PatrolEngine {
       });
       if (!isNew) continue;
       filed++;
+      this.filed.inc({ result: sos ? 'sos' : (at.via ?? 'unknown') });
       if (sos) this.raiseSos(event, note);
       if (!at.checkpoint) continue;
       this.generate(event.estate, now);

@@ -145,6 +145,10 @@ describe('patrol module', () => {
     expect(raised.filter((a) => a.type === 'patrol_sos')).toEqual([expect.objectContaining({ source: 'handheld-1', severity: 'critical', detail: expect.objectContaining({ guard: 'G01', note: 'SOS 需要支援' }) })]);
     const ledger = (await server.api('/api/v1/estates/test/patrol/checkins?from=0', { token: admin })).body as Array<{ id: string; sos: boolean; checkpoint: string | null }>;
     expect(ledger.find((r) => r.id === 'sos-1')).toMatchObject({ sos: true, checkpoint: null });
+    // an unknown tag with no GPS fix is filed unresolved, and counted
+    expect((await server.api('/api/v1/devices/handheld-1/checkin', { token: handheldToken, body: { id: 'k-x', guard: 'G01', checkpoint: 'NO-SUCH-TAG', method: 'nfc' } })).status).toBe(202);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    for (const [result, n] of [['code', 2], ['gps', 1], ['sos', 1], ['unknown', 1]] as const) expect(metrics).toContain(`se_patrol_checkins_total{result="${result}"} ${n}`);
   });
 
   it('answers the guard app with its tour and next checkpoint (device token)', async () => {
