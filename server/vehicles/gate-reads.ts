@@ -12,6 +12,11 @@ import { applyOccupancy, occupancySnapshot } from './occupancy.ts';
 import { displayPlate, normalizePlate } from './plate.ts';
 import { anonymousPass, pairRead, type OccupancyDelta } from './sessions.ts';
 import { getSettings } from './settings.ts';
+import { prepared } from './statements.ts';
+import { getMeta, setMeta } from '../store/db.ts';
+
+/** meta key: the journal seq up to which plate reads are in the ledger and the counts */
+export const JOURNAL_MARK = 'vehicles.journal_seq';
 
 export interface ReadInput {
   estate: string;
@@ -75,17 +80,59 @@ export class GateReads {
     Object.assign(event.data, evaluateRead(this.ctx, this.gateMaps, read).fields);
   }
 
-  committed(events: readonly EstateEvent[]): void {
+  /**
+   * After the commit: one transaction for the whole group — sessions, counts and the journal mark
+   * together, so a crash between the journal commit and here is caught up at the next start, exactly
+   * once (catchUp). Alerts and the occupancy message go out after that transaction.
+   */
+  committed(events: readonly EstateEvent[], options: { deferEffects?: boolean } = {}): void {
+    const reads = events.filter((e) => e.kind === 'vehicle' && typeof e.data.decision === 'string');
     const touched = new Set<string>();
-    for (const event of events) {
-      if (event.kind !== 'vehicle' || typeof event.data.decision !== 'string') continue;
-      try {
-        if (this.apply(event)) touched.add(event.estate);
-      } catch (err) {
-        this.ctx.log.error(`vehicles: ${event.device}/${event.id}: ${(err as Error).stack ?? err}`);
+    const after: Array<() => void> = [];
+    this.ctx.db.transaction(() => {
+      for (const event of reads) {
+        try {
+          this.ctx.db.transaction(() => {
+            if (this.apply(event, after)) touched.add(event.estate);
+          })();
+        } catch (err) {
+          this.ctx.log.error(`vehicles: ${event.device}/${event.id}: ${(err as Error).stack ?? err}`);
+        }
       }
+      this.markJournal();
+    })();
+    const effects = () => {
+      for (const act of after) act();
+      for (const estate of touched) this.publishOccupancy(estate, 'read');
+    };
+    // at start the alert sink and the broker are bound only after every module is created
+    if (options.deferEffects) setImmediate(effects);
+    else effects();
+  }
+
+  /**
+   * At start: the reads committed after the last mark (the server stopped between a commit and its
+   * onCommitted). A first start only sets the mark: the journal's older reads are history, not news.
+   */
+  catchUp(): number {
+    const { db } = this.ctx;
+    const max = (db.prepare('SELECT MAX(seq) AS seq FROM events').get() as { seq: number | null }).seq ?? 0;
+    const stored = getMeta(db, JOURNAL_MARK);
+    // a journal trimmed empty numbers its rows from 1 again: then the mark means nothing
+    if (stored === undefined || Number(stored) > max) {
+      setMeta(db, JOURNAL_MARK, String(max));
+      return 0;
     }
-    for (const estate of touched) this.publishOccupancy(estate, 'read');
+    const rows = db.prepare("SELECT body FROM events WHERE seq > ? AND kind = 'vehicle' ORDER BY seq").all(Number(stored)) as Array<{ body: string }>;
+    const events = rows.map((r) => JSON.parse(r.body) as EstateEvent);
+    this.committed(events, { deferEffects: true });
+    return events.length;
+  }
+
+  /** onCommitted runs right after its group commit, so MAX(seq) is that group's end. */
+  private markJournal(): void {
+    const r = prepared(this.ctx.db, 'SELECT MAX(seq) AS seq FROM events').get() as { seq: number | null };
+    if (r.seq !== null) setMeta(this.ctx.db, JOURNAL_MARK, String(r.seq));
   }
 
   publishOccupancy(estate: string, cause: OccupancyMessage['cause']): void {
@@ -93,53 +140,50 @@ export class GateReads {
     this.ctx.publish(channelTopic(estate, 'occupancy'), message, { retain: true });
   }
 
-  /** Ledger, counts and alerts for one committed read; true when a count changed. */
-  private apply(event: EstateEvent): boolean {
+  /** Ledger and counts for one committed read (inside the caller's transaction); alerts are queued on `after`. True when a count changed. */
+  private apply(event: EstateEvent, after: Array<() => void>): boolean {
     const { db } = this.ctx;
     const d = event.data as EstateEvent['data'] & VehicleDecisionFields;
     const direction = d.direction === 'out' ? 'out' : 'in';
     const plate = d.plateNormalized;
     const trusted = plate !== '' && d.decisionReason !== 'low_confidence' && d.decisionReason !== 'unreadable_plate';
     const eventRef = `${event.device}/${event.id ?? event.ts}`;
-    const now = this.ctx.now();
 
-    const { changed, clearOverstay } = db.transaction(() => {
-      let deltas: OccupancyDelta[];
-      let clearOverstay = false;
-      if (!trusted) deltas = anonymousPass(direction, d.carPark, d.decision);
-      else {
-        const visitor = d.list === 'visitor' ? validVisitor(matchPlate(db, event.estate, plate).visitors, event.ts) : null;
-        const changes = pairRead(latestSession(db, event.estate, plate), {
-          plate, direction, at: event.ts, event: eventRef, gate: d.gate, carPark: d.carPark, decision: d.decision, list: d.list,
-          validUntil: visitor?.validUntil ?? null,
-        });
-        applySessionChanges(db, event.estate, changes);
-        deltas = changes.occupancy;
-        clearOverstay = changes.update?.hadOverstay ?? false;
-      }
-      return { changed: applyOccupancy(db, event.estate, deltas, now), clearOverstay };
-    })();
-    // the visitor left (or was seen entering again): the overstay is over
-    if (clearOverstay) this.ctx.alerts.clear(event.estate, plate, vehicleAlertTypes.overstay, event.ts);
+    let deltas: OccupancyDelta[];
+    if (!trusted) deltas = anonymousPass(direction, d.carPark, d.decision);
+    else {
+      const visitor = d.list === 'visitor' ? validVisitor(matchPlate(db, event.estate, plate).visitors, event.ts) : null;
+      const changes = pairRead(latestSession(db, event.estate, plate), {
+        plate, direction, at: event.ts, event: eventRef, gate: d.gate, carPark: d.carPark, decision: d.decision, list: d.list,
+        validUntil: visitor?.validUntil ?? null,
+      });
+      applySessionChanges(db, event.estate, changes);
+      deltas = changes.occupancy;
+      // the visitor left (or was seen entering again): the overstay is over
+      if (changes.update?.hadOverstay) after.push(() => this.ctx.alerts.clear(event.estate, plate, vehicleAlertTypes.overstay, event.ts));
+    }
+    const changed = applyOccupancy(db, event.estate, deltas, this.ctx.now());
 
     if (d.decisionReason === 'blacklisted') {
       const gate = d.gate ? this.gateMaps.get(event.estate).gates.find((g) => g.id === d.gate) : undefined;
       const where = gate?.name ?? event.device;
       const shown = displayPlate(plate);
       const reason = matchPlate(db, event.estate, plate).blacklist?.reason ?? '';
-      this.ctx.alerts.raise({
-        estate: event.estate,
-        source: plate,
-        type: vehicleAlertTypes.blacklisted,
-        severity: 'major',
-        tier: 'small',
-        title: `Blacklisted plate ${shown} at ${where} (${direction === 'in' ? 'entering' : 'leaving'})`,
-        titleZh: `黑名单车辆 ${shown} ${direction === 'in' ? '驶入' : '驶出'} ${where}`,
-        ...(event.x !== undefined && event.y !== undefined ? { x: event.x, y: event.y } : {}),
-        ...(event.building ? { building: event.building } : {}),
-        detail: { plate, raw: String(d.plate), reason, gate: d.gate, device: event.device, direction, decision: d.decision, event: eventRef, confidence: d.confidence },
-        at: event.ts,
-      });
+      after.push(() =>
+        this.ctx.alerts.raise({
+          estate: event.estate,
+          source: plate,
+          type: vehicleAlertTypes.blacklisted,
+          severity: 'major',
+          tier: 'small',
+          title: `Blacklisted plate ${shown} at ${where} (${direction === 'in' ? 'entering' : 'leaving'})`,
+          titleZh: `黑名单车辆 ${shown} ${direction === 'in' ? '驶入' : '驶出'} ${where}`,
+          ...(event.x !== undefined && event.y !== undefined ? { x: event.x, y: event.y } : {}),
+          ...(event.building ? { building: event.building } : {}),
+          detail: { plate, raw: String(d.plate), reason, gate: d.gate, device: event.device, direction, decision: d.decision, event: eventRef, confidence: d.confidence },
+          at: event.ts,
+        }),
+      );
     }
     return changed.length > 0;
   }

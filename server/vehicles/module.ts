@@ -37,6 +37,9 @@ export function createVehiclesModule(ctx: ModuleContext, options: VehiclesOption
   ensureVehicleTables(ctx.db);
   const gateMaps = new GateMaps(ctx.db);
   const reads = new GateReads(ctx, gateMaps);
+  // before any new read: the ones committed while the last run was going down
+  const caught = reads.catchUp();
+  if (caught) ctx.log.info(`vehicles: caught up ${caught} plate read(s) committed before the last stop`);
   const published = new Set<string>();
 
   function tick(): void {
