@@ -97,8 +97,9 @@ describe('wall-screen dashboard', () => {
     expect(s.buildings).toBe(detail.buildings.length);
     expect(s.drawCalls).toBeGreaterThan(0);
     // merged geometry: the draw calls do not grow with the buildings (ground, grid, zones,
-    // buildings, edges, checkpoints, three marker kinds: about ten whatever the estate)
-    expect(s.drawCalls).toBeLessThanOrEqual(12);
+    // buildings, edges, checkpoints, five marker kinds, batched labels: about fifteen whatever the
+    // estate; the wall-screen goal is ≤ 20, docs/wallscreen.md)
+    expect(s.drawCalls).toBeLessThanOrEqual(20);
     expect(s.drawCalls).toBeLessThan(detail.buildings.length / 2);
     // the extruded footprints are really there: at least a wall quad and a roof per building
     expect(s.triangles).toBeGreaterThan(detail.buildings.length * 4);

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { EstateDetail } from '../../protocol/api.ts';
 import type { EstateEvent } from '../../protocol/schemas.ts';
-import { LiveStore, TRAIL_POINTS } from '../../web/src/live/live-store.ts';
+import { LiveStore, PARK_AFTER_MS, PARKED_MAX_MS, TRAIL_POINTS, VEHICLE_VISIBLE_MS, parkingBay } from '../../web/src/live/live-store.ts';
+import { pointInPolygon, type Polygon } from '../../protocol/geo.ts';
 import { alertChanges, thinPositions } from '../../web/src/replay/replay-history.ts';
 import { ReplayTimeline, type ReplayItem } from '../../web/src/replay/replay-timeline.ts';
 
@@ -131,5 +132,33 @@ describe('LiveStore for the wall screen', () => {
     // and takes the same events again (dedupe memory cleared too)
     expect(store.ingest(seen, T0)).toBe(true);
     expect(store.guards.size).toBe(1);
+  });
+
+  it('moves a vehicle that drove in from its gate to a car-park bay, and keeps it there until it leaves', () => {
+    const carPark: Polygon = [[[100, 100], [160, 100], [160, 140], [100, 140], [100, 100]]];
+    const withCarPark: EstateDetail = {
+      ...detail,
+      zones: [{ id: 'p1', name: '停车场', kind: 'car_park', polygon: carPark }],
+      devices: [...detail.devices, { id: 'gate-s', kind: 'gate', name: '南门', x: 0, y: -100, heading: null, fov: null }],
+    };
+    const store = new LiveStore(withCarPark, T0);
+    const read = (ts: number, direction: string): EstateEvent => ({ estate: 'garden', device: 'gate-s', kind: 'vehicle', id: `v${ts}`, ts, rx: ts, data: { plate: '浙A12345', direction, confidence: 0.9 } });
+    store.ingest(read(T0, 'in'), T0);
+    expect(store.vehicles.get('浙A12345')).toMatchObject({ x: 0, y: -100 });
+    store.expire(T0 + PARK_AFTER_MS);
+    const parked = store.vehicles.get('浙A12345')!;
+    expect(parked.parked).toBe(true);
+    expect(pointInPolygon(parked.x, parked.y, carPark)).toBe(true);
+    expect(parkingBay('浙A12345', [carPark])).toEqual({ x: parked.x, y: parked.y });
+    store.expire(T0 + 3 * 3600_000);
+    expect(store.vehicles.has('浙A12345')).toBe(true);
+    store.ingest(read(T0 + 4 * 3600_000, 'out'), T0 + 4 * 3600_000);
+    expect(store.vehicles.get('浙A12345')).toMatchObject({ x: 0, y: -100, direction: 'out' });
+    store.expire(T0 + 4 * 3600_000 + VEHICLE_VISIBLE_MS + 1);
+    expect(store.vehicles.has('浙A12345')).toBe(false);
+    // a missed exit read: gone after PARKED_MAX_MS
+    store.ingest(read(T0 + 5 * 3600_000, 'in'), T0 + 5 * 3600_000);
+    store.expire(T0 + 5 * 3600_000 + PARKED_MAX_MS + 1);
+    expect(store.vehicles.size).toBe(0);
   });
 });

@@ -3,6 +3,7 @@
 // refs, not in state). Writers bump a version number; readers poll it: the 3D layer once per frame
 // in useFrame, the event panel a few times per second, so a burst of messages costs one re-render.
 import type { EstateDetail } from '../../../protocol/api.ts';
+import { pointInPolygon, type Polygon } from '../../../protocol/geo.ts';
 import type { EstateEvent, EventData } from '../../../protocol/schemas.ts';
 import type { EventKind } from '../../../protocol/topics.ts';
 import { ChannelHub } from './channels.ts';
@@ -13,6 +14,10 @@ export const PANEL_CAPACITY = 50;
 export const GUARD_STALE_MS = 30 * 60_000;
 /** A vehicle stays at its gate for this long after it was read. */
 export const VEHICLE_VISIBLE_MS = 2 * 60_000;
+/** A vehicle that drove in moves from the gate to a bay in the car park after this long… */
+export const PARK_AFTER_MS = 20_000;
+/** …and is kept there until read going out, or this long at most (a missed exit read). */
+export const PARKED_MAX_MS = 12 * 3600_000;
 /** A camera detection without an `end` stops being highlighted after this long. */
 export const CAMERA_ALARM_MS = 30_000;
 /** Camera types that are incidents (highlighted on the map); the others (motion, person…) are informational. */
@@ -63,6 +68,8 @@ export interface VehicleMarker {
   plate: string;
   /** the plate camera that read it */
   device: string;
+  /** in a car-park bay (after driving in), rather than at the gate */
+  parked?: boolean;
   x: number;
   y: number;
   direction: string;
@@ -117,6 +124,31 @@ export interface AlertMessage {
 
 const DEFAULT_FOV = 60;
 
+/** A bay for a plate: a point inside one of the car parks, the same one every time for that plate. */
+export function parkingBay(plate: string, carParks: readonly Polygon[]): { x: number; y: number } | null {
+  let hash = 2166136261;
+  for (let i = 0; i < plate.length; i++) hash = Math.imul(hash ^ plate.charCodeAt(i), 16777619) >>> 0;
+  const polygon = carParks[hash % carParks.length];
+  const ring = polygon?.[0];
+  if (!ring?.length) return null;
+  let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const [x, y] of ring) {
+    minX = Math.min(minX, x);
+    maxX = Math.max(maxX, x);
+    minY = Math.min(minY, y);
+    maxY = Math.max(maxY, y);
+  }
+  for (let k = 0; k < 32; k++) {
+    hash = Math.imul(hash ^ (hash >>> 15), 2246822507) >>> 0;
+    const fx = (hash & 0xffff) / 0xffff;
+    const fy = (hash >>> 16) / 0xffff;
+    const x = minX + 3 + fx * Math.max(0, maxX - minX - 6);
+    const y = minY + 3 + fy * Math.max(0, maxY - minY - 6);
+    if (pointInPolygon(x, y, polygon)) return { x, y };
+  }
+  return { x: (minX + maxX) / 2, y: (minY + maxY) / 2 };
+}
+
 function sourceOfDevice(kind: string): FeedSource | null {
   return kind === 'camera' ? 'camera' : kind === 'patrol' ? 'patrol' : kind === 'gate' ? 'gate' : null;
 }
@@ -141,6 +173,8 @@ export class LiveStore {
   events: PanelEvent[] = [];
   /** bumped whenever a marker changes */
   markersVersion = 0;
+  /** bumped with markersVersion, per kind: the map rewrites (and uploads) only the kinds that changed */
+  readonly kindVersions = { guards: 0, vehicles: 0, cameras: 0 };
   /** bumped whenever the panel list changes */
   eventsVersion = 0;
   /** live events received over MQTT (valid ones, duplicates included) */
@@ -157,6 +191,8 @@ export class LiveStore {
   readonly startedAt: number;
 
   private readonly devices = new Map<string, { x: number; y: number }>();
+  /** car-park zones: where vehicles that drove in are shown */
+  private readonly carParks: Polygon[] = [];
   private readonly deviceKinds = new Map<string, string>();
   private readonly checkpoints = new Map<string, { x: number; y: number }>();
   private readonly checkpointIds = new Map<string, string>();
@@ -176,6 +212,7 @@ export class LiveStore {
       }
     }
     // check-ins name a checkpoint by id or by its tag code (what an NFC/QR reader actually reads)
+    for (const z of detail.zones ?? []) if (z.kind === 'car_park' && z.polygon?.[0]?.length) this.carParks.push(z.polygon);
     for (const c of detail.checkpoints) {
       this.checkpoints.set(c.id, { x: c.x, y: c.y });
       this.checkpointIds.set(c.id, c.id);
@@ -217,7 +254,9 @@ export class LiveStore {
     }
     this.recentKeys.clear();
     this.events = [];
-    this.markersVersion++;
+    this.touch('guards');
+    this.touch('vehicles');
+    this.touch('cameras');
     this.eventsVersion++;
   }
 
@@ -273,20 +312,44 @@ export class LiveStore {
     const camera = this.cameras.get(source);
     if (camera) {
       camera.alarmUntil = resolved ? 0 : now + CAMERA_ALARM_MS;
-      this.markersVersion++;
+      this.touch('cameras');
     }
+  }
+
+  /** Does this vehicle go on to a car-park bay (it drove in, and the estate has a car park)? */
+  private parks(vehicle: VehicleMarker): boolean {
+    return vehicle.direction === 'in' && this.carParks.length > 0;
+  }
+
+  /** Marks one kind of marker changed. */
+  touch(kind: keyof LiveStore['kindVersions']): void {
+    this.kindVersions[kind]++;
+    this.markersVersion++;
   }
 
   /** Drops markers that went stale. Cheap; the scene calls it about once a second. */
   expire(now = Date.now()): void {
     let changed = false;
-    for (const [id, guard] of this.guards) if (now - guard.seen > GUARD_STALE_MS) changed = this.guards.delete(id) || changed;
-    for (const [plate, vehicle] of this.vehicles) if (now - vehicle.seen > VEHICLE_VISIBLE_MS) changed = this.vehicles.delete(plate) || changed;
+    for (const [id, guard] of this.guards) if (now - guard.seen > GUARD_STALE_MS && this.guards.delete(id)) this.touch('guards');
+    for (const [plate, vehicle] of this.vehicles) {
+      const age = now - vehicle.seen;
+      if (this.parks(vehicle)) {
+        if (age > PARKED_MAX_MS) {
+          this.vehicles.delete(plate);
+          this.touch('vehicles');
+        } else if (!vehicle.parked && age >= PARK_AFTER_MS) {
+          const bay = parkingBay(plate, this.carParks);
+          if (bay) Object.assign(vehicle, bay, { parked: true });
+          else vehicle.parked = true;
+          this.touch('vehicles');
+        }
+      } else if (age > VEHICLE_VISIBLE_MS && this.vehicles.delete(plate)) this.touch('vehicles');
+    }
     for (const [id, spot] of this.alertSpots) if (spot.until <= now) changed = this.alertSpots.delete(id) || changed;
     for (const camera of this.cameras.values()) {
       if (camera.alarmUntil !== 0 && camera.alarmUntil <= now) {
         camera.alarmUntil = 0;
-        changed = true;
+        this.touch('cameras');
       }
     }
     if (changed) this.markersVersion++;
@@ -337,16 +400,17 @@ export class LiveStore {
           if (trail.length > TRAIL_POINTS) trail.splice(0, trail.length - TRAIL_POINTS);
         }
         this.guards.set(guard, { guard, device: event.device, x: where.x, y: where.y, seen, trail });
-        this.markersVersion++;
+        this.touch('guards');
         return;
       }
       case 'vehicle': {
-        if (age > VEHICLE_VISIBLE_MS) return;
+        const parks = event.data.direction === 'in' && this.carParks.length > 0;
+        if (age > (parks ? PARKED_MAX_MS : VEHICLE_VISIBLE_MS)) return;
         const where = this.locate(event);
         const plate = typeof event.data.plate === 'string' ? event.data.plate : event.id ?? event.device;
         if (!where) return;
         this.vehicles.set(plate, { plate, device: event.device, x: where.x, y: where.y, direction: String(event.data.direction ?? ''), seen });
-        this.markersVersion++;
+        this.touch('vehicles');
         return;
       }
       case 'camera': {
@@ -360,14 +424,14 @@ export class LiveStore {
         const type = String(event.data.type ?? '');
         if (event.data.phase === 'end') camera.alarmUntil = 0;
         else if (ALARM_CAMERA_TYPES.has(type) && age < CAMERA_ALARM_MS) camera.alarmUntil = seen + CAMERA_ALARM_MS;
-        this.markersVersion++;
+        this.touch('cameras');
         return;
       }
       case 'status': {
         const camera = this.cameras.get(event.device);
         if (camera && typeof event.data.online === 'boolean' && camera.online !== event.data.online) {
           camera.online = event.data.online;
-          this.markersVersion++;
+          this.touch('cameras');
         }
         return;
       }

@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { EstateDetail } from '../../../protocol/api.ts';
 import { listEstates, queryEvents, recentEvents } from '../app/api.ts';
-import { GUARD_STALE_MS, LiveStore, PANEL_CAPACITY, VEHICLE_VISIBLE_MS } from './live-store.ts';
+import { GUARD_STALE_MS, LiveStore, PANEL_CAPACITY, PARKED_MAX_MS } from './live-store.ts';
 import { connectLiveFeed, type ConnectionState } from './mqtt-feed.ts';
 
 /** Check-ins this far back colour the checkpoints at start (beyond it a checkpoint is overdue anyway). */
@@ -19,13 +19,13 @@ export function useLiveFeed(detail: EstateDetail | null, username: string, token
     const abort = new AbortController();
     // a reload must not blank the map until every guard reports again: the panel's latest events,
     // plus what the markers need from history (guards' last positions, check-ins for checkpoint
-    // ages, vehicles at the gates, cameras' last status)
+    // ages, vehicles at the gates and parked, cameras' last status)
     const now = Date.now();
     const seeds = [
       recentEvents(store.estate, PANEL_CAPACITY, abort.signal),
       queryEvents(store.estate, { kind: 'position', from: now - GUARD_STALE_MS, limit: 2000 }, abort.signal),
       queryEvents(store.estate, { kind: 'checkin', from: now - CHECKIN_SEED_MS, limit: 2000 }, abort.signal),
-      queryEvents(store.estate, { kind: 'vehicle', from: now - VEHICLE_VISIBLE_MS, limit: 500 }, abort.signal),
+      queryEvents(store.estate, { kind: 'vehicle', from: now - PARKED_MAX_MS, limit: 2000 }, abort.signal),
       queryEvents(store.estate, { kind: 'status', from: now - STATUS_SEED_MS, limit: 2000 }, abort.signal),
     ];
     Promise.all(seeds)

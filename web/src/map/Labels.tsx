@@ -2,7 +2,8 @@
 // into ONE BatchedText: one draw call (two with the outline that keeps them readable over any
 // background) however many labels. Labels turn to face the viewer; text uses only the local font.
 import { useFrame, useThree } from '@react-three/fiber';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Quaternion } from 'three';
 import { BatchedText, Text } from 'troika-three-text';
 import type { BuildingInfo, CheckpointInfo } from '../../../protocol/api.ts';
 import type { CodePointRanges } from './font-coverage.ts';
@@ -84,6 +85,9 @@ export function Labels({ buildings, checkpoints, color, outline, visible = true 
       text.anchorY = 'bottom';
       text.outlineWidth = '14%';
       text.position.set(spec.x, spec.z, -spec.y);
+      // matrices are updated here and when the view turns, not by three.js every frame
+      text.matrixAutoUpdate = false;
+      text.updateMatrix();
       batched.addText(text);
     }
     return batched;
@@ -113,10 +117,17 @@ export function Labels({ buildings, checkpoints, color, outline, visible = true 
     };
   }, [batch, invalidate]);
 
-  // face the viewer: copy the camera's orientation into every member (their matrices are packed per frame)
+  // face the viewer: copy the camera's orientation into every member when the view turned
+  const facing = useRef({ batch: null as BatchedText | null, quaternion: new Quaternion(NaN, NaN, NaN, NaN) });
   useFrame(({ camera }) => {
-    if (!batch || !visible) return;
-    for (const member of (batch as unknown as { _members: Map<Text, unknown> })._members.keys()) member.quaternion.copy(camera.quaternion);
+    const f = facing.current;
+    if (!batch || !visible || (f.batch === batch && f.quaternion.equals(camera.quaternion))) return;
+    f.batch = batch;
+    f.quaternion.copy(camera.quaternion);
+    for (const member of (batch as unknown as { _members: Map<Text, unknown> })._members.keys()) {
+      member.quaternion.copy(camera.quaternion);
+      member.updateMatrix();
+    }
   });
 
   if (!batch || failed) return null;

@@ -17,6 +17,7 @@ export const MARKER_COLORS = {
   trail: new Color('#3dff8b'),
   vehicleIn: new Color('#ffb020'),
   vehicleOut: new Color('#c98a2a'),
+  vehicleParked: new Color('#b98a3a'),
   camera: new Color('#38d6ff'),
   cameraOffline: new Color('#6b7687'),
   cameraAlarm: new Color('#ff2d55'),
@@ -97,7 +98,20 @@ export function LiveMarkers({ store, counts, layers, clock = Date.now }: { store
   cameras.renderOrder = 2;
   alarms.renderOrder = 3;
 
-  const state = useRef({ version: -1, meshes: null as InstancedMesh | null, trails: null as InstancedMesh | null, others: '', alarmed: false });
+  const state = useRef({
+    version: -1,
+    guards: -1,
+    vehicles: -1,
+    cameras: -1,
+    meshes: null as InstancedMesh | null,
+    trails: null as InstancedMesh | null,
+    colored: null as InstancedMesh | null,
+    vehicleMesh: null as InstancedMesh | null,
+    cameraMesh: null as InstancedMesh | null,
+    cameraAlarm: false,
+    alarmed: false,
+    queue: new Map<number, number>(),
+  });
   const pulse = useMemo(() => new Color(), []);
   const trailColor = useMemo(() => new Color(), []);
 
@@ -105,7 +119,7 @@ export function LiveMarkers({ store, counts, layers, clock = Date.now }: { store
     const now = clock();
     const s = state.current;
     // a new store version, or new (grown) meshes to fill
-    if (s.version !== store.markersVersion || s.meshes !== guards || s.trails !== trails || s.others !== vehicles.uuid + cameras.uuid + alarms.uuid) {
+    if (s.version !== store.markersVersion) {
       const n = needed(store);
       if (n.guards > capacity.guards || n.trails > capacity.trails || n.vehicles > capacity.vehicles || n.cameras > capacity.cameras || n.alarms > capacity.alarms) {
         // grow (rare): React swaps the meshes, the next frame fills them
@@ -119,14 +133,29 @@ export function LiveMarkers({ store, counts, layers, clock = Date.now }: { store
         return;
       }
       s.version = store.markersVersion;
+      s.alarmed = store.alertSpots.size > 0 || s.cameraAlarm;
+    }
+    // each kind is rewritten (and uploaded) only when it changed: cameras rarely move, guards always do
+    const v = store.kindVersions;
+    if (s.guards !== v.guards || s.meshes !== guards || s.trails !== trails) {
+      s.guards = v.guards;
       s.meshes = guards;
       s.trails = trails;
-      s.others = vehicles.uuid + cameras.uuid + alarms.uuid;
-      writeGuards(store, guards, trails, trailColor);
-      writeVehicles(store, vehicles);
-      s.alarmed = writeCameras(store, cameras, now) || store.alertSpots.size > 0;
+      writeGuards(store, guards, trails, trailColor, s.colored !== guards);
+      s.colored = guards;
       counts.guards = guards.count;
+    }
+    if (s.vehicles !== v.vehicles || s.vehicleMesh !== vehicles) {
+      s.vehicles = v.vehicles;
+      s.vehicleMesh = vehicles;
+      writeVehicles(store, vehicles, s.queue);
       counts.vehicles = vehicles.count;
+    }
+    if (s.cameras !== v.cameras || s.cameraMesh !== cameras) {
+      s.cameras = v.cameras;
+      s.cameraMesh = cameras;
+      s.cameraAlarm = writeCameras(store, cameras, now);
+      s.alarmed = s.cameraAlarm || store.alertSpots.size > 0;
       counts.cameras = cameras.count;
     }
     // alarmed cameras pulse red and ripple a ring on the ground; only then does anything change per frame
@@ -166,7 +195,7 @@ export function LiveMarkers({ store, counts, layers, clock = Date.now }: { store
   );
 }
 
-function writeGuards(store: LiveStore, guards: InstancedMesh, trails: InstancedMesh, trailColor: Color): void {
+function writeGuards(store: LiveStore, guards: InstancedMesh, trails: InstancedMesh, trailColor: Color, recolor: boolean): void {
   const matrices = guards.instanceMatrix.array as Float32Array;
   const colors = guards.instanceColor!.array as Float32Array;
   const trailMatrices = trails.instanceMatrix.array as Float32Array;
@@ -175,9 +204,11 @@ function writeGuards(store: LiveStore, guards: InstancedMesh, trails: InstancedM
   ids.length = 0;
   let i = 0;
   let t = 0;
+  // guards are all one colour: written when the mesh is new or the crowd grew, not every frame
+  const colored = recolor ? 0 : guards.count;
   for (const guard of store.guards.values()) {
     writeTransform(matrices, i, guard.x, 0, -guard.y);
-    writeColor(colors, i, MARKER_COLORS.guard);
+    if (i >= colored) writeColor(colors, i, MARKER_COLORS.guard);
     ids.push(guard.guard);
     i++;
     // breadcrumbs: older ones smaller and darker
@@ -190,19 +221,26 @@ function writeGuards(store: LiveStore, guards: InstancedMesh, trails: InstancedM
       t++;
     }
   }
-  commit(guards, i);
+  commit(guards, i, recolor || i > colored);
   commit(trails, t);
 }
 
-function writeVehicles(store: LiveStore, vehicles: InstancedMesh): void {
+function writeVehicles(store: LiveStore, vehicles: InstancedMesh, queue: Map<number, number>): void {
   const matrices = vehicles.instanceMatrix.array as Float32Array;
   const colors = vehicles.instanceColor!.array as Float32Array;
   const ids = instanceIds(vehicles);
   ids.length = 0;
   // vehicles read at the same gate queue up beside it instead of drawing on top of each other
-  const queue = new Map<number, number>();
+  queue.clear();
   let i = 0;
   for (const vehicle of store.vehicles.values()) {
+    if (vehicle.parked) {
+      writeTransform(matrices, i, vehicle.x, 0, -vehicle.y, 0, 0.7, 0.7, 0.7);
+      writeColor(colors, i, MARKER_COLORS.vehicleParked);
+      ids.push(vehicle.plate);
+      i++;
+      continue;
+    }
     const spot = Math.round(vehicle.x) * 100_003 + Math.round(vehicle.y);
     const n = queue.get(spot) ?? 0;
     queue.set(spot, n + 1);

@@ -186,7 +186,8 @@ function MergedBench({ detail, setupMs }: { detail: EstateDetail; setupMs: numbe
         marks[i].y = walkers.y[i];
         marks[i].seen = now;
       }
-      store.markersVersion++;
+      store.touch('guards');
+      store.touch('vehicles');
     },
     [walkers, marks, store],
   );
