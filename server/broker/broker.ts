@@ -200,7 +200,8 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
       }
     },
     listenTcp(port, host) {
-      tcp = createServer(aedes.handle);
+      // No Nagle: a PUBACK or an alert is a small packet that must not wait for the peer's delayed ACK.
+      tcp = createServer({ noDelay: true }, aedes.handle);
       return new Promise((resolve, reject) => {
         tcp!.once('error', reject);
         tcp!.listen(port, host, () => resolve((tcp!.address() as { port: number }).port));
