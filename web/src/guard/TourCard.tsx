@@ -1,27 +1,10 @@
 // The tour on the phone: route, window, progress, the next checkpoint in large type, and every
 // checkpoint with its status. Check-ins still in the outbox show as "waiting to sync" at once, so
 // the guard sees the round walked even with no network.
-import type { PatrolMe, StopStatus, StopView, TourView } from '../../../protocol/patrol.ts';
-import { sameCode } from './checkin.ts';
+import type { PatrolMe } from '../../../protocol/patrol.ts';
 import { useGuardI18n, type GuardKey } from './guard-i18n.ts';
 import type { OutboxItem } from './outbox.ts';
-
-export type ShownStatus = StopStatus | 'queued';
-
-export interface ShownStop extends StopView {
-  shown: ShownStatus;
-  /** the scan time: from the server, or from the queue */
-  at: number | null;
-}
-
-/** Server statuses, with queued check-ins laid over checkpoints not yet visited (pure, for tests). */
-export function overlayQueue(tour: TourView, queue: readonly OutboxItem[]): ShownStop[] {
-  return tour.stops.map((stop) => {
-    if (stop.scan) return { ...stop, shown: stop.status, at: stop.scan.ts };
-    const queued = queue.find((q) => q.payload.ts >= tour.opens && q.payload.ts <= stop.deadline && (sameCode(q.payload.checkpoint, stop.code) || sameCode(q.payload.checkpoint, stop.checkpoint)));
-    return queued ? { ...stop, shown: 'queued', at: queued.payload.ts } : { ...stop, shown: stop.status, at: null };
-  });
-}
+import { overlayQueue, type ShownStatus } from './tour-overlay.ts';
 
 const VISITED: ReadonlySet<ShownStatus> = new Set(['on_time', 'late', 'early', 'out_of_order', 'queued']);
 

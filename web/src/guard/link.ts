@@ -89,8 +89,13 @@ export class GuardLink {
     for (const l of this.listeners) l();
   }
 
+  /** This device's items only: after a sign-in with another device, the old one's wait for it (its topic is not ours). */
+  private async mine(): Promise<OutboxItem[]> {
+    return (await outbox.list()).filter((i) => i.device === this.creds.device && i.estate === this.estate);
+  }
+
   private async reload(): Promise<void> {
-    this.set({ pending: await outbox.list() });
+    this.set({ pending: await this.mine() });
   }
 
   private readonly onOnline = () => {
@@ -173,7 +178,7 @@ export class GuardLink {
       for (;;) {
         const client = this.client;
         if (!client || this.snapshot.state !== 'online' || this.stopped) break;
-        const [item] = await outbox.list();
+        const [item] = await this.mine();
         if (!item) break;
         if (item.photo) {
           try {
