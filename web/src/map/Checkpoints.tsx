@@ -36,7 +36,7 @@ export function Checkpoints({ checkpoints, store, clock = Date.now, visible = tr
   clock?: () => number;
   visible?: boolean;
 }) {
-  const geometry = useMemo(() => new CylinderGeometry(2.4, 2.4, 1.2, 6), []);
+  const geometry = useMemo(() => new CylinderGeometry(3.2, 3.2, 1.6, 6), []);
   const material = useMemo(() => new MeshBasicMaterial(), []);
   const mesh = useMemo(() => createInstances(geometry, material, Math.max(1, checkpoints.length), 'checkpoints'), [geometry, material, checkpoints.length]);
   useEffect(

@@ -3,7 +3,7 @@
 // background) however many labels. Labels turn to face the viewer; text uses only the local font.
 import { useFrame, useThree } from '@react-three/fiber';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Quaternion } from 'three';
+import { Color, Quaternion } from 'three';
 import { BatchedText, Text } from 'troika-three-text';
 import type { BuildingInfo, CheckpointInfo } from '../../../protocol/api.ts';
 import type { CodePointRanges } from './font-coverage.ts';
@@ -83,7 +83,8 @@ export function Labels({ buildings, checkpoints, color, outline, visible = true 
       text.fontSize = spec.size;
       text.anchorX = 'center';
       text.anchorY = 'bottom';
-      text.outlineWidth = '14%';
+      // numbers, not '14%' or '#fff': troika parses strings again for every member in every frame
+      text.outlineWidth = spec.size * 0.14;
       text.position.set(spec.x, spec.z, -spec.y);
       // matrices are updated here and when the view turns, not by three.js every frame
       text.matrixAutoUpdate = false;
@@ -95,12 +96,14 @@ export function Labels({ buildings, checkpoints, color, outline, visible = true 
 
   useEffect(() => {
     if (!batch) return;
-    // members render with the batch's colours
-    batch.color = color;
-    batch.outlineColor = outline;
+    // members render with the batch's colours (as numbers: strings are parsed per member per frame)
+    const fill = new Color(color).getHex();
+    const rim = new Color(outline).getHex();
+    batch.color = fill;
+    batch.outlineColor = rim;
     for (const member of (batch as unknown as { _members: Map<Text, unknown> })._members.keys()) {
-      member.color = color;
-      member.outlineColor = outline;
+      member.color = fill;
+      member.outlineColor = rim;
     }
     invalidate();
   }, [batch, color, outline, invalidate]);

@@ -5,7 +5,7 @@
 // unnoticed) and we reset after reading.
 import { useFrame, useThree } from '@react-three/fiber';
 import { useLayoutEffect, useRef } from 'react';
-import { InstancedMesh, Vector3 } from 'three';
+import { InstancedMesh, Vector3, type BufferGeometry, type Object3D } from 'three';
 import type { LiveStore } from '../live/live-store.ts';
 import type { MarkerCounts } from './LiveMarkers.tsx';
 
@@ -19,6 +19,8 @@ export interface SceneStats {
   alerts: number;
   /** the store the map draws: live or replay */
   source: 'live' | 'replay';
+  /** glyphs of the label batch on the GPU (0 until the label font is loaded and typeset) */
+  labelGlyphs: number;
 }
 
 export interface SceneProbe {
@@ -33,6 +35,11 @@ declare global {
     __SE_STATS__?: SceneStats;
     __SE_SCENE__?: SceneProbe;
   }
+}
+
+function labelGlyphs(scene: Object3D): number {
+  const labels = scene.getObjectByName('labels') as (Object3D & { geometry?: BufferGeometry }) | undefined;
+  return labels?.geometry?.getAttribute('aTroikaTextBatchMemberIndex')?.count ?? 0;
 }
 
 export function SceneStatsProbe({ buildings, store, markers, source = 'live' }: { buildings: number; store: LiveStore; markers: MarkerCounts; source?: 'live' | 'replay' }) {
@@ -81,6 +88,7 @@ export function SceneStatsProbe({ buildings, store, markers, source = 'live' }: 
         events: store.received,
         alerts: store.alertsReceived,
         source,
+        labelGlyphs: labelGlyphs(scene),
       };
     }
     frames.current++;
