@@ -5,8 +5,9 @@
 //        written to InfluxDB; a logged-in dashboard subscribes to live/+ like the subscriber in (a);
 //   (b−) the same without the dashboard;  (b0) the core path alone (no estate modules, no dashboard);
 //   (c)  bare InfluxDB: (b)'s own journal rows, converted and written the forwarder's way;
-// then PUBACK latency at a fixed 10,000 events/s (open loop) for (a) and (b), and CPU profiles of the
-// server under the (b−) and (b0) loads. Load clients run in their own processes (bench/load/).
+// then PUBACK latency at a fixed 10,000 events/s (open loop) for (a), (b) and (b0), CPU profiles of the
+// server under the (b−) and (b0) loads, and the per-event cost of each stage of the server measured
+// in-process. Load clients run in their own processes (bench/load/).
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ import type { LoadDevice } from '../load/publisher.ts';
 import type { WriterConfig, WriterReport } from '../load/influx-writer.ts';
 import { countPoints, createDatabase } from '../load/influx.ts';
 import { formatSummary, readProfile, summariseProfile } from '../load/cpuprofile.ts';
+import { measureStageCosts, type StageCost } from '../load/stage-costs.ts';
 import { Histogram, mb, ms, perSecond, ratio, sleep } from '../load/stats.ts';
 
 const DEVICES = 200;
@@ -126,6 +128,7 @@ async function runIngest({ seconds, quick, log }: BenchOptions): Promise<BenchRe
     const noDashboard = await withOurs(NO_DASHBOARD, common, (server, influxd) => measureOurs(server, influxd, NO_DASHBOARD, { ...common, mode: 'closed', tag: 'b' }));
     const core = await withOurs(CORE, common, (server, influxd) => measureOurs(server, influxd, CORE, { ...common, mode: 'closed', tag: 'b' }));
     const fullOpen = await withOurs(FULL, common, (server, influxd) => measureOurs(server, influxd, FULL, { ...common, mode: 'open', rate: OPEN_RATE, tag: 'b2' }));
+    const coreOpen = await withOurs(CORE, common, (server, influxd) => measureOurs(server, influxd, CORE, { ...common, mode: 'open', rate: OPEN_RATE, tag: 'b2' }));
 
     const profiles: ProfileResult[] = [];
     for (const variant of [NO_DASHBOARD, CORE]) {
@@ -133,8 +136,11 @@ async function runIngest({ seconds, quick, log }: BenchOptions): Promise<BenchRe
       profiles.push(await profileOurs(variant, { ...common, windowMs: Math.min(windowMs, PROFILE_MS), stamp }));
     }
 
+    log('per-event cost of each stage, in-process');
+    const stages = await measureStageCosts();
+
     return table({
-      bareClosed, bareOpen, full, noDashboard, core, fullOpen, writes, profiles,
+      bareClosed, bareOpen, full, noDashboard, core, fullOpen, coreOpen, writes, profiles, stages,
       loadBefore, loadAfter: loadAverage(), warmupMs, windowMs,
     });
   } finally {
@@ -325,8 +331,10 @@ interface Collected {
   noDashboard: Ours;
   core: Ours;
   fullOpen: Ours;
+  coreOpen: Ours;
   writes: BareWrites[];
   profiles: ProfileResult[];
+  stages: StageCost[];
   loadBefore: string;
   loadAfter: string;
   warmupMs: number;
@@ -343,6 +351,13 @@ const triple = (h: Histogram) => (h.count ? `${ms(h.quantile(0.5))} / ${ms(h.qua
 const seconds = (msec: number) => (Number.isFinite(msec) ? (msec / 1000).toFixed(1) : 'not drained');
 const cpu = (r: { procs: Record<string, SpanStats> }, name: string) => pct(r.procs[name]?.cpuPct);
 const rss = (r: { procs: Record<string, SpanStats> }, name: string) => mb(r.procs[name]?.rssMaxKb ?? NaN);
+const survived = (...crashes: Array<string | null>) => crashes.map((x) => (x ? 'NO' : 'yes')).join('; ');
+const openCell = (o: Ours) => `${num(acksPerSecond(o.run))} (${o.run.publisher.skipped}) · ${num(o.confirmedPerSecond)}`;
+const usPer = (r: DriveResult<unknown>) => {
+  const rate = acksPerSecond(r);
+  const share = r.procs.server?.cpuPct;
+  return share !== undefined && rate > 0 ? ((share / 100) * 1e6 / rate).toFixed(1) : '—';
+};
 const machine = (r: { procs: Record<string, SpanStats> }) => `${cpu(r, 'machine')} / ${cpu(r, 'others')} / ${pct(r.procs.machine?.cpuStallPct)}`;
 
 function table(c: Collected): BenchResult {
@@ -367,22 +382,24 @@ function table(c: Collected): BenchResult {
     ['PUBACKs/s in the window', num(acksPerSecond(a)), ...each((o) => num(acksPerSecond(o.run))), '', ratio(acksPerSecond(c.full.run), acksPerSecond(a)), '', ''],
     [`(c) with ${PARALLEL_WRITERS} writers in parallel, points/s`, '', '', '', '', num(wN?.perSecond ?? NaN), '', '', ''],
     [`PUBACK ms p50 / p99 / max, closed loop (${(DEVICES * IN_FLIGHT).toLocaleString('en-US')} in flight)`, triple(latencyOf(a)), ...each((o) => triple(latencyOf(o.run))), '', ratio(latencyOf(c.full.run).quantile(0.99), latencyOf(a).quantile(0.99)), "Little's law: in flight ÷ rate", ''],
-    [`PUBACK ms p50 / p99 / max at ${OPEN_RATE.toLocaleString('en-US')}/s, open loop`, triple(latencyOf(aOpen)), triple(latencyOf(c.fullOpen.run)), '', '', '', ratio(latencyOf(c.fullOpen.run).quantile(0.99), latencyOf(aOpen).quantile(0.99)), `p99 ≤ ${GOAL_P99_MS} ms`, met(!c.fullOpen.crash && bOpenP99Ms <= GOAL_P99_MS)],
-    [`PUBACKs/s at ${OPEN_RATE.toLocaleString('en-US')}/s offered (sends skipped) · confirmed in InfluxDB/s`, `${num(acksPerSecond(aOpen))} (${aOpen.publisher.skipped})`, `${num(acksPerSecond(c.fullOpen.run))} (${c.fullOpen.run.publisher.skipped}) · ${num(c.fullOpen.confirmedPerSecond)}`, '', '', '', '', '', ''],
+    [`PUBACK ms p50 / p99 / max at ${OPEN_RATE.toLocaleString('en-US')}/s, open loop`, triple(latencyOf(aOpen)), triple(latencyOf(c.fullOpen.run)), '', triple(latencyOf(c.coreOpen.run)), '', ratio(latencyOf(c.fullOpen.run).quantile(0.99), latencyOf(aOpen).quantile(0.99)), `p99 ≤ ${GOAL_P99_MS} ms`, met(!c.fullOpen.crash && bOpenP99Ms <= GOAL_P99_MS)],
+    [`PUBACKs/s at ${OPEN_RATE.toLocaleString('en-US')}/s offered (sends skipped) · confirmed in InfluxDB/s`, `${num(acksPerSecond(aOpen))} (${aOpen.publisher.skipped})`, openCell(c.fullOpen), '', openCell(c.coreOpen), '', '', '', ''],
+    ['journal lag at the open-loop rate, events: max / at window end', '', `${num(c.fullOpen.lagMaxEvents)} / ${num(c.fullOpen.lagEndEvents)}`, '', `${num(c.coreOpen.lagMaxEvents)} / ${num(c.coreOpen.lagEndEvents)}`, '', '', '', ''],
     ['journal lag, events: max / at window end', '', ...each((o) => `${num(o.lagMaxEvents)} / ${num(o.lagEndEvents)}`), '', '', 'bounded', met(ours.every((o) => Number.isFinite(o.drainMs)))],
     ['journal lag, s: max', '', ...each((o) => o.lagMaxSeconds.toFixed(1)), '', '', '', ''],
     ['drain: window end → all acknowledged events counted in InfluxDB, s', '', ...each((o) => seconds(o.drainMs)), '', '', '', ''],
     [
       'in InfluxDB / acknowledged (dead letters)',
       '', ...each((o) => `${num(o.stored)} / ${num(o.run.publisher.totalAcked)} (${o.deadLetters})`),
-      w1 ? `${num(w1.counted)} / ${num(w1.points)}` : '', '', 'all, once', met(ours.every(healthy) && healthy(c.fullOpen)),
+      w1 ? `${num(w1.counted)} / ${num(w1.points)}` : '', '', 'all, once', met(ours.every(healthy) && healthy(c.fullOpen) && healthy(c.coreOpen)),
     ],
     ['server RSS max, MB', rss(a, 'server'), ...each((o) => rss(o.run, 'server')), '', '', '', ''],
     ['server CPU, % of one core', cpu(a, 'server'), ...each((o) => cpu(o.run, 'server')), '', '', '', ''],
+    ['server CPU µs per PUBACK (all threads; CPU ÷ rate)', usPer(a), ...each((o) => usPer(o.run)), '', ratio(Number(usPer(c.full.run)), Number(usPer(a))), '', ''],
     ['influxd CPU % / RSS max MB', '', ...each((o) => `${cpu(o.run, 'influxd')} / ${rss(o.run, 'influxd')}`), w1 ? `${cpu(w1, 'influxd')} / ${rss(w1, 'influxd')}` : '', '', '', ''],
     ['load client CPU %: publishers | subscriber (c: writer)', `${cpu(a, 'load client')} | ${cpu(a, 'subscriber')}`, ...each((o) => `${cpu(o.run, 'load client')} | ${cpu(o.run, 'subscriber')}`), w1 ? cpu(w1, 'load client') : '', '', '', ''],
     ['machine busy % (of 200) / used outside this benchmark % / time tasks waited for a CPU %', machine(a), ...each((o) => machine(o.run)), w1 ? machine(w1) : '', '', '', ''],
-    ['server survived the run', c.bareClosed.crash ? 'NO' : 'yes', ...each((o) => (o.crash ? 'NO' : 'yes')), '', '', 'yes', met(ours.every((o) => !o.crash) && !c.fullOpen.crash)],
+    ['server survived the run (closed loop; open loop)', survived(c.bareClosed.crash, c.bareOpen.crash), survived(c.full.crash, c.fullOpen.crash), survived(c.noDashboard.crash), survived(c.core.crash, c.coreOpen.crash), '', '', 'yes', met([...ours, c.fullOpen, c.coreOpen].every((o) => !o.crash))],
   ];
 
   const crashes = [
@@ -392,8 +409,9 @@ function table(c: Collected): BenchResult {
     ['(b−) closed loop', c.noDashboard.crash],
     ['(b0) closed loop', c.core.crash],
     ['(b) open loop', c.fullOpen.crash],
+    ['(b0) open loop', c.coreOpen.crash],
   ].filter(([, crash]) => crash);
-  const allErrors = [a, aOpen, ...ours.map((o) => o.run), c.fullOpen.run].flatMap((r) => r.publisher.errors).slice(0, 3);
+  const allErrors = [a, aOpen, ...ours.map((o) => o.run), c.fullOpen.run, c.coreOpen.run].flatMap((r) => r.publisher.errors).slice(0, 3);
   const notes = [
     `Machine: ${cpus().length} cores shared by everything — the server, influxd, the load clients (own processes) and whatever else runs; load average before ${c.loadBefore}, after ${c.loadAfter}. "Used outside this benchmark" is the CPU the rest of the machine took during the window; "waited for a CPU" is Linux's CPU pressure (PSI "some"): the share of the window in which a runnable task had no core — above a few % the numbers measure the machine's contention as much as the product.`,
     `Load: ${DEVICES} device connections from one client process, each keeping ${IN_FLIGHT} QoS 1 publishes in flight (closed loop); payloads ~200 B (checkin / camera / vehicle in turn, unique ids); warm-up ${c.warmupMs / 1000} s excluded; window ${c.windowMs / 1000} s. (a) and (b) have one subscriber in its own process: in (a) on the device topics, in (b) a logged-in dashboard on live/+. (b−): no dashboard. (b0): the server with \`modules: []\` (no alerts, patrol, vehicles, wall screen), no dashboard. Each run gets a fresh broker / server / influxd.`,
@@ -405,6 +423,9 @@ function table(c: Collected): BenchResult {
     ...crashes.map(([what, crash]) => `**${what}: the server process died** — ${crash}`),
     ...allErrors.map((e) => `load client: ${e}`),
     ...(c.full.metricLines.length ? [`/metrics of (b) at the window's end: ${c.full.metricLines.join('; ')}`] : []),
+    `Per-event cost on the server's main thread, stage by stage (bench/load/stage-costs.ts: the server's own functions in-process, best of 5 rounds of 20,000 events; at ${GOAL_RATE.toLocaleString('en-US')}/s one core has ${(1e6 / GOAL_RATE).toFixed(0)} µs per event for all of it, MQTT parsing and socket writes included):`,
+    ...c.stages.map((st) => `\`${st.us.toFixed(1).padStart(5)} µs  ${st.stage}\``),
+    `\`${c.stages.filter((st) => !st.stage.startsWith('journal body')).reduce((sum, st) => sum + st.us, 0).toFixed(1).padStart(5)} µs  total (the journal body is inside the commit line)\``,
     ...c.profiles.flatMap((p) => [
       `CPU profile of the server, ${p.label} closed loop (${Math.min(c.windowMs, PROFILE_MS) / 1000} s window, ${num(p.confirmedPerSecond)} events/s confirmed while profiled)${p.file ? `; ${p.file} opens in Chrome DevTools → Performance` : ''}:`,
       ...p.lines.map((l) => `\`${l}\``),
