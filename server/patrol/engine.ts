@@ -40,6 +40,8 @@ export class PatrolEngine {
   readonly store: PatrolStore;
   private readonly estates = new Map<string, EstateCache>();
   private readonly generated = new Map<string, number>();
+  /** clock time of each open tour's last evaluation: the clock alone changes a tour only at its boundaries */
+  private readonly evaluatedAt = new Map<string, number>();
 
   /** check-ins filed, by how they resolved: code | gps | unknown (no such tag, no GPS match) | sos */
   private readonly filed: Counter<'result'>;
@@ -135,7 +137,11 @@ export class PatrolEngine {
     const now = this.now();
     if (!estate || estate === GARDEN_PATROL_ESTATE) this.seedDemo();
     for (const e of estate ? [estate] : this.store.estatesWithRoutes()) this.generate(e, now);
-    for (const row of this.store.dueTours(now, estate)) this.evaluate(row, now);
+    for (const row of this.store.dueTours(now, estate)) {
+      const last = this.evaluatedAt.get(tourKey(row));
+      if (last !== undefined && last <= now && !boundaryIn(row, last, now)) continue;
+      this.evaluate(row, now);
+    }
   }
 
   /** When the next tour opens or a deadline passes (for the timer), or null. */
@@ -146,7 +152,9 @@ export class PatrolEngine {
   private evaluate(row: TourRow, now: number, names?: ViewNames): void {
     if (row.state === 'cancelled') return;
     const { plan } = row;
-    const result = evaluateTour(plan, this.store.scans(plan.estate, plan.opens, plan.closes), now);
+    const result = evaluateTour(plan, this.store.scans(plan.estate, plan.opens, plan.closes, plan.stops.map((st) => st.checkpoint)), now);
+    if (result.state === 'done') this.evaluatedAt.delete(tourKey(row));
+    else this.evaluatedAt.set(tourKey(row), now);
     if (row.result && row.state === result.state && JSON.stringify(row.result) === JSON.stringify(result)) return;
     this.store.saveResult(plan.estate, plan.id, result.state, result);
     const updated: TourRow = { ...row, state: result.state, result };
@@ -288,4 +296,14 @@ export class PatrolEngine {
     if (estate === GARDEN_PATROL_ESTATE) this.seedDemo();
     return this.store.routes(estate);
   }
+}
+
+const tourKey = (row: TourRow) => `${row.plan.estate}\u0000${row.plan.id}`;
+
+/** Does the tour open, close or pass a deadline in (from, to]? Only then can the clock change it. */
+function boundaryIn(row: TourRow, from: number, to: number): boolean {
+  const { plan } = row;
+  const crosses = (t: number) => t > from && t <= to;
+  // statuses flip just after a deadline (now > deadline), and the state at opens / after closes
+  return crosses(plan.opens) || crosses(plan.closes + 1) || plan.stops.some((s) => crosses(s.deadline + 1));
 }

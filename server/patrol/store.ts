@@ -1,6 +1,7 @@
 // Patrol tables: routes, tours (plan snapshot + last evaluation), the patrol ledger of check-ins
 // (巡更台账) and check-in photos. The journal stays the record of what devices sent; these rows are
 // derived from it and can be rebuilt from it (see module.ts catch-up).
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db.ts';
 import type { PatrolRoute, TourState } from '../../protocol/patrol.ts';
 import type { TourPlan } from './schedule.ts';
@@ -101,8 +102,17 @@ const scanRow = (r: Raw): Scan => ({
 });
 
 export class PatrolStore {
+  private readonly statements = new Map<string, Statement<unknown[]>>();
+
   constructor(private readonly db: Db) {
     db.exec(SCHEMA);
+  }
+
+  /** Prepared once per SQL text: preparing costs more than most of these queries. */
+  private q(sql: string): Statement<unknown[]> {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
   }
 
   transaction<T>(fn: () => T): T {
@@ -112,33 +122,33 @@ export class PatrolStore {
   // ---- routes -----------------------------------------------------------------------------------
 
   routes(estate: string): PatrolRoute[] {
-    return (this.db.prepare('SELECT body FROM patrol_routes WHERE estate = ? ORDER BY id').all(estate) as Raw[]).map((r) => JSON.parse(r.body as string));
+    return (this.q('SELECT body FROM patrol_routes WHERE estate = ? ORDER BY id').all(estate) as Raw[]).map((r) => JSON.parse(r.body as string));
   }
 
   route(estate: string, id: string): PatrolRoute | undefined {
-    const r = this.db.prepare('SELECT body FROM patrol_routes WHERE estate = ? AND id = ?').get(estate, id) as Raw | undefined;
+    const r = this.q('SELECT body FROM patrol_routes WHERE estate = ? AND id = ?').get(estate, id) as Raw | undefined;
     return r ? JSON.parse(r.body as string) : undefined;
   }
 
   putRoute(route: PatrolRoute): void {
-    this.db
-      .prepare('INSERT INTO patrol_routes (estate, id, body) VALUES (?, ?, ?) ON CONFLICT(estate, id) DO UPDATE SET body = excluded.body')
-      .run(route.estate, route.id, JSON.stringify(route));
+    this.q('INSERT INTO patrol_routes (estate, id, body) VALUES (?, ?, ?) ON CONFLICT(estate, id) DO UPDATE SET body = excluded.body').run(
+      route.estate, route.id, JSON.stringify(route),
+    );
   }
 
   deleteRoute(estate: string, id: string): boolean {
-    return this.db.prepare('DELETE FROM patrol_routes WHERE estate = ? AND id = ?').run(estate, id).changes > 0;
+    return this.q('DELETE FROM patrol_routes WHERE estate = ? AND id = ?').run(estate, id).changes > 0;
   }
 
   estatesWithRoutes(): string[] {
-    return (this.db.prepare('SELECT DISTINCT estate FROM patrol_routes ORDER BY estate').all() as Raw[]).map((r) => r.estate as string);
+    return (this.q('SELECT DISTINCT estate FROM patrol_routes ORDER BY estate').all() as Raw[]).map((r) => r.estate as string);
   }
 
   // ---- tours ------------------------------------------------------------------------------------
 
   /** New tours only: a tour already generated keeps its plan and its evaluation. */
   insertTours(plans: TourPlan[]): number {
-    const insert = this.db.prepare(
+    const insert = this.q(
       `INSERT OR IGNORE INTO patrol_tours (estate, id, route, day, start, opens, closes, state, guard, plan)
        VALUES (?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?)`,
     );
@@ -149,23 +159,23 @@ export class PatrolStore {
 
   /** Tours of a route not yet open: dropped when the route changes, then planned again from the new version. */
   deleteUnopenedTours(estate: string, route: string, now: number): number {
-    return this.db.prepare("DELETE FROM patrol_tours WHERE estate = ? AND route = ? AND opens > ? AND state = 'scheduled'").run(estate, route, now).changes;
+    return this.q("DELETE FROM patrol_tours WHERE estate = ? AND route = ? AND opens > ? AND state = 'scheduled'").run(estate, route, now).changes;
   }
 
   tour(estate: string, id: string): TourRow | undefined {
-    const r = this.db.prepare('SELECT plan, state, result, cancel_reason FROM patrol_tours WHERE estate = ? AND id = ?').get(estate, id) as Raw | undefined;
+    const r = this.q('SELECT plan, state, result, cancel_reason FROM patrol_tours WHERE estate = ? AND id = ?').get(estate, id) as Raw | undefined;
     return r ? tourRow(r) : undefined;
   }
 
   /** Tours that the clock may change: not final, already open. */
   dueTours(now: number, estate?: string): TourRow[] {
     const sql = `SELECT plan, state, result, cancel_reason FROM patrol_tours WHERE state IN ('scheduled', 'active') AND opens <= ?${estate ? ' AND estate = ?' : ''} ORDER BY opens`;
-    return (this.db.prepare(sql).all(...(estate ? [now, estate] : [now])) as Raw[]).map(tourRow);
+    return (this.q(sql).all(...(estate ? [now, estate] : [now])) as Raw[]).map(tourRow);
   }
 
   /** Earliest moment a not-final tour changes by itself: its opening or the next deadline. */
   nextTourChange(now: number): number | null {
-    const r = this.db.prepare("SELECT MIN(opens) AS t FROM patrol_tours WHERE state = 'scheduled' AND opens > ?").get(now) as Raw;
+    const r = this.q("SELECT MIN(opens) AS t FROM patrol_tours WHERE state = 'scheduled' AND opens > ?").get(now) as Raw;
     let next = (r.t as number | null) ?? null;
     for (const t of this.dueTours(now)) {
       for (const s of t.plan.stops) if (s.deadline >= now && (next === null || s.deadline < next)) next = s.deadline;
@@ -177,8 +187,7 @@ export class PatrolStore {
   /** Tours whose check-in window contains `ts` (cancelled ones included: the caller decides). */
   toursAt(estate: string, ts: number): TourRow[] {
     return (
-      this.db
-        .prepare('SELECT plan, state, result, cancel_reason FROM patrol_tours WHERE estate = ? AND opens BETWEEN ? AND ? AND closes >= ? ORDER BY opens')
+      this.q('SELECT plan, state, result, cancel_reason FROM patrol_tours WHERE estate = ? AND opens BETWEEN ? AND ? AND closes >= ? ORDER BY opens')
         .all(estate, ts - MAX_TOUR_SPAN_MS, ts, ts) as Raw[]
     ).map(tourRow);
   }
@@ -186,53 +195,50 @@ export class PatrolStore {
   /** Tours whose window meets [from, to], by start. */
   toursOverlapping(estate: string, from: number, to: number): TourRow[] {
     return (
-      this.db
-        .prepare('SELECT plan, state, result, cancel_reason FROM patrol_tours WHERE estate = ? AND opens BETWEEN ? AND ? AND closes >= ? ORDER BY start, id')
+      this.q('SELECT plan, state, result, cancel_reason FROM patrol_tours WHERE estate = ? AND opens BETWEEN ? AND ? AND closes >= ? ORDER BY start, id')
         .all(estate, from - MAX_TOUR_SPAN_MS, to, from) as Raw[]
     ).map(tourRow);
   }
 
   toursOfDays(estate: string, fromDay: string, toDay: string): TourRow[] {
     return (
-      this.db.prepare('SELECT plan, state, result, cancel_reason FROM patrol_tours WHERE estate = ? AND day BETWEEN ? AND ? ORDER BY start, id').all(estate, fromDay, toDay) as Raw[]
+      this.q('SELECT plan, state, result, cancel_reason FROM patrol_tours WHERE estate = ? AND day BETWEEN ? AND ? ORDER BY start, id').all(estate, fromDay, toDay) as Raw[]
     ).map(tourRow);
   }
 
   saveResult(estate: string, id: string, state: TourState, result: TourResult): void {
-    this.db.prepare('UPDATE patrol_tours SET state = ?, guard = ?, result = ? WHERE estate = ? AND id = ?').run(state, result.guard, JSON.stringify(result), estate, id);
+    this.q('UPDATE patrol_tours SET state = ?, guard = ?, result = ? WHERE estate = ? AND id = ?').run(state, result.guard, JSON.stringify(result), estate, id);
   }
 
   cancelTour(estate: string, id: string, reason: string): void {
-    this.db.prepare("UPDATE patrol_tours SET state = 'cancelled', cancel_reason = ? WHERE estate = ? AND id = ?").run(reason, estate, id);
+    this.q("UPDATE patrol_tours SET state = 'cancelled', cancel_reason = ? WHERE estate = ? AND id = ?").run(reason, estate, id);
   }
 
   // ---- ledger -----------------------------------------------------------------------------------
 
   /** true when the check-in is new (a duplicate (device, id) changes nothing) */
   insertScan(row: LedgerRow): boolean {
-    return (
-      this.db
-        .prepare(
-          `INSERT OR IGNORE INTO patrol_scans (device, event_id, estate, guard, code, checkpoint, via, method, ts, rx, note, distance_m, sos)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(row.device, row.id, row.estate, row.guard, row.code, row.checkpointId, row.via, row.method, row.ts, row.rx, row.note ?? null, row.distanceM ?? null, row.sos ? 1 : 0)
-        .changes === 1
+    const insert = this.q(
+      `INSERT OR IGNORE INTO patrol_scans (device, event_id, estate, guard, code, checkpoint, via, method, ts, rx, note, distance_m, sos)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    return insert.run(row.device, row.id, row.estate, row.guard, row.code, row.checkpointId, row.via, row.method, row.ts, row.rx, row.note ?? null, row.distanceM ?? null, row.sos ? 1 : 0).changes === 1;
   }
 
-  /** Resolved, non-SOS check-ins of an estate with from ≤ ts ≤ to. */
-  scans(estate: string, from: number, to: number): Scan[] {
+  /** Resolved, non-SOS check-ins of an estate with from ≤ ts ≤ to, at the given checkpoints. */
+  scans(estate: string, from: number, to: number, checkpoints: readonly string[]): Scan[] {
+    // json_each: one statement whatever the route's length
     return (
-      this.db
-        .prepare('SELECT * FROM patrol_scans WHERE estate = ? AND ts BETWEEN ? AND ? AND checkpoint IS NOT NULL AND sos = 0 ORDER BY ts, device, event_id')
-        .all(estate, from, to) as Raw[]
+      this.q(
+        `SELECT * FROM patrol_scans WHERE estate = ? AND ts BETWEEN ? AND ? AND sos = 0
+           AND checkpoint IN (SELECT value FROM json_each(?)) ORDER BY ts, device, event_id`,
+      ).all(estate, from, to, JSON.stringify(checkpoints)) as Raw[]
     ).map(scanRow);
   }
 
   ledger(estate: string, from: number, to: number, limit: number): Array<Record<string, unknown>> {
     return (
-      this.db.prepare('SELECT * FROM patrol_scans WHERE estate = ? AND ts BETWEEN ? AND ? ORDER BY ts DESC, device, event_id LIMIT ?').all(estate, from, to, limit) as Raw[]
+      this.q('SELECT * FROM patrol_scans WHERE estate = ? AND ts BETWEEN ? AND ? ORDER BY ts DESC, device, event_id LIMIT ?').all(estate, from, to, limit) as Raw[]
     ).map((r) => ({
       device: r.device, id: r.event_id, guard: r.guard, code: r.code, checkpoint: r.checkpoint, via: r.via, method: r.method,
       ts: r.ts, rx: r.rx, note: r.note ?? undefined, distanceM: r.distance_m ?? undefined, sos: r.sos === 1,
@@ -242,11 +248,11 @@ export class PatrolStore {
   // ---- photos -----------------------------------------------------------------------------------
 
   putPhoto(estate: string, device: string, id: string, mime: string, data: Buffer, at: number): boolean {
-    return this.db.prepare('INSERT OR IGNORE INTO patrol_photos (device, id, estate, mime, data, at) VALUES (?, ?, ?, ?, ?, ?)').run(device, id, estate, mime, data, at).changes === 1;
+    return this.q('INSERT OR IGNORE INTO patrol_photos (device, id, estate, mime, data, at) VALUES (?, ?, ?, ?, ?, ?)').run(device, id, estate, mime, data, at).changes === 1;
   }
 
   photo(estate: string, device: string, id: string): { mime: string; data: Buffer } | undefined {
-    return this.db.prepare('SELECT mime, data FROM patrol_photos WHERE estate = ? AND device = ? AND id = ?').get(estate, device, id) as
+    return this.q('SELECT mime, data FROM patrol_photos WHERE estate = ? AND device = ? AND id = ?').get(estate, device, id) as
       | { mime: string; data: Buffer }
       | undefined;
   }
