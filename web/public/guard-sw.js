@@ -36,7 +36,8 @@ self.addEventListener('fetch', (event) => {
   if (req.method !== 'GET') return;
   const url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
-  if (req.mode === 'navigate') event.respondWith(shell(event));
+  // the scope '/guard' also prefix-matches '/guard.webmanifest', '/guardhouse' …: the app is /guard and /guard/…
+  if (req.mode === 'navigate' && /^\/guard(\/|$)/.test(url.pathname)) event.respondWith(shell(event));
   else if (STATIC.test(url.pathname)) event.respondWith(cacheFirst(req));
 });
 
