@@ -192,6 +192,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   trimTimer.unref();
   const app = createApp({ db, ingest, history, metrics, log, modules, webDir: options.webDir ?? DEFAULT_WEB_DIR });
   const http: HttpServer = createServer(app);
+  // Keep idle connections longer than clients and proxies expect (Node's 5 s races a client reusing
+  // its pooled socket just as the server closes it: "other side closed").
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
   broker.attachWebSocket(http);
 
   let httpPort: number;
