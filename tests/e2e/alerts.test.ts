@@ -98,7 +98,8 @@ describe('alerts on the wall screen', () => {
     const first = (await countdown.textContent()) ?? '';
     expect(first).toMatch(/^[45]:\d\d$/);
     await page.waitForFunction(([sel, text]) => document.querySelector(sel)?.textContent !== text, [`[data-alert-id="${id}"] [data-testid="alert-countdown"]`, first] as const, {
-      timeout: 5_000,
+      timeout: 20_000,
+      polling: 250,
     });
 
     await row.getByTestId('alert-ack').click();

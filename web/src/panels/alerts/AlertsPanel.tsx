@@ -18,7 +18,7 @@ import './alerts.css';
 const RESEED_MS = 30_000;
 const HEALTH_MS = 15_000;
 /** The second click of "resolve" must come within this time. */
-const CONFIRM_MS = 4_000;
+const CONFIRM_MS = 10_000;
 
 const SEVERITY_COLORS: Record<string, string> = { critical: '#ff2d55', major: '#ff8a00', warning: '#ffd60a', info: '#38d6ff' };
 
@@ -104,6 +104,12 @@ export function AlertsPanel({ store, detail, session }: SidePanelProps) {
   const [confirming, setConfirming] = useState<{ id: number; until: number } | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const canAct = session.user.role !== 'viewer';
+  // an armed "click again" disarms itself, so a stray tap much later resolves nothing
+  useEffect(() => {
+    if (!confirming) return;
+    const timer = setTimeout(() => setConfirming(null), Math.max(0, confirming.until - Date.now()));
+    return () => clearTimeout(timer);
+  }, [confirming]);
 
   const run = (alert: Alert, action: AlertAction) => {
     if (action === 'resolve' && (!confirming || confirming.id !== alert.id || confirming.until < Date.now())) {
