@@ -2,7 +2,7 @@
 // refreshed inside the frame loop from the mutable LiveStore when its version moves (never through
 // React state), so a message burst costs nothing until the next frame and one frame rewrites each
 // kind's arrays once. Capacity grows by doubling, so draw calls stay flat at any marker count.
-import { useFrame } from '@react-three/fiber';
+import { useFrame, useThree } from '@react-three/fiber';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { CircleGeometry, Color, DoubleSide, MeshBasicMaterial, MeshStandardMaterial, type InstancedMesh } from 'three';
 import type { LiveStore } from '../live/live-store.ts';
@@ -113,6 +113,11 @@ export function LiveMarkers({ store, counts, layers, clock = Date.now }: { store
     queue: new Map<number, number>(),
   });
   const pulse = useMemo(() => new Color(), []);
+  const shown = useRef(layers);
+  shown.current = layers;
+  const invalidateFrame = useThree((st) => st.invalidate);
+  // a layer switched: draw the change now, not at the next heartbeat
+  useEffect(() => invalidateFrame(), [layers, invalidateFrame]);
   const trailColor = useMemo(() => new Color(), []);
 
   useFrame(({ clock: frameClock, invalidate }) => {
@@ -182,15 +187,23 @@ export function LiveMarkers({ store, counts, layers, clock = Date.now }: { store
       // the frame loop renders on demand: keep asking for frames while an alarm ripples
       if (n > 0) invalidate();
     }
+    // an empty InstancedMesh still costs a draw call and its state changes: hide it
+    const on = shown.current;
+    guards.visible = on.guards && guards.count > 0;
+    trails.visible = on.guards && on.trails && trails.count > 0;
+    vehicles.visible = on.vehicles && vehicles.count > 0;
+    cameras.visible = on.cameras && cameras.count > 0;
+    alarms.visible = on.alerts && alarms.count > 0;
   });
 
   return (
     <group name="live-markers">
-      <primitive object={trails} visible={layers.guards && layers.trails} />
-      <primitive object={guards} visible={layers.guards} />
-      <primitive object={vehicles} visible={layers.vehicles} />
-      <primitive object={cameras} visible={layers.cameras} />
-      <primitive object={alarms} visible={layers.alerts} />
+      {/* visibility (layer on and something to draw) is set in the frame loop */}
+      <primitive object={trails} />
+      <primitive object={guards} />
+      <primitive object={vehicles} />
+      <primitive object={cameras} />
+      <primitive object={alarms} />
     </group>
   );
 }

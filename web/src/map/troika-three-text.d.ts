@@ -19,6 +19,10 @@ declare module 'troika-three-text' {
     depthOffset: number;
     sync(callback?: () => void): void;
     dispose(): void;
+    /** internal: fills the material's uniforms before a draw */
+    _prepareForRender(material: unknown): void;
+    /** internal (BatchedText): repacks member bounds */
+    updateBounds(): void;
   }
 
   /** Renders any number of Text members in one draw call (two with outlines). */
