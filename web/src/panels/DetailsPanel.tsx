@@ -100,7 +100,7 @@ export function DetailsPanel({ pick, detail, store, names, timeZone, clock, repl
       title = b.name || b.id;
       const inside = devicesOfBuilding(b, detail.devices);
       const floors = b.floors ?? Math.max(1, Math.round((b.height - b.minHeight) / 3));
-      rows.push(['details.floors', t('details.floorsValue', { floors })], ['details.height', t('details.heightValue', { height: Math.round(b.height) })], ['details.use', b.use]);
+      rows.push(['details.floors', t('details.floorsValue', { floors })], ['details.height', t('details.heightValue', { height: Math.round(b.height) })], ['details.use', isMessageKey(`use.${b.use}`) ? t(`use.${b.use}` as MessageKey) : b.use]);
       devices = inside.map((d) => ({ id: d.id, label: `${d.name || d.id} · ${d.kind}` }));
       alerts = buildingAlerts(store.openAlerts.values(), b, new Set(inside.map((d) => d.id)));
     }

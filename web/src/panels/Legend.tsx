@@ -46,6 +46,13 @@ export function Legend({ store, buildings, checkpoints }: { store: LiveStore; bu
         <li><span className="swatch swatch-car-park" aria-hidden />{t('legend.carPark')}</li>
         <li><span className="swatch swatch-restricted" aria-hidden />{t('legend.restricted')}</li>
       </ul>
+      {/* what the colours of checkpoints and cameras mean */}
+      <ul className="legend-zones legend-states">
+        <li><span className="swatch swatch-cp-fresh" aria-hidden />{t('cpState.fresh')}</li>
+        <li><span className="swatch swatch-cp-due" aria-hidden />{t('cpState.due')}</li>
+        <li><span className="swatch swatch-cp-overdue" aria-hidden />{t('cpState.overdue')}</li>
+        <li><span className="swatch swatch-camera-offline" aria-hidden />{t('camState.offline')}</li>
+      </ul>
     </div>
   );
 }
