@@ -52,6 +52,8 @@ export interface SmartEstateProcess {
   dashboard: { username: string; password: string };
   /** the journal as it stands: max seq, forwarder checkpoint, age of the oldest unforwarded event */
   journal(): JournalState;
+  /** rows in the journal (a count: not for every second) */
+  journalRows(): number;
   /** Prometheus text from /metrics ('' if it fails) */
   metrics(): Promise<string>;
   /** the last lines the server wrote */
@@ -120,6 +122,7 @@ export async function startSmartEstate(options: SmartEstateOptions): Promise<Sma
     const meta = reader.prepare('SELECT value FROM meta WHERE key = ?');
     const oldest = reader.prepare('SELECT rx FROM events WHERE seq > ? ORDER BY seq LIMIT 1');
     const dead = reader.prepare('SELECT count(*) AS n FROM dead_letters');
+    const rows = reader.prepare('SELECT count(*) AS n FROM events');
     const db = reader;
 
     let stopped: Promise<string> | null = null;
@@ -146,6 +149,7 @@ export async function startSmartEstate(options: SmartEstateOptions): Promise<Sma
         const rx = lagEvents ? (oldest.get(checkpoint) as { rx: number } | undefined)?.rx : undefined;
         return { maxSeq: seq, checkpoint, lagEvents, lagSeconds: rx ? (Date.now() - rx) / 1000 : 0, deadLetters: (dead.get() as { n: number }).n };
       },
+      journalRows: () => (rows.get() as { n: number }).n,
       async metrics() {
         try {
           const res = await fetch(`http://127.0.0.1:${httpPort}/metrics`, { signal: AbortSignal.timeout(5000) });
