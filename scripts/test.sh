@@ -27,6 +27,8 @@ echo "test: type-check"
 npx tsc --noEmit -p tsconfig.json
 echo "test: build the web app"
 npx vite build --logLevel warn
+# Browser tests copy this build instead of each building their own.
+export SE_TEST_WEB_DIR="$PWD/dist/web"
 echo "test: vitest"
 mkdir -p .vitest-tmp
 status=0

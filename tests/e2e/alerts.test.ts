@@ -16,21 +16,13 @@ import { launchBrowser, type TestBrowser } from '../support/browser.ts';
 import { connect } from '../support/mqtt.ts';
 import { until } from '../support/process.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { buildWeb } from '../support/web-build.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const E = 'garden';
 const POWER_ROOM_CAMERA = 'garden-cam-35'; // 配电房 door camera of the demo estate
 const FALLING_CAMERA = 'garden-cam-38'; // 高空抛物 3号楼
 const HANDHELD = 'garden-guard-1'; // G01's handheld
-
-async function buildWeb(outDir: string): Promise<void> {
-  const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  await promisify(execFile)(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production' },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-}
 
 describe('alerts on the wall screen', () => {
   let webDir: string;

@@ -17,6 +17,7 @@ import type { TourView } from '../../protocol/patrol.ts';
 import { launchBrowser, type TestBrowser } from '../support/browser.ts';
 import { until } from '../support/process.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { buildWeb } from '../support/web-build.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ESTATE = 'garden';
@@ -26,16 +27,6 @@ const TOUR = 'e2e-night@2026-11-27T22:00';
 const GUARD = 'G-E2E';
 const PHONE = 'phone-e2e';
 const HANDHELD = 'handheld-e2e';
-
-/** A fresh production build of the web into its own directory, so parallel runs never share dist/. */
-async function buildWeb(outDir: string): Promise<void> {
-  const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  await promisify(execFile)(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production' },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-}
 
 interface Queued {
   id: string;

@@ -19,6 +19,7 @@ import { startSimulation, type Simulation } from '../../simulators/index.ts';
 import { launchBrowser, type TestBrowser } from '../support/browser.ts';
 import { until } from '../support/process.ts';
 import { startTestServer } from '../support/server.ts';
+import { buildWeb } from '../support/web-build.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ESTATE = 'garden';
@@ -34,15 +35,6 @@ interface Stats {
   labelGlyphs: number;
 }
 type Win = { __SE_STATS__?: Stats; __SE_SCENE__?: { project(x: number, y: number, h?: number): { px: number; py: number; visible: boolean }; guards(): Array<{ id: string; x: number; y: number }> }; __SE_REPLAY__?: { from: number; to: number; time: number; items: number } };
-
-async function buildWeb(outDir: string): Promise<void> {
-  const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  await promisify(execFile)(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production' },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-}
 
 describe('wall screen', () => {
   let webDir: string;

@@ -14,18 +14,10 @@ import { addDevice, getDevice } from '../../server/store/devices.ts';
 import { launchBrowser, type TestBrowser } from '../support/browser.ts';
 import { connect } from '../support/mqtt.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { buildWeb } from '../support/web-build.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const E = 'garden';
-
-async function buildWeb(outDir: string): Promise<void> {
-  const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  await promisify(execFile)(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production' },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-}
 
 describe('gate panel on the wall screen', () => {
   let webDir: string;
