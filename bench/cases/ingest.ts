@@ -365,6 +365,7 @@ const seconds = (msec: number) => (Number.isFinite(msec) ? (msec / 1000).toFixed
 const cpu = (r: { procs: Record<string, SpanStats> }, name: string) => pct(r.procs[name]?.cpuPct);
 const rss = (r: { procs: Record<string, SpanStats> }, name: string) => mb(r.procs[name]?.rssMaxKb ?? NaN);
 const survived = (...crashes: Array<string | null>) => crashes.map((x) => (!x ? 'yes' : x.startsWith('after the window') ? 'died after' : 'NO')).join('; ');
+const clientCell = (r: DriveResult<unknown>) => `${cpu(r, 'load client')} · ${r.publisher.maxSendLagMs.toFixed(0)} · ${cpu(r, 'server')}`;
 const openCell = (o: Ours) => `${num(acksPerSecond(o.run))} (${o.run.publisher.skipped}) · ${num(o.confirmedPerSecond)}`;
 const usPer = (r: DriveResult<unknown>) => {
   const rate = acksPerSecond(r);
@@ -398,6 +399,7 @@ function table(c: Collected): BenchResult {
     [`PUBACK ms p50 / p99 / max, closed loop (${(DEVICES * IN_FLIGHT).toLocaleString('en-US')} in flight)`, triple(latencyOf(a)), ...each((o) => triple(latencyOf(o.run))), '', ratio(latencyOf(c.full.run).quantile(0.99), latencyOf(a).quantile(0.99)), "Little's law: in flight ÷ rate", ''],
     [`PUBACK ms p50 / p99 / max at ${OPEN_RATE.toLocaleString('en-US')}/s, open loop`, triple(latencyOf(aOpen)), triple(latencyOf(c.fullOpen.run)), '', triple(latencyOf(c.coreOpen.run)), '', ratio(latencyOf(c.fullOpen.run).quantile(0.99), latencyOf(aOpen).quantile(0.99)), `p99 ≤ ${GOAL_P99_MS} ms`, met(!c.fullOpen.crash && bOpenP99Ms <= GOAL_P99_MS)],
     [`PUBACKs/s at ${OPEN_RATE.toLocaleString('en-US')}/s offered (sends skipped) · confirmed in InfluxDB/s`, `${num(acksPerSecond(aOpen))} (${aOpen.publisher.skipped})`, openCell(c.fullOpen), '', openCell(c.coreOpen), '', '', '', ''],
+    ['open loop: load client CPU % · its worst lateness against the schedule, ms · server CPU %', clientCell(aOpen), clientCell(c.fullOpen.run), '', clientCell(c.coreOpen.run), '', '', 'client on time', ''],
     ['journal lag at the open-loop rate, events: max / at window end', '', `${num(c.fullOpen.lagMaxEvents)} / ${num(c.fullOpen.lagEndEvents)}`, '', `${num(c.coreOpen.lagMaxEvents)} / ${num(c.coreOpen.lagEndEvents)}`, '', '', '', ''],
     ['journal lag, events: max / at window end', '', ...each((o) => `${num(o.lagMaxEvents)} / ${num(o.lagEndEvents)}`), '', '', 'bounded', met(ours.every((o) => Number.isFinite(o.drainMs)))],
     ['journal lag, s: max', '', ...each((o) => o.lagMaxSeconds.toFixed(1)), '', '', '', ''],

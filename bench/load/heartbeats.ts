@@ -70,8 +70,12 @@ let totalSent = 0;
 let totalAcked = 0;
 const errors: string[] = [];
 
+let stopped = false;
+let settled: (() => void) | null = null;
+let outstanding = 0;
+
 function beat(dev: Device): void {
-  if (!dev.client) return;
+  if (!dev.client || stopped) return;
   const slot = dev.nextId;
   dev.nextId = (slot + 1) % 64;
   dev.sentAt[slot] = performance.now();
@@ -79,6 +83,7 @@ function beat(dev: Device): void {
   dev.client.publish(dev.topic, Buffer.from(payload('status', `hb-${n}`, Date.now(), n)), 1, slot + 1, true);
   sent++;
   totalSent++;
+  outstanding++;
 }
 
 async function connectAll(config: HeartbeatConfig): Promise<ConnectedReport> {
@@ -103,6 +108,11 @@ async function connectAll(config: HeartbeatConfig): Promise<ConnectedReport> {
       const client = dev.client;
       client.onPuback = (id) => {
         totalAcked++;
+        outstanding--;
+        if (stopped) {
+          if (outstanding === 0) settled?.();
+          return;
+        }
         acked++;
         window.record((performance.now() - dev.sentAt[id - 1]) * 1000);
       };
@@ -138,9 +148,21 @@ serveParent(async (m: Incoming) => {
       lost = 0;
       return { type: 'marked' };
     case 'stop': {
-      const report: HeartbeatReport = {
-        type: 'report', windowMs: performance.now() - windowStart, sent, acked, latency: window.toJSON(), lost, totalSent, totalAcked, errors: errors.slice(),
-      };
+      // The window ends here; no more heartbeats, and the outstanding ones are waited for (10 s at
+      // most) so the totals are final when the parent counts what reached InfluxDB.
+      const windowMs = performance.now() - windowStart;
+      stopped = true;
+      for (const dev of devices) if (dev.timer) clearInterval(dev.timer);
+      if (outstanding > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 10_000);
+          settled = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      const report: HeartbeatReport = { type: 'report', windowMs, sent, acked, latency: window.toJSON(), lost, totalSent, totalAcked, errors: errors.slice() };
       return report;
     }
     case 'close':
