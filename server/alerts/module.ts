@@ -139,6 +139,9 @@ export const createAlertsModule: ModuleFactory = (ctx): AlertsModule => {
           ctx.log.error(`alerts: event ${event.device}/${event.id ?? event.kind}: ${(err as Error).stack ?? err}`);
         }
       }
+      // one transaction for the journal group's alert changes, now: waiting for the next turn
+      // would queue the upserts behind every packet that arrived meanwhile
+      service.commit();
     },
     routes(router) {
       alertRoutes(router, { db: ctx.db, service, store, contexts, health: (device) => health.get(device), now: ctx.now });
