@@ -33,6 +33,8 @@ interface ConnResult {
   holdProcs: Record<string, SpanStats>;
   /** (b): heartbeats counted in InfluxDB / acknowledged */
   stored?: number;
+  /** (b): journal group commits per second while holding (se_journal_commits_total) */
+  commitsPerSecond?: number;
   crash: string | null;
 }
 
@@ -65,6 +67,7 @@ async function runConnections({ seconds, quick, log }: BenchOptions): Promise<Be
         ours = await measure({
           name: '(b)', port: server.mqttPort, pid: server.pid, devices: server.devices, holdMs, monitor, log,
           exited: () => (server.exited() ? `${server.exited()}: ${crashSummary(server.output())}` : null),
+          counter: () => server.metric('se_journal_commits_total'),
         });
         // Every acknowledged heartbeat must reach InfluxDB (bounded wait): until the count has
         // reached the acknowledged ones and stopped growing.
@@ -99,6 +102,8 @@ async function measure(o: {
   monitor: ProcMonitor;
   log(line: string): void;
   exited(): string | null;
+  /** a counter to read at the start and end of the hold, per second (our server's group commits) */
+  counter?: () => Promise<number>;
 }): Promise<ConnResult> {
   o.monitor.watch('server', o.pid);
   const idleRssKb = readProc(o.pid)?.rssKb ?? NaN;
@@ -113,12 +118,14 @@ async function measure(o: {
     o.log(`${o.name}: ${connected.connected.toLocaleString('en-US')} connected (${connected.failed} failed) in ${(connected.ms / 1000).toFixed(1)} s; holding ${o.holdMs / 1000} s`);
     await client.request({ type: 'mark' }, 'marked');
     const holdSpan = o.monitor.span();
+    const counted = { at: performance.now(), n: (await o.counter?.()) ?? NaN };
     await sleep(o.holdMs);
+    const commitsPerSecond = (((await o.counter?.()) ?? NaN) - counted.n) / ((performance.now() - counted.at) / 1000);
     const hold = await client.request<HeartbeatReport>({ type: 'stop' }, 'report');
     const holdProcs = holdSpan.end();
     const crash = o.exited();
     await client.request({ type: 'close' }, 'closed').catch(() => {});
-    return { idleRssKb, connected, connectProcs, hold, holdProcs, crash };
+    return { idleRssKb, connected, connectProcs, hold, holdProcs, crash, commitsPerSecond };
   } finally {
     o.monitor.unwatch('server');
     o.monitor.unwatch('load client');
@@ -147,6 +154,7 @@ function table(a: ConnResult, b: ConnResult, c: { holdMs: number; quick: boolean
     ['server CPU while connecting, % of one core', pct(a.connectProcs.server?.cpuPct), pct(b.connectProcs.server?.cpuPct), ratio(b.connectProcs.server?.cpuPct ?? NaN, a.connectProcs.server?.cpuPct ?? NaN), '', ''],
     [`server CPU while holding (${c.holdMs / 1000} s), % of one core`, pct(a.holdProcs.server?.cpuPct), pct(b.holdProcs.server?.cpuPct), ratio(b.holdProcs.server?.cpuPct ?? NaN, a.holdProcs.server?.cpuPct ?? NaN), '', ''],
     ['heartbeats acknowledged/s while holding', perSec(a), perSec(b), '', '', ''],
+    ['journal group commits/s while holding (each one fsync with synchronous FULL)', '', Number.isFinite(b.commitsPerSecond ?? NaN) ? (b.commitsPerSecond ?? 0).toFixed(0) : '—', '', '', ''],
     ['heartbeat PUBACK ms p50 / p99 / max', lat(beatLat(a)), lat(beatLat(b)), ratio(beatLat(b).quantile(0.99), beatLat(a).quantile(0.99)), '', ''],
     ['connections lost while holding', a.hold.lost, b.hold.lost, '', '0', met(b.hold.lost === 0)],
     [

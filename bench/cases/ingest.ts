@@ -67,6 +67,8 @@ interface Ours {
   stored: number;
   /** rows in the journal after the drain: at least every PUBACK, at most every publish sent */
   journalRows: number;
+  /** journal rows ÷ group commits over the run (se_journal_commits_total) */
+  eventsPerCommit: number;
   deadLetters: number;
   /** /metrics lines about lag, backlog and pauses at the window's end */
   metricLines: string[];
@@ -254,6 +256,7 @@ async function measureOurs(
     await sleep(state.lagEvents === 0 ? 1000 : 100);
   }
   const journalRows = server.journalRows();
+  const commits = await server.metric('se_journal_commits_total');
   let stored = 0;
   const influx = { base: `http://127.0.0.1:${influxd.port}` };
   for (;;) {
@@ -279,6 +282,7 @@ async function measureOurs(
     drainMs,
     stored,
     journalRows,
+    eventsPerCommit: journalRows / commits,
     deadLetters: state.deadLetters,
     metricLines,
     crash,
@@ -365,6 +369,7 @@ const seconds = (msec: number) => (Number.isFinite(msec) ? (msec / 1000).toFixed
 const cpu = (r: { procs: Record<string, SpanStats> }, name: string) => pct(r.procs[name]?.cpuPct);
 const rss = (r: { procs: Record<string, SpanStats> }, name: string) => mb(r.procs[name]?.rssMaxKb ?? NaN);
 const survived = (...crashes: Array<string | null>) => crashes.map((x) => (!x ? 'yes' : x.startsWith('after the window') ? 'died after' : 'NO')).join('; ');
+const perCommit = (o: Ours) => (Number.isFinite(o.eventsPerCommit) ? o.eventsPerCommit.toFixed(0) : '—');
 const clientCell = (r: DriveResult<unknown>) => `${cpu(r, 'load client')} · ${r.publisher.maxSendLagMs.toFixed(0)} · ${cpu(r, 'server')}`;
 const openCell = (o: Ours) => `${num(acksPerSecond(o.run))} (${o.run.publisher.skipped}) · ${num(o.confirmedPerSecond)}`;
 const usPer = (r: DriveResult<unknown>) => {
@@ -403,6 +408,7 @@ function table(c: Collected): BenchResult {
     ['journal lag at the open-loop rate, events: max / at window end', '', `${num(c.fullOpen.lagMaxEvents)} / ${num(c.fullOpen.lagEndEvents)}`, '', `${num(c.coreOpen.lagMaxEvents)} / ${num(c.coreOpen.lagEndEvents)}`, '', '', '', ''],
     ['journal lag, events: max / at window end', '', ...each((o) => `${num(o.lagMaxEvents)} / ${num(o.lagEndEvents)}`), '', '', 'bounded', met(ours.every((o) => Number.isFinite(o.drainMs)))],
     ['journal lag, s: max', '', ...each((o) => o.lagMaxSeconds.toFixed(1)), '', '', '', ''],
+    ['events per journal group commit (closed / open loop)', '', `${perCommit(c.full)} / ${perCommit(c.fullOpen)}`, perCommit(c.noDashboard), `${perCommit(c.core)} / ${perCommit(c.coreOpen)}`, '', '', '', ''],
     ['drain: window end → all acknowledged events counted in InfluxDB, s', '', ...each((o) => seconds(o.drainMs)), '', '', '', ''],
     [
       'in InfluxDB / in the journal / acknowledged / sent (dead letters)',

@@ -56,6 +56,8 @@ export interface SmartEstateProcess {
   journalRows(): number;
   /** Prometheus text from /metrics ('' if it fails) */
   metrics(): Promise<string>;
+  /** the sum of a metric's samples from /metrics (NaN when absent) */
+  metric(name: string): Promise<number>;
   /** the last lines the server wrote */
   output(): string;
   /** how the process ended ('code 1', 'SIGKILL' …), or null while it runs */
@@ -125,6 +127,14 @@ export async function startSmartEstate(options: SmartEstateOptions): Promise<Sma
     const rows = reader.prepare('SELECT count(*) AS n FROM events');
     const db = reader;
 
+    const metrics = async () => {
+      try {
+        const res = await fetch(`http://127.0.0.1:${httpPort}/metrics`, { signal: AbortSignal.timeout(5000) });
+        return await res.text();
+      } catch {
+        return '';
+      }
+    };
     let stopped: Promise<string> | null = null;
     const stop = () => {
       stopped ??= (async () => {
@@ -150,14 +160,12 @@ export async function startSmartEstate(options: SmartEstateOptions): Promise<Sma
         return { maxSeq: seq, checkpoint, lagEvents, lagSeconds: rx ? (Date.now() - rx) / 1000 : 0, deadLetters: (dead.get() as { n: number }).n };
       },
       journalRows: () => (rows.get() as { n: number }).n,
-      async metrics() {
-        try {
-          const res = await fetch(`http://127.0.0.1:${httpPort}/metrics`, { signal: AbortSignal.timeout(5000) });
-          return await res.text();
-        } catch {
-          return '';
-        }
+      async metric(name) {
+        const text = await metrics();
+        const values = text.split('\n').filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`)).map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)));
+        return values.length ? values.reduce((a, b) => a + b, 0) : NaN;
       },
+      metrics,
       output: () => out,
       exited: () => ended,
       stop,
