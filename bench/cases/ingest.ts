@@ -15,6 +15,7 @@ import type { BenchCase, BenchOptions, BenchResult } from '../types.ts';
 import { startInfluxd, type InfluxdHandle } from '../../tests/support/influxd.ts';
 import { dbPath } from '../../server/store/db.ts';
 import { DEFAULT_BATCH_SIZE } from '../../server/forwarder/forwarder.ts';
+import { GARDEN_PATROL } from '../../server/estate/demo/garden-patrol.ts';
 import { LoadChild, childPids, crashSummary, removeOnExit } from '../load/children.ts';
 import { drive, type DriveResult } from '../load/drive.ts';
 import { ProcMonitor, loadAverage, type SpanStats } from '../load/proc.ts';
@@ -74,6 +75,8 @@ interface Ours {
   metricLines: string[];
   /** the server died during the run: its last error */
   crash: string | null;
+  /** the window in the estate's local time ("00:38–00:39"): patrol rounds are scheduled on it */
+  localWindow: string;
 }
 
 interface BareRun {
@@ -273,8 +276,11 @@ async function measureOurs(
       (Number.isFinite(drainMs) ? `; drained ${(drainMs / 1000).toFixed(1)} s after the load` : '; not drained') +
       (crash ? `; the server died: ${crash}` : ''),
   );
+  const clock = new Intl.DateTimeFormat('en-GB', { timeZone: server.timeZone, hour: '2-digit', minute: '2-digit', hour12: false });
+  const localWindow = `${clock.format(run.endedAt - run.publisher.windowMs)}–${clock.format(run.endedAt)} ${server.timeZone}`;
   return {
     run,
+    localWindow,
     confirmedPerSecond: perSecond(last.checkpoint - first.checkpoint, windowSeconds),
     lagMaxEvents: Math.max(...run.probes.map((p) => p.lagEvents)),
     lagEndEvents: last.lagEvents,
@@ -390,6 +396,7 @@ function table(c: Collected): BenchResult {
   // Nothing acknowledged lost, nothing stored twice, everything stored in InfluxDB.
   const healthy = (o: Ours) => !o.crash && o.stored === o.journalRows && o.journalRows >= o.run.publisher.totalAcked && o.journalRows <= o.run.publisher.totalSent;
   const each = (f: (o: Ours) => string | number) => ours.map(f);
+  const stock = (o: Ours) => `${num(o.stored)} / ${num(o.journalRows)} / ${num(o.run.publisher.totalAcked)} / ${num(o.run.publisher.totalSent)} (${o.deadLetters})`;
 
   const rows: Array<Array<string | number>> = [
     [
@@ -409,13 +416,17 @@ function table(c: Collected): BenchResult {
     ['journal lag, events: max / at window end', '', ...each((o) => `${num(o.lagMaxEvents)} / ${num(o.lagEndEvents)}`), '', '', 'bounded', met(ours.every((o) => Number.isFinite(o.drainMs)))],
     ['journal lag, s: max', '', ...each((o) => o.lagMaxSeconds.toFixed(1)), '', '', '', ''],
     ['events per journal group commit (closed / open loop)', '', `${perCommit(c.full)} / ${perCommit(c.fullOpen)}`, perCommit(c.noDashboard), `${perCommit(c.core)} / ${perCommit(c.coreOpen)}`, '', '', '', ''],
-    ['drain: window end → all acknowledged events counted in InfluxDB, s', '', ...each((o) => seconds(o.drainMs)), '', '', '', ''],
+    ['drain: window end → every journal row counted in InfluxDB, s (closed / open loop)', '', `${seconds(c.full.drainMs)} / ${seconds(c.fullOpen.drainMs)}`, seconds(c.noDashboard.drainMs), `${seconds(c.core.drainMs)} / ${seconds(c.coreOpen.drainMs)}`, '', '', '', ''],
     [
       'in InfluxDB / in the journal / acknowledged / sent (dead letters)',
-      '', ...each((o) => `${num(o.stored)} / ${num(o.journalRows)} / ${num(o.run.publisher.totalAcked)} / ${num(o.run.publisher.totalSent)} (${o.deadLetters})`),
-      w1 ? `${num(w1.counted)} / ${num(w1.points)}` : '', '', 'all, once', met(ours.every(healthy) && healthy(c.fullOpen) && healthy(c.coreOpen)),
+      '', ...each(stock),
+      w1 ? `${num(w1.counted)} / ${num(w1.points)}` : '', '', 'all, once', met(ours.every(healthy)),
     ],
-    ['server RSS max, MB', rss(a, 'server'), ...each((o) => rss(o.run, 'server')), '', '', '', ''],
+    [
+      'the same at the open-loop rate',
+      '', stock(c.fullOpen), '', stock(c.coreOpen), '', '', 'all, once', met(healthy(c.fullOpen) && healthy(c.coreOpen)),
+    ],
+    ['server RSS max, MB (closed / open loop)', `${rss(a, 'server')} / ${rss(aOpen, 'server')}`, `${rss(c.full.run, 'server')} / ${rss(c.fullOpen.run, 'server')}`, rss(c.noDashboard.run, 'server'), `${rss(c.core.run, 'server')} / ${rss(c.coreOpen.run, 'server')}`, '', '', '', ''],
     ['server CPU, % of one core', cpu(a, 'server'), ...each((o) => cpu(o.run, 'server')), '', '', '', ''],
     ['server CPU µs per PUBACK (all threads; CPU ÷ rate)', usPer(a), ...each((o) => usPer(o.run)), '', ratio(Number(usPer(c.full.run)), Number(usPer(a))), '', ''],
     ['influxd CPU % / RSS max MB', '', ...each((o) => `${cpu(o.run, 'influxd')} / ${rss(o.run, 'influxd')}`), w1 ? `${cpu(w1, 'influxd')} / ${rss(w1, 'influxd')}` : '', '', '', ''],
@@ -442,6 +453,7 @@ function table(c: Collected): BenchResult {
     `(c) writes (b)'s journal rows converted by the forwarder's eventToPoint, batches of ${DEFAULT_BATCH_SIZE} with node-influx writePoints (precision ns) into fresh databases of (b)'s influxd after (b) stopped; it ends when the rows run out. Batch p50/p99 ${w1 ? `${ms(w1.batchP50)}/${ms(w1.batchP99)}` : '—'} ms (1 writer), ${wN ? `${ms(wN.batchP50)}/${ms(wN.batchP99)}` : '—'} ms (${PARALLEL_WRITERS} writers).${[...(w1?.errors ?? []), ...(wN?.errors ?? [])].length ? ` Errors: ${[...(w1?.errors ?? []), ...(wN?.errors ?? [])].slice(0, 3).join('; ')}` : ''}`,
     `PUBACKs per second of the window — (a): ${a.publisher.ackedPerSecond.join(' ')}`,
     ...ours.map((o, i) => `PUBACKs per second of the window — ${[FULL, NO_DASHBOARD, CORE][i].label}: ${o.run.publisher.ackedPerSecond.join(' ')}`),
+    `Windows of (b), (b−), (b0) in the estate's local time — closed loop: ${c.full.localWindow}, ${c.noDashboard.localWindow}, ${c.core.localWindow}; open loop: ${c.fullOpen.localWindow}, ${c.coreOpen.localWindow}. The demo estate's patrol route has rounds on that clock (${(GARDEN_PATROL.schedules ?? []).map((r) => `${r.start}–${r.end} every ${r.everyMin} min`).join(', ')}): while a round is open every check-in re-evaluates it, so (b) and (b−) cost more then; compare runs at like times.`,
     ...crashes.map(([what, crash]) => `**${what}: the server process died** — ${crash}`),
     ...allErrors.map((e) => `load client: ${e}`),
     ...(c.full.metricLines.length ? [`/metrics of (b) at the window's end: ${c.full.metricLines.join('; ')}`] : []),

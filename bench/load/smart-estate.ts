@@ -47,6 +47,8 @@ export interface SmartEstateProcess {
   httpPort: number;
   dataDir: string;
   estate: string;
+  /** the estate's IANA time zone (its schedules, e.g. patrol rounds, run on local time) */
+  timeZone: string;
   devices: LoadDevice[];
   /** an operator of the estate: MQTT username + session token */
   dashboard: { username: string; password: string };
@@ -184,7 +186,7 @@ export async function startSmartEstate(options: SmartEstateOptions): Promise<Sma
 }
 
 /** Demo estate + `options.devices` load devices (placed at building centres) + one dashboard operator. */
-function provision(dataDir: string, options: SmartEstateOptions): Pick<SmartEstateProcess, 'estate' | 'devices' | 'dashboard'> {
+function provision(dataDir: string, options: SmartEstateOptions): Pick<SmartEstateProcess, 'estate' | 'timeZone' | 'devices' | 'dashboard'> {
   const db = openDb(dbPath(dataDir), { synchronous: 'NORMAL' });
   try {
     const parsed = readEstateFile(DEMO_ESTATE_FILE);
@@ -204,7 +206,7 @@ function provision(dataDir: string, options: SmartEstateOptions): Pick<SmartEsta
       addUser(db, { name: 'bench-dashboard', role: 'operator', password, estate });
       const session = login(db, 'bench-dashboard', password);
       if (!session) throw new Error('could not log the dashboard operator in');
-      return { estate, devices, dashboard: { username: 'bench-dashboard', password: session.token } };
+      return { estate, timeZone: parsed.estate.timezone, devices, dashboard: { username: 'bench-dashboard', password: session.token } };
     })();
   } finally {
     db.close();
