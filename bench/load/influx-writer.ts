@@ -1,10 +1,10 @@
 // Load client (a child process) for baseline (c): the very points the forwarder wrote in (b), read
-// from (b)'s journal file and converted the forwarder's way (eventToPoint), written with node-influx
-// `writePoints` (precision ns, batches of the forwarder's size) into a fresh database — InfluxDB and
-// its client without the rest of the product. `concurrency` writers share one journal cursor.
+// from (b)'s journal file and converted the forwarder's way (eventToPoint → line protocol), written
+// through node-influx's request pool like the forwarder (precision ns, batches of the forwarder's size)
+// into a fresh database — InfluxDB and its client without the rest of the product. `concurrency` writers share one journal cursor.
 import Database from 'better-sqlite3';
-import { createInfluxClient } from '../../server/influx/connection.ts';
-import { eventToPoint, POINT_PRECISION } from '../../server/influx/points.ts';
+import { createInfluxClient, parseInfluxUrl, writeLines } from '../../server/influx/connection.ts';
+import { eventToPoint, toLineProtocol } from '../../server/influx/points.ts';
 import type { EstateEvent } from '../../protocol/index.ts';
 import { serveParent, type Incoming } from './children.ts';
 import { Histogram, type HistogramData } from './stats.ts';
@@ -25,7 +25,7 @@ export interface WriterReport {
   points: number;
   batches: number;
   ms: number;
-  /** time of one writePoints call, µs */
+  /** time of one write request, µs */
   batchLatency: HistogramData;
   errors: string[];
 }
@@ -36,6 +36,7 @@ serveParent(async (m: Incoming) => {
   const db = new Database(c.journal, { readonly: true });
   const select = db.prepare('SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
   const client = createInfluxClient(c.influxUrl);
+  const database = parseInfluxUrl(c.influxUrl).database;
   const latency = new Histogram();
   const errors: string[] = [];
   let after = 0;
@@ -51,11 +52,11 @@ serveParent(async (m: Incoming) => {
       const batch = [];
       for (const row of rows) {
         const p = eventToPoint(JSON.parse(row.body) as EstateEvent, row.seq);
-        if (p.ok) batch.push(p.point);
+        if (p.ok) batch.push(toLineProtocol(p.point));
       }
       const t = performance.now();
       try {
-        await client.writePoints(batch, { precision: POINT_PRECISION });
+        await writeLines(client, database, batch.join('\n'));
         points += batch.length;
         batches++;
       } catch (err) {

@@ -31,6 +31,8 @@ export const SEQ_SLOTS = 1_000_000;
 const NS_PER_MS = 1_000_000n;
 /** InfluxDB 1.x accepts times up to this many ns after the epoch (2262-04-11). */
 const MAX_TIME_NS = 9_223_372_036_854_775_806n;
+/** The last ms whose every sub-ms slot is still a representable time (checked without BigInt). */
+const MAX_TS_MS = Number((MAX_TIME_NS - (NS_PER_MS - 1n)) / NS_PER_MS);
 
 /** Enum fields of each kind that become tags (low cardinality, and what dashboards group by). */
 export const TAG_KEYS: Readonly<Record<EventKind, readonly string[]>> = {
@@ -61,6 +63,9 @@ export function isTagValue(value: unknown): value is string {
 
 /** The point's time in ns, as a decimal string (beyond 2^53: never a JS number). */
 export function pointTime(ts: number, seq: number): string {
+  // ts > 0: the decimal digits of ts followed by six of the slot are exactly ts × 10⁶ + slot, with
+  // no BigInt on the forwarder's hot path (a third of eventToPoint's time measured here).
+  if (ts > 0) return `${ts}${String(seq % SEQ_SLOTS).padStart(6, '0')}`;
   return (BigInt(ts) * NS_PER_MS + BigInt(seq % SEQ_SLOTS)).toString();
 }
 
@@ -78,7 +83,7 @@ export function eventToPoint(event: EstateEvent, seq: number): PointResult {
   if (!isTagValue(device)) return { ok: false, reason: `device ${JSON.stringify(device)} cannot be an InfluxDB tag value` };
   if (!Number.isSafeInteger(ts) || ts < 0) return { ok: false, reason: `ts ${JSON.stringify(ts)} is not a non-negative integer of ms` };
   if (!Number.isSafeInteger(seq) || seq < 0) return { ok: false, reason: `seq ${seq} is not a non-negative integer` };
-  if (BigInt(ts) * NS_PER_MS + NS_PER_MS - 1n > MAX_TIME_NS) {
+  if (ts > MAX_TS_MS) {
     return { ok: false, reason: `ts ${ts} is beyond InfluxDB's last representable time (2262-04-11)` };
   }
 

@@ -46,6 +46,13 @@ describe('points', () => {
     expect(pointTime(1_795_786_200_123, 1_000_007)).toBe('1795786200123000007');
     expect(pointTime(1_795_786_200_123, 999_999)).toBe('1795786200123999999');
     expect(pointTime(0, 5)).toBe('5');
+    expect(pointTime(1, 5)).toBe('1000005');
+    // The string shortcut agrees with the exact BigInt arithmetic over the whole range.
+    for (const ts of [1, 9, 10, 999_999, 1_000_000, 1_795_786_200_123, 9_223_372_036_853]) {
+      for (const seq of [0, 1, 9, 10, 99_999, 100_000, 999_999, 1_000_000, 123_456_789]) {
+        expect(pointTime(ts, seq)).toBe((BigInt(ts) * 1_000_000n + BigInt(seq % 1_000_000)).toString());
+      }
+    }
     expect(parseRfc3339Nano('2026-11-27T13:30:00.123000042Z')).toBe(1_795_786_200_123_000_042n);
     expect(parseRfc3339Nano('2026-11-27T13:30:00Z')).toBe(1_795_786_200_000_000_000n);
     expect(parseRfc3339Nano('2026-11-27T13:30:00.5Z')).toBe(1_795_786_200_500_000_000n);
@@ -87,6 +94,9 @@ describe('points', () => {
     expect(bad({ kind: 'alarm' })).toMatchObject({ ok: false, reason: expect.stringMatching(/kind/) });
     expect(bad({ ts: 1.5 })).toMatchObject({ ok: false, reason: expect.stringMatching(/ts/) });
     expect(bad({ ts: 9_300_000_000_000 })).toMatchObject({ ok: false, reason: expect.stringMatching(/2262/) });
+    // The last ms whose every slot fits below InfluxDB's 9223372036854775806 ns, and the first that does not.
+    expect(bad({ ts: 9_223_372_036_853 }).ok).toBe(true);
+    expect(bad({ ts: 9_223_372_036_854 })).toMatchObject({ ok: false, reason: expect.stringMatching(/2262/) });
     expect(bad({ data: { guard: { a: 1 } } })).toMatchObject({ ok: false, reason: expect.stringMatching(/data\.guard/) });
   });
 
