@@ -11,7 +11,7 @@ import { createBroker, type EstateBroker } from './broker/broker.ts';
 import { createApp } from './api/router.ts';
 import { createHistory, type HistoryBackend } from './history/index.ts';
 import { createInfluxClient, ensureDatabase, parseInfluxUrl } from './influx/connection.ts';
-import { startForwarder } from './forwarder/index.ts';
+import { startForwarderThread, type Forwarder } from './forwarder/index.ts';
 import { ensureRetention } from './influx/retention.ts';
 import { Backpressure } from './ingest/backpressure.ts';
 import { trimJournal } from './ingest/retention.ts';
@@ -85,7 +85,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const metrics = createMetrics();
   let broker: EstateBroker | null = null;
-  let forwarder: ReturnType<typeof startForwarder> | null = null;
+  let forwarder: Forwarder | null = null;
   const ctx: ModuleContext = {
     db,
     metrics,
@@ -157,7 +157,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     } catch (err) {
       log.warn(`influxdb: retention policies not checked (${(err as Error).message}); will not retry until restart`);
     }
-    forwarder = startForwarder(db, influx, { log, database: target.database });
+    forwarder = startForwarderThread(db, { log, target });
     const firstUnforwarded = db.prepare('SELECT rx FROM events WHERE seq > ? ORDER BY seq LIMIT 1').pluck();
     metrics.sources.forwarder = () => {
       const stats = forwarder!.stats();

@@ -33,7 +33,12 @@ export interface ForwarderOptions {
   /** First and largest retry delay (ms, default 100 and 10 000). */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** After each batch that moved the checkpoint and after each failed attempt (the thread reports it to the main thread). */
+  onProgress?: (progress: ForwarderProgress) => void;
 }
+
+/** What the forwarder knows without reading the journal's end. */
+export type ForwarderProgress = Omit<ForwarderStats, 'lagEvents'>;
 
 export interface ForwarderStats {
   /** Points InfluxDB accepted since start. */
@@ -89,6 +94,16 @@ class RetryableWriteError extends Error {
   }
 }
 
+/** The persisted checkpoint (0 when none); throws a clear error for a value that is not a seq. */
+export function readCheckpoint(db: Db): number {
+  const stored = getMeta(db, CHECKPOINT_KEY);
+  const checkpoint = stored === undefined ? 0 : Number(stored);
+  if (!Number.isSafeInteger(checkpoint) || checkpoint < 0) {
+    throw new Error(`meta ${CHECKPOINT_KEY} = ${JSON.stringify(stored)} is not a journal seq; fix or delete it to re-forward from the start`);
+  }
+  return checkpoint;
+}
+
 export function startForwarder(db: Db, client: InfluxDB, options: ForwarderOptions = {}): Forwarder {
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
   const idleMs = Math.max(1, options.idleMs ?? 1000);
@@ -108,11 +123,7 @@ export function startForwarder(db: Db, client: InfluxDB, options: ForwarderOptio
     saveCheckpoint.run(CHECKPOINT_KEY, String(seq));
   });
 
-  const stored = getMeta(db, CHECKPOINT_KEY);
-  let checkpoint = stored === undefined ? 0 : Number(stored);
-  if (!Number.isSafeInteger(checkpoint) || checkpoint < 0) {
-    throw new Error(`meta ${CHECKPOINT_KEY} = ${JSON.stringify(stored)} is not a journal seq; fix or delete it to re-forward from the start`);
-  }
+  let checkpoint = readCheckpoint(db);
 
   const counters = { forwarded: 0, retries: 0, deadLetters: 0 };
   let stopping = false;
@@ -228,6 +239,7 @@ export function startForwarder(db: Db, client: InfluxDB, options: ForwarderOptio
           failingSince = 0;
         }
         settleDrains();
+        options.onProgress?.({ ...counters, checkpoint });
         return;
       } catch (err) {
         if (err instanceof StoppedError || stopping) return;
@@ -235,6 +247,7 @@ export function startForwarder(db: Db, client: InfluxDB, options: ForwarderOptio
         // re-write lands on the same points.
         const failure = err instanceof RetryableWriteError ? err.failure : classifyWriteError(err);
         counters.retries++;
+        options.onProgress?.({ ...counters, checkpoint });
         const now = Date.now();
         if (!failingSince) failingSince = now;
         if (attempt === 0 || now - lastFailureLog >= 60_000) {

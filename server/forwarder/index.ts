@@ -3,3 +3,4 @@ export { startForwarder, CHECKPOINT_KEY } from './forwarder.ts';
 export type { Forwarder, ForwarderOptions, ForwarderStats } from './forwarder.ts';
 export { classifyWriteError, influxErrorText } from './write-errors.ts';
 export type { WriteFailure } from './write-errors.ts';
+export { startForwarderThread } from './thread.ts';

@@ -1,0 +1,40 @@
+// The forwarder's own thread: its own SQLite connection to the journal file (WAL lets it read while
+// the main thread commits) and its own InfluxDB client, so reading, converting and writing points
+// never holds up MQTT, the journal or the rules on the main thread. See thread.ts for the other side.
+import { parentPort, workerData } from 'node:worker_threads';
+import { openDb } from '../store/db.ts';
+import { createInfluxClient } from '../influx/connection.ts';
+import { startForwarder } from './forwarder.ts';
+import type { ToForwarder, FromForwarder, ForwarderWorkerData } from './thread.ts';
+
+const port = parentPort!;
+const data = workerData as ForwarderWorkerData;
+const post = (message: FromForwarder) => port.postMessage(message);
+
+// Its commits only move the checkpoint and keep dead letters: both are re-derived from the journal
+// if a power cut loses them (points are idempotent), so this connection needs no fsync of its own.
+const db = openDb(data.dbFile, { synchronous: 'NORMAL' });
+const client = createInfluxClient(data.target, { requestTimeoutMs: data.requestTimeoutMs });
+const forwarder = startForwarder(db, client, {
+  ...data.options,
+  database: data.target.database,
+  log: {
+    info: (line) => post({ type: 'log', level: 'info', line }),
+    warn: (line) => post({ type: 'log', level: 'warn', line }),
+    error: (line) => post({ type: 'log', level: 'error', line }),
+  },
+  onProgress: (progress) => post({ type: 'progress', progress }),
+});
+
+port.on('message', (message: ToForwarder) => {
+  if (message.type === 'notify') forwarder.notify();
+  else if (message.type === 'stop') {
+    void forwarder.stop().then(() => {
+      post({ type: 'progress', progress: (({ lagEvents: _, ...rest }) => rest)(forwarder.stats()) });
+      db.close();
+      post({ type: 'stopped' });
+      port.close();
+    });
+  }
+});
+post({ type: 'ready' });
