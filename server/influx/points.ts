@@ -126,7 +126,25 @@ export function eventToPoint(event: EstateEvent, seq: number): PointResult {
 
 const escapeKey = (s: string) => s.replace(/[,= ]/g, '\\$&');
 const escapeMeasurement = (s: string) => s.replace(/[, ]/g, '\\$&');
-const quoteString = (s: string) => `"${s.replace(/[\\"]/g, '\\$&')}"`;
+const quoteString = (s: string) =>
+  s.indexOf('"') < 0 && s.indexOf('\\') < 0 ? `"${s}"` : `"${s.replace(/[\\"]/g, '\\$&')}"`;
+
+/**
+ * Escaped keys and tag values seen before (measurements, field keys, estates, devices: a few thousand
+ * at most). The forwarder writes every event through here, so escaping each name anew is measurable.
+ */
+const ESCAPED_CAP = 50_000;
+const escapedKeys = new Map<string, string>();
+const escapedMeasurements = new Map<string, string>();
+function cachedEscape(cache: Map<string, string>, escape: (s: string) => string, s: string): string {
+  let e = cache.get(s);
+  if (e === undefined) {
+    e = escape(s);
+    if (cache.size >= ESCAPED_CAP) cache.clear();
+    cache.set(s, e);
+  }
+  return e;
+}
 
 /** Line protocol of one field value, numbers always as floats. */
 export function fieldValue(value: unknown): string {
@@ -134,16 +152,21 @@ export function fieldValue(value: unknown): string {
   return String(value);
 }
 
-/** One line of InfluxDB line protocol (precision ns), as written; kept in dead_letters. */
+/** One line of InfluxDB line protocol (precision ns), as written to InfluxDB and kept in dead_letters. */
 export function toLineProtocol(point: IPoint): string {
-  let line = escapeMeasurement(point.measurement ?? '');
-  for (const [key, value] of Object.entries(point.tags ?? {})) line += `,${escapeKey(key)}=${escapeKey(value)}`;
-  let first = true;
-  for (const [key, value] of Object.entries(point.fields ?? {})) {
-    line += `${first ? ' ' : ','}${escapeKey(key)}=${fieldValue(value)}`;
-    first = false;
+  let line = cachedEscape(escapedMeasurements, escapeMeasurement, point.measurement ?? '');
+  const tags = point.tags;
+  if (tags) for (const key in tags) line += ',' + cachedEscape(escapedKeys, escapeKey, key) + '=' + cachedEscape(escapedKeys, escapeKey, tags[key]);
+  let sep = ' ';
+  const fields = point.fields;
+  if (fields) {
+    for (const key in fields) {
+      const value = fields[key];
+      line += sep + cachedEscape(escapedKeys, escapeKey, key) + '=' + (typeof value === 'string' ? quoteString(value) : String(value));
+      sep = ',';
+    }
   }
-  if (point.timestamp !== undefined) line += ` ${String(point.timestamp)}`;
+  if (point.timestamp !== undefined) line += ' ' + String(point.timestamp);
   return line;
 }
 
