@@ -140,13 +140,13 @@ describe('patrol module', () => {
   });
 
   it('raises a critical alert for an SOS and keeps it out of the tour', async () => {
-    const res = await server.api('/api/v1/devices/handheld-1/checkin', { token: handheldToken, body: { id: 'sos-1', guard: 'G01', checkpoint: 'SOS', method: 'manual', note: 'SOS 需要支援' } });
+    const res = await server.api('/api/v1/devices/handheld-1/checkin', { token: handheldToken, body: { id: 'sos-1', ts: now, guard: 'G01', checkpoint: 'SOS', method: 'manual', note: 'SOS 需要支援' } });
     expect(res.status).toBe(202);
     expect(raised.filter((a) => a.type === 'patrol_sos')).toEqual([expect.objectContaining({ source: 'handheld-1', severity: 'critical', detail: expect.objectContaining({ guard: 'G01', note: 'SOS 需要支援' }) })]);
     const ledger = (await server.api('/api/v1/estates/test/patrol/checkins?from=0', { token: admin })).body as Array<{ id: string; sos: boolean; checkpoint: string | null }>;
     expect(ledger.find((r) => r.id === 'sos-1')).toMatchObject({ sos: true, checkpoint: null });
     // an unknown tag with no GPS fix is filed unresolved, and counted
-    expect((await server.api('/api/v1/devices/handheld-1/checkin', { token: handheldToken, body: { id: 'k-x', guard: 'G01', checkpoint: 'NO-SUCH-TAG', method: 'nfc' } })).status).toBe(202);
+    expect((await server.api('/api/v1/devices/handheld-1/checkin', { token: handheldToken, body: { id: 'k-x', ts: now, guard: 'G01', checkpoint: 'NO-SUCH-TAG', method: 'nfc' } })).status).toBe(202);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     for (const [result, n] of [['code', 2], ['gps', 1], ['sos', 1], ['unknown', 1]] as const) expect(metrics).toContain(`se_patrol_checkins_total{result="${result}"} ${n}`);
   });
