@@ -76,7 +76,8 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? createLog({ quiet: options.quiet });
   const host = options.host ?? '0.0.0.0';
-  const db = openDb(dbPath(options.dataDir), { synchronous: options.synchronous ?? 'FULL' });
+  const synchronous = options.synchronous ?? 'FULL';
+  const db = openDb(dbPath(options.dataDir), { synchronous });
 
   if (options.adminPassword && !getUser(db, 'admin')) {
     addUser(db, { name: 'admin', role: 'admin', password: options.adminPassword, estate: null });
@@ -128,14 +129,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           ]
         : [],
     ),
-    onCommitted: (events) => {
-      broker?.publishLive(events);
+    onCommitted: (events, bodies) => {
+      broker?.publishLive(events, bodies);
       forwarder?.notify();
       for (const m of modules) {
+        if (!m.onCommitted) continue;
+        const relaxed = m.replaysJournal && synchronous === 'FULL';
         try {
-          m.onCommitted?.(events);
+          if (relaxed) db.pragma('synchronous = NORMAL');
+          m.onCommitted(events);
         } catch (err) {
           log.error(`${m.name}: ${(err as Error).stack ?? err}`);
+        } finally {
+          if (relaxed) db.pragma('synchronous = FULL');
         }
       }
     },

@@ -35,7 +35,8 @@ export interface BrokerDeps {
 export interface EstateBroker {
   aedes: Aedes;
   /** fan-out of committed events to dashboards */
-  publishLive(events: EstateEvent[]): void;
+  /** `bodies[i]`: events[i] as JSON when the caller has it already (the journal's stored body) */
+  publishLive(events: EstateEvent[], bodies?: string[]): void;
   /** a server-only message (alerts, patrol, occupancy …) as JSON, QoS 1 */
   publishJson(topic: string, payload: unknown, options?: { retain?: boolean }): void;
   /** backpressure: stop / start reading from device connections (dashboards are unaffected) */
@@ -45,6 +46,8 @@ export interface EstateBroker {
   attachWebSocket(server: HttpServer): void;
   close(): Promise<void>;
 }
+
+const noop = () => {};
 
 function authError(message: string, code: number) {
   return Object.assign(new Error(message), { returnCode: code });
@@ -172,14 +175,15 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
 
   return {
     aedes,
-    publishLive(events) {
-      for (const event of events) {
-        aedes.publish(
-          { cmd: 'publish', topic: liveTopic(event.estate, event.kind), payload: Buffer.from(JSON.stringify(event)), qos: 0, retain: false, dup: false },
-          () => {},
-        );
-        metrics.liveOut.inc({ kind: event.kind });
+    publishLive(events, bodies) {
+      const perKind = new Map<string, number>();
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i];
+        const body = bodies?.[i] ?? JSON.stringify(event);
+        aedes.publish({ cmd: 'publish', topic: liveTopic(event.estate, event.kind), payload: Buffer.from(body), qos: 0, retain: false, dup: false }, noop);
+        perKind.set(event.kind, (perKind.get(event.kind) ?? 0) + 1);
       }
+      for (const [kind, n] of perKind) metrics.liveOut.inc({ kind }, n);
     },
     publishJson(topic, payload, options = {}) {
       aedes.publish(

@@ -10,14 +10,16 @@ export type AppendCallback = (err: Error | null, result?: { inserted: boolean; s
 export interface JournalOptions {
   /** commit at once when this many events wait */
   maxBatch?: number;
-  /** called after each commit with the events that were new (duplicates left out) */
-  onCommit?: (events: EstateEvent[]) => void;
+  /** called after each commit with the events that were new (duplicates left out) and their stored JSON */
+  onCommit?: (events: EstateEvent[], bodies: string[]) => void;
   /** called when a group commit failed (nobody of the group was acknowledged) */
   onError?: (err: Error) => void;
 }
 
 interface Pending {
   event: EstateEvent;
+  /** the stored JSON, also what the live fan-out sends (serialised once) */
+  body: string;
   done: AppendCallback;
 }
 
@@ -28,7 +30,7 @@ export class Journal {
   private readonly insert;
   private readonly commitGroup;
   private readonly maxBatch: number;
-  private readonly onCommit?: (events: EstateEvent[]) => void;
+  private readonly onCommit?: (events: EstateEvent[], bodies: string[]) => void;
   private readonly onError?: (err: Error) => void;
   commits = 0;
 
@@ -40,8 +42,8 @@ export class Journal {
       'INSERT OR IGNORE INTO events (estate, device, kind, event_id, ts, rx, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.commitGroup = db.transaction((group: Pending[]) =>
-      group.map(({ event }) => {
-        const info = this.insert.run(event.estate, event.device, event.kind, event.id, event.ts, event.rx, JSON.stringify(event));
+      group.map(({ event, body }) => {
+        const info = this.insert.run(event.estate, event.device, event.kind, event.id, event.ts, event.rx, body);
         return info.changes === 1 ? Number(info.lastInsertRowid) : null;
       }),
     );
@@ -53,7 +55,7 @@ export class Journal {
 
   append(event: EstateEvent, done: AppendCallback): void {
     if (this.closed) return done(new Error('journal is closed'));
-    this.queue.push({ event, done });
+    this.queue.push({ event, body: JSON.stringify(event), done });
     if (this.queue.length >= this.maxBatch) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
@@ -78,11 +80,15 @@ export class Journal {
     }
     this.commits++;
     const fresh: EstateEvent[] = [];
+    const bodies: string[] = [];
     group.forEach((p, i) => {
-      if (seqs[i] !== null) fresh.push(p.event);
+      if (seqs[i] !== null) {
+        fresh.push(p.event);
+        bodies.push(p.body);
+      }
       p.done(null, { inserted: seqs[i] !== null, seq: seqs[i] });
     });
-    if (fresh.length && this.onCommit) this.onCommit(fresh);
+    if (fresh.length && this.onCommit) this.onCommit(fresh, bodies);
   }
 
   close(): void {

@@ -22,8 +22,8 @@ export type IngestOutcome =
 
 export interface IngestOptions {
   metrics: Metrics;
-  /** after commit, once per new event (duplicates are not fanned out again) */
-  onCommitted: (events: EstateEvent[]) => void;
+  /** after commit, once per new event (duplicates are not fanned out again), with the JSON stored for each */
+  onCommitted: (events: EstateEvent[], bodies: string[]) => void;
   maxBatch?: number;
   /** run before the commit; may add server-derived fields to event.data */
   enrich?: Array<(event: EstateEvent) => void>;
@@ -47,9 +47,9 @@ export class Ingest {
     this.contexts = new EstateContexts(db);
     this.journal = new Journal(db, {
       maxBatch: options.maxBatch,
-      onCommit: (events) => {
+      onCommit: (events, bodies) => {
         this.metrics.journalCommits.inc();
-        options.onCommitted(events);
+        options.onCommitted(events, bodies);
       },
       onError: (err) => {
         this.metrics.journalCommitErrors.inc();
@@ -78,10 +78,19 @@ export class Ingest {
     for (const enrich of this.enrich) enrich(event);
     this.journal.append(event, (err, result) => {
       if (err) return done(this.reject(transport, 'journal_error', `not stored, retry: ${err.message}`, event.id ?? undefined, true));
-      if (result!.inserted) this.metrics.eventsIn.inc({ kind, transport });
+      if (result!.inserted) this.countIn(kind, transport);
       else this.metrics.duplicates.inc({ kind });
       done({ ok: true, duplicate: !result!.inserted, event });
     });
+  }
+
+  private readonly inCounters = new Map<string, { inc(): void }>();
+  /** se_events_in_total: the labelled child is looked up once, not hashed again for every event */
+  private countIn(kind: string, transport: Transport): void {
+    const key = `${kind}/${transport}`;
+    let counter = this.inCounters.get(key);
+    if (!counter) this.inCounters.set(key, (counter = this.metrics.eventsIn.labels({ kind, transport })));
+    counter.inc();
   }
 
   reject(transport: Transport, reason: string, error: string, id?: string, retryable = false): IngestOutcome {

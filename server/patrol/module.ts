@@ -54,6 +54,7 @@ export function createPatrolModule(ctx: ModuleContext): PatrolModule {
 
   return {
     name: 'patrol',
+    replaysJournal: true, // engine.catchUp() files what the journal has past the mark
     engine,
     tick,
     onCommitted(events) {

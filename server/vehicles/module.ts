@@ -103,6 +103,7 @@ export function createVehiclesModule(ctx: ModuleContext, options: VehiclesOption
 
   return {
     name: 'vehicles',
+    replaysJournal: true, // GateReads.catchUp() applies the reads past the mark
     tick,
     enrich: (event) => reads.enrich(event),
     onCommitted: (events) => reads.committed(events),

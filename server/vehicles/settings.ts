@@ -5,18 +5,40 @@ import type { Db } from '../store/db.ts';
 import type { Valid } from './validate.ts';
 import { prepared } from './statements.ts';
 
+/**
+ * Every plate read asks for its estate's settings; reading and parsing the row each time showed in the
+ * ingest profile. They change only through putSettings (the REST API of this process), which updates
+ * the cache. Callers get their own copy.
+ */
+const cache = new WeakMap<Db, Map<string, VehicleSettings>>();
+
+function cached(db: Db): Map<string, VehicleSettings> {
+  let byEstate = cache.get(db);
+  if (!byEstate) cache.set(db, (byEstate = new Map()));
+  return byEstate;
+}
+
 export function getSettings(db: Db, estate: string): VehicleSettings {
-  const row = prepared(db, 'SELECT settings FROM vehicle_settings WHERE estate = ?').get(estate) as { settings: string } | undefined;
-  if (!row) return { ...DEFAULT_VEHICLE_SETTINGS };
-  try {
-    return { ...DEFAULT_VEHICLE_SETTINGS, ...(JSON.parse(row.settings) as Partial<VehicleSettings>) };
-  } catch {
-    return { ...DEFAULT_VEHICLE_SETTINGS };
+  const byEstate = cached(db);
+  let settings = byEstate.get(estate);
+  if (!settings) {
+    const row = prepared(db, 'SELECT settings FROM vehicle_settings WHERE estate = ?').get(estate) as { settings: string } | undefined;
+    settings = { ...DEFAULT_VEHICLE_SETTINGS };
+    if (row) {
+      try {
+        settings = { ...DEFAULT_VEHICLE_SETTINGS, ...(JSON.parse(row.settings) as Partial<VehicleSettings>) };
+      } catch {
+        // a damaged row: the defaults, as before
+      }
+    }
+    byEstate.set(estate, settings);
   }
+  return { ...settings };
 }
 
 export function putSettings(db: Db, estate: string, s: VehicleSettings): void {
   prepared(db, 'INSERT INTO vehicle_settings (estate, settings) VALUES (?, ?) ON CONFLICT(estate) DO UPDATE SET settings = excluded.settings').run(estate, JSON.stringify(s));
+  cached(db).set(estate, { ...s });
 }
 
 /** A partial update on top of `current`; every given field is checked. */
