@@ -3,6 +3,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import { DEFAULT_WEB_DIR } from './config.ts';
 import type { Db } from './store/db.ts';
 import { dbPath, openDb } from './store/db.ts';
+import { startCheckpointer } from './store/checkpointer.ts';
 import { addUser, getUser } from './store/users.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createLog, type Log } from './log.ts';
@@ -78,6 +79,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = options.host ?? '0.0.0.0';
   const synchronous = options.synchronous ?? 'FULL';
   const db = openDb(dbPath(options.dataDir), { synchronous });
+  const checkpointer = startCheckpointer(db, { log });
 
   if (options.adminPassword && !getUser(db, 'admin')) {
     addUser(db, { name: 'admin', role: 'admin', password: options.adminPassword, estate: null });
@@ -85,6 +87,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   const metrics = createMetrics();
+  metrics.sources.walBacklog = () => {
+    const wal = checkpointer.stats();
+    return Math.max(0, wal.walPages - wal.checkpointed);
+  };
   let broker: EstateBroker | null = null;
   let forwarder: Forwarder | null = null;
   const ctx: ModuleContext = {
@@ -220,6 +226,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     for (const m of modules) await m.stop?.();
     await forwarder?.stop();
     ingest.close();
+    await checkpointer.stop();
     db.close();
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new Error(`port already in use: ${(e as { port?: number }).port ?? ''} — pick another with --http-port / --mqtt-port`);
@@ -256,6 +263,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (!drained) log.warn(`shutdown: InfluxDB did not take the backlog in time; ${forwarder.stats().lagEvents} events stay journaled and are forwarded at the next start`);
         await forwarder.stop();
       }
+      await checkpointer.stop();
       db.close();
     },
   };

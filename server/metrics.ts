@@ -8,11 +8,13 @@ export interface MetricSources {
   journalPending(): number;
   /** null in embedded mode */
   forwarder(): { forwarded: number; retries: number; deadLetters: number; lagEvents: number; lagSeconds: number } | null;
+  /** SQLite WAL pages not yet copied into the database file, as of the checkpointer's last run */
+  walBacklog(): number;
 }
 
 export function createMetrics() {
   const registry = new Registry();
-  const sources: MetricSources = { journalPending: () => 0, forwarder: () => null };
+  const sources: MetricSources = { journalPending: () => 0, forwarder: () => null, walBacklog: () => 0 };
   const fromForwarder = (key: 'forwarded' | 'retries' | 'deadLetters' | 'lagEvents' | 'lagSeconds') =>
     function (this: Gauge) {
       const stats = sources.forwarder();
@@ -40,6 +42,14 @@ export function createMetrics() {
       registers: [registry],
       collect(this: Gauge) {
         this.set(sources.journalPending());
+      },
+    }),
+    walBacklog: new Gauge({
+      name: 'se_sqlite_wal_backlog_pages',
+      help: 'WAL pages not yet checkpointed into the database file (grows if the checkpointer falls behind)',
+      registers: [registry],
+      collect() {
+        this.set(sources.walBacklog());
       },
     }),
     journalCommits: new Counter({ name: 'se_journal_commits_total', help: 'Group commits of the journal', registers: [registry] }),

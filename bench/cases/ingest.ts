@@ -472,3 +472,6 @@ function table(c: Collected): BenchResult {
     notes,
   };
 }
+
+/** For experiments (.tmp scripts): the pieces runIngest is made of. */
+export const ingestInternals = { withOurs, measureOurs, variants: { FULL, NO_DASHBOARD, CORE } };

@@ -12,6 +12,8 @@ import { readCheckpoint, type Forwarder, type ForwarderOptions, type ForwarderPr
 
 type WorkerForwarderOptions = Pick<ForwarderOptions, 'batchSize' | 'idleMs' | 'retryMinMs' | 'retryMaxMs'>;
 export type ForwarderWorkerData = {
+  /** the module the generic worker entry loads */
+  module: string;
   dbFile: string;
   target: InfluxTarget;
   requestTimeoutMs?: number;
@@ -32,7 +34,8 @@ export interface ForwarderThreadOptions extends WorkerForwarderOptions {
   restartDelayMs?: number;
 }
 
-const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+const ENTRY = new URL('../worker-entry.mjs', import.meta.url);
+const MODULE = new URL('./worker.ts', import.meta.url).href;
 
 /**
  * Starts the forwarder in a worker thread over the journal file that `db` has open. Throws at once
@@ -49,6 +52,7 @@ export function startForwarderThread(db: Db, options: ForwarderThreadOptions): F
   if (!db.name || db.name === ':memory:' || db.memory) throw new Error('the forwarder thread needs the journal in a file, not in memory');
   const log = options.log;
   const data: ForwarderWorkerData = {
+    module: MODULE,
     dbFile: db.name,
     target: options.target,
     requestTimeoutMs: options.requestTimeoutMs,
@@ -80,6 +84,7 @@ export function startForwarderThread(db: Db, options: ForwarderThreadOptions): F
   const spawn = () => {
     starts++;
     const w = new Worker(ENTRY, { workerData: data });
+    w.unref(); // never the reason the process stays up (the server's sockets are)
     worker = w;
     let resolveExit!: () => void;
     stopped = new Promise<void>((resolve) => (resolveExit = resolve));

@@ -5,9 +5,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openDb } from '../store/db.ts';
 import { createInfluxClient } from '../influx/connection.ts';
 import { startForwarder } from './forwarder.ts';
+import { BACKGROUND_NICE, lowerThreadPriority } from '../thread-priority.ts';
 import type { ToForwarder, FromForwarder, ForwarderWorkerData } from './thread.ts';
 
 const port = parentPort!;
+// Background work: below the main thread when the CPU is short (see thread-priority.ts).
+lowerThreadPriority(BACKGROUND_NICE);
 const data = workerData as ForwarderWorkerData;
 const post = (message: FromForwarder) => port.postMessage(message);
 

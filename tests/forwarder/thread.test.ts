@@ -1,6 +1,6 @@
 // The forwarder as the server runs it, in its own worker thread, against a real influxd.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EstateEvent } from '../../protocol/index.ts';
@@ -8,6 +8,7 @@ import { openDb, setMeta, type Db } from '../../server/store/db.ts';
 import { createInfluxClient, ensureDatabase, parseInfluxUrl, type InfluxTarget } from '../../server/influx/connection.ts';
 import { CHECKPOINT_KEY, startForwarderThread } from '../../server/forwarder/index.ts';
 import { startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
+import { BACKGROUND_NICE } from '../../server/thread-priority.ts';
 import { appendEvents, appendRaw, T0 } from '../history/fixtures.ts';
 
 let influxd: InfluxdHandle;
@@ -42,6 +43,18 @@ async function countInInflux(target: InfluxTarget): Promise<{ points: number; di
   return { points: rows.length, distinctSeqs: new Set(rows.map((r) => r.seq)).size };
 }
 
+/** Nice values of this process's threads (Linux: field 19 of /proc/self/task/<tid>/stat). */
+function threadNices(): number[] {
+  return readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
+    } catch {
+      return []; // the thread ended meanwhile
+    }
+  });
+}
+
 async function until(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -62,6 +75,9 @@ describe('forwarder thread', () => {
     expect(forwarder.stats()).toMatchObject({ forwarded: 0, checkpoint: 0, lagEvents: 3002 });
     await forwarder.drain();
     expect(forwarder.stats()).toMatchObject({ forwarded: 3001, deadLetters: 1, lagEvents: 0, checkpoint: 3002 });
+    // It runs below the main thread's priority (acknowledgements first when the CPU is short).
+    expect(threadNices()).toContain(BACKGROUND_NICE);
+    expect(threadNices()[0]).toBe(0); // the main thread (the first task) is untouched
     expect(lines.some((l) => /dead_letters.*field type conflict/.test(l))).toBe(true);
     expect(await countInInflux(target)).toEqual({ points: 3000, distinctSeqs: 3000 });
 

@@ -1,0 +1,94 @@
+// Keeps SQLite's WAL checkpoints off the main thread. By default the connection that commits past
+// 1,000 WAL pages copies them into the database file and fsyncs it, inside that commit: under
+// ingest load that was the journal's group commit on the main thread, and PUBACKs waited behind it
+// (p99 at 10,000 events/s measured 240–430 ms with, 90–240 ms without, bench/cases/ingest.ts). Here
+// the main connection never checkpoints; a worker thread (checkpoint-worker.ts) does, every
+// intervalMs. If that worker dies, the main connection checkpoints again by itself (so the WAL
+// cannot grow without bound) until a new worker is running.
+import { Worker } from 'node:worker_threads';
+import type { Db } from './db.ts';
+import type { Log } from '../log.ts';
+
+export type CheckpointWorkerData = { module: string; dbFile: string; intervalMs: number };
+export type FromCheckpointer =
+  | { type: 'ran'; ms: number; walPages: number; checkpointed: number }
+  | { type: 'failed'; error: string };
+
+export interface CheckpointStats {
+  runs: number;
+  /** WAL pages at the last run, and how many of them were in the database file after it */
+  walPages: number;
+  checkpointed: number;
+  /** the longest run so far, ms */
+  maxMs: number;
+}
+
+export interface Checkpointer {
+  stats(): CheckpointStats;
+  stop(): Promise<void>;
+}
+
+const ENTRY = new URL('../worker-entry.mjs', import.meta.url);
+const MODULE = new URL('./checkpoint-worker.ts', import.meta.url).href;
+/** SQLite's default auto-checkpoint, restored on the main connection while no worker runs */
+const AUTO_PAGES = 1000;
+
+export function startCheckpointer(db: Db, options: { intervalMs?: number; log?: Pick<Log, 'warn' | 'error'>; restartDelayMs?: number } = {}): Checkpointer {
+  if (!db.name || db.memory) throw new Error('the WAL checkpointer needs a database file');
+  const data: CheckpointWorkerData = { module: MODULE, dbFile: db.name, intervalMs: options.intervalMs ?? 200 };
+  const stats: CheckpointStats = { runs: 0, walPages: 0, checkpointed: 0, maxMs: 0 };
+  let stopping = false;
+  let exited: Promise<void> = Promise.resolve();
+  let worker: Worker | null = null;
+  let restart: NodeJS.Timeout | null = null;
+  let lastFailure = '';
+
+  const setAuto = (pages: number) => {
+    if (db.open) db.pragma(`wal_autocheckpoint = ${pages}`);
+  };
+
+  const spawn = () => {
+    const w = new Worker(ENTRY, { workerData: data });
+    w.unref(); // never the reason the process stays up (the server's sockets are)
+    worker = w;
+    setAuto(0);
+    let done!: () => void;
+    exited = new Promise<void>((resolve) => (done = resolve));
+    w.on('message', (m: FromCheckpointer) => {
+      if (m.type === 'ran') {
+        stats.runs++;
+        stats.walPages = m.walPages;
+        stats.checkpointed = m.checkpointed;
+        stats.maxMs = Math.max(stats.maxMs, m.ms);
+        lastFailure = '';
+      } else if (m.error !== lastFailure) {
+        lastFailure = m.error;
+        options.log?.warn(`sqlite: WAL checkpoint failed (${m.error}); trying again`);
+      }
+    });
+    w.on('error', (err) => options.log?.error(`sqlite: WAL checkpoint thread failed: ${err.stack ?? err.message}`));
+    w.on('exit', () => {
+      worker = null;
+      setAuto(AUTO_PAGES);
+      done();
+      if (stopping) return;
+      options.log?.error('sqlite: WAL checkpoint thread exited; the main thread checkpoints until it is back');
+      restart = setTimeout(() => {
+        restart = null;
+        if (!stopping) spawn();
+      }, options.restartDelayMs ?? 1000);
+    });
+  };
+  spawn();
+
+  return {
+    stats: () => ({ ...stats }),
+    async stop() {
+      if (stopping) return exited;
+      stopping = true;
+      if (restart) clearTimeout(restart);
+      worker?.postMessage({ type: 'stop' });
+      await exited;
+    },
+  };
+}
