@@ -136,7 +136,7 @@ export async function measureStageCosts(): Promise<StageCost[]> {
     });
 
     return [
-      { stage: 'decode + validate (decodePayload: JSON.parse + zod)', us: decode },
+      { stage: 'decode + validate (decodePayload: JSON.parse + the fast check; zod only for what it refuses)', us: decode },
       { stage: 'normalise + enrich (normalizeEvent, demo estate)', us: normalize },
       { stage: 'journal body (JSON.stringify)', us: stringify },
       { stage: `journal append + group commit (Journal, ${GROUP} per transaction, synchronous FULL; includes the body)`, us: commit },
