@@ -144,6 +144,8 @@ export function startForwarderThread(db: Db, options: ForwarderThreadOptions): F
       if (stopping) return stopped;
       stopping = true;
       if (restartTimer) clearTimeout(restartTimer);
+      // Keep the process up until the worker has said goodbye (it is unref'd while running).
+      worker.ref();
       send({ type: 'stop' });
       await stopped;
       for (const d of drains.splice(0)) d.reject(new Error('forwarder stopped before the journal was drained'));

@@ -87,6 +87,8 @@ export function startCheckpointer(db: Db, options: { intervalMs?: number; log?: 
       if (stopping) return exited;
       stopping = true;
       if (restart) clearTimeout(restart);
+      // Keep the process up until the worker has said goodbye (it is unref'd while running).
+      worker?.ref();
       worker?.postMessage({ type: 'stop' });
       await exited;
     },
