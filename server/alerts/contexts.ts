@@ -4,6 +4,7 @@
 import type { Db } from '../store/db.ts';
 import { getEstate } from '../store/estates.ts';
 import { listDevices } from '../store/devices.ts';
+import { TtlCache } from '../store/ttl-cache.ts';
 import { mergeEstateParams, mergeZoneParams, type DeviceParams, type EstateParams, type ZoneOverride } from './params.ts';
 import type { AlertStore } from './store.ts';
 import type { DeviceFacts, RuleContext } from './rules/types.ts';
@@ -19,7 +20,7 @@ export interface EstateRules extends RuleContext {
 }
 
 export class RuleContexts {
-  private cache = new Map<string, { at: number; ctx: EstateRules | null }>();
+  private readonly cache = new TtlCache<EstateRules | null>(TTL_MS);
 
   constructor(
     private readonly db: Db,
@@ -31,18 +32,12 @@ export class RuleContexts {
    * device the cache does not know yet (just registered) reloads it, at most once a second.
    */
   get(estate: string, device?: string): EstateRules | null {
-    const now = Date.now();
-    const hit = this.cache.get(estate);
-    const stale = hit && device !== undefined && hit.ctx !== null && !hit.ctx.devices.has(device) && now - hit.at >= MISS_RELOAD_MS;
-    if (hit && now - hit.at < TTL_MS && !stale) return hit.ctx;
-    const ctx = this.load(estate);
-    this.cache.set(estate, { at: now, ctx });
-    return ctx;
+    const unknownDevice = (ctx: EstateRules | null, ageMs: number) => device !== undefined && ctx !== null && !ctx.devices.has(device) && ageMs >= MISS_RELOAD_MS;
+    return this.cache.get(estate, (e) => this.load(e), Date.now(), unknownDevice);
   }
 
   invalidate(estate?: string): void {
-    if (estate) this.cache.delete(estate);
-    else this.cache.clear();
+    this.cache.invalidate(estate);
   }
 
   private load(estate: string): EstateRules | null {

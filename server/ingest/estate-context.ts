@@ -4,6 +4,7 @@
 import { localFrame, pointInPolygon, type BuildingInfo, type LocalFrame } from '../../protocol/index.ts';
 import type { Db } from '../store/db.ts';
 import { getEstate, listBuildings, listCheckpoints } from '../store/estates.ts';
+import { TtlCache } from '../store/ttl-cache.ts';
 
 export interface EstateContext {
   frame: LocalFrame;
@@ -14,21 +15,16 @@ export interface EstateContext {
 const TTL_MS = 10_000;
 
 export class EstateContexts {
-  private cache = new Map<string, { at: number; ctx: EstateContext | null }>();
+  private readonly cache = new TtlCache<EstateContext | null>(TTL_MS);
 
   constructor(private readonly db: Db) {}
 
   get(estate: string, now = Date.now()): EstateContext | null {
-    const hit = this.cache.get(estate);
-    if (hit && now - hit.at < TTL_MS) return hit.ctx;
-    const ctx = this.load(estate);
-    this.cache.set(estate, { at: now, ctx });
-    return ctx;
+    return this.cache.get(estate, (e) => this.load(e), now);
   }
 
   invalidate(estate?: string): void {
-    if (estate) this.cache.delete(estate);
-    else this.cache.clear();
+    this.cache.invalidate(estate);
   }
 
   private load(estate: string): EstateContext | null {
