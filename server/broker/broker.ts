@@ -47,6 +47,8 @@ export interface EstateBroker {
   close(): Promise<void>;
 }
 
+import { limitPacketSize, MAX_PACKET_BYTES } from './packet-limit.ts';
+
 const noop = () => {};
 
 function authError(message: string, code: number) {
@@ -170,6 +172,17 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
   aedes.on('clientError', (client, err) => log.debug(`mqtt: client ${client.id}: ${err.message}`));
   aedes.on('connectionError', (_client, err) => log.debug(`mqtt: connection error: ${err.message}`));
 
+  /** A new connection: Aedes' client, with the packet size ceiling (packet-limit.ts). */
+  const handle = (conn: Duplex, req?: IncomingMessage) => {
+    const client = aedes.handle(conn, req as never);
+    limitPacketSize(client, MAX_PACKET_BYTES, (length) => {
+      metrics.rejected.inc({ reason: 'too_large', transport: 'mqtt' });
+      const who = identities.get(client);
+      log.warn(`mqtt: ${who ? identityName(who) : `client ${client.id ?? '(not connected)'}`} sent a ${length}-byte packet (limit ${MAX_PACKET_BYTES}); disconnecting before reading it`);
+    });
+    return client;
+  };
+
   let tcp: NetServer | null = null;
   let wss: WebSocketServer | null = null;
 
@@ -205,17 +218,18 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
     },
     listenTcp(port, host) {
       // No Nagle: a PUBACK or an alert is a small packet that must not wait for the peer's delayed ACK.
-      tcp = createServer({ noDelay: true }, aedes.handle);
+      tcp = createServer({ noDelay: true }, (socket) => handle(socket));
       return new Promise((resolve, reject) => {
         tcp!.once('error', reject);
         tcp!.listen(port, host, () => resolve((tcp!.address() as { port: number }).port));
       });
     },
     attachWebSocket(server) {
-      wss = new WebSocketServer({ noServer: true });
+      // One WebSocket message carries MQTT bytes; the packet limit applies to what they add up to.
+      wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PACKET_BYTES + 16 });
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         if (new URL(req.url ?? '/', 'http://x').pathname !== MQTT_WS_PATH) return socket.destroy();
-        wss!.handleUpgrade(req, socket, head, (ws) => aedes.handle(createWebSocketStream(ws) as Duplex, req));
+        wss!.handleUpgrade(req, socket, head, (ws) => handle(createWebSocketStream(ws) as Duplex, req));
       });
     },
     async close() {

@@ -1,5 +1,7 @@
 // Broker authentication and topic ACLs over real sockets (TCP and WebSocket) against a real server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConnection } from 'node:net';
+import mqttPacket from 'mqtt-packet';
 import type { MqttClient } from 'mqtt';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { closed, collect, connect, connectRefused, subscribeCodes } from '../support/mqtt.ts';
@@ -108,6 +110,23 @@ describe('device publishing', () => {
     expect(metrics).toMatch(/se_events_rejected_total\{reason="unknown_topic",transport="mqtt"\} 1/);
     expect(metrics).toMatch(/se_events_rejected_total\{reason="too_large",transport="mqtt"\} 1/);
     expect(metrics).toMatch(/se_events_rejected_total\{reason="malformed_json",transport="mqtt"\} 1/);
+  });
+
+  it('cuts a connection at the header of a packet far over the limit, before reading its body', async () => {
+    const { port } = new URL(server.mqttUrl);
+    const sock = createConnection({ host: '127.0.0.1', port: Number(port) });
+    const connack = new Promise<Buffer>((resolve) => sock.once('data', resolve));
+    sock.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'big-sender', clean: true, keepalive: 60, username: 'cam-01', password: Buffer.from(token2) }));
+    expect((await connack)[3]).toBe(0); // accepted
+    const gone = new Promise<void>((resolve) => sock.once('close', () => resolve()));
+    // PUBLISH QoS 1 announcing 201,326,592 bytes; the body never comes
+    sock.write(Buffer.from([0x32, 0x80, 0x80, 0x80, 0x60]));
+    await gone;
+    const metrics = (await server.api('/metrics')).body as string;
+    expect(metrics).toMatch(/se_events_rejected_total\{reason="too_large",transport="mqtt"\} 2/);
+    // everyone else goes on
+    await device.publishAsync('estates/test/devices/hh-01/checkin', JSON.stringify({ id: 'after-big', guard: 'g', checkpoint: 'CP-03', method: 'nfc' }), { qos: 1 });
+    expect(count("SELECT count(*) AS n FROM events WHERE event_id = 'after-big'")).toBe(1);
   });
 
   it('stores a repeated event id once and still acknowledges it', async () => {
