@@ -4,6 +4,11 @@ import type { EstateEvent } from './schemas.ts';
 import type { Polygon } from './geo.ts';
 
 export const API_PREFIX = '/api/v1';
+/**
+ * Every API response carries the server's clock (epoch ms): wall screens count the 54321 deadlines
+ * and pick the current patrol tours by the server's time, not by the clock of the PC they run on.
+ */
+export const SERVER_TIME_HEADER = 'X-Server-Time';
 export const MQTT_WS_PATH = '/mqtt';
 
 export type Role = 'admin' | 'operator' | 'viewer';

@@ -202,7 +202,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   }, 60_000);
   trimTimer.unref();
-  const app = createApp({ db, ingest, history, metrics, log, modules, webDir: options.webDir ?? DEFAULT_WEB_DIR });
+  const app = createApp({ db, ingest, history, metrics, log, modules, webDir: options.webDir ?? DEFAULT_WEB_DIR, now: ctx.now });
   const http: HttpServer = createServer(app);
   // Keep idle connections longer than clients and proxies expect (Node's 5 s races a client reusing
   // its pooled socket just as the server closes it: "other side closed").

@@ -2,7 +2,7 @@
 import express, { Router, type Express } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { API_PREFIX, MAX_PAYLOAD_BYTES } from '../../protocol/index.ts';
+import { SERVER_TIME_HEADER, API_PREFIX, MAX_PAYLOAD_BYTES } from '../../protocol/index.ts';
 import type { Db } from '../store/db.ts';
 import type { Ingest } from '../ingest/pipeline.ts';
 import type { HistoryBackend } from '../history/index.ts';
@@ -23,11 +23,17 @@ export interface ApiDeps {
   log: Log;
   webDir: string;
   modules?: EstateModule[];
+  /** the server's clock (injectable in tests) */
+  now?: () => number;
 }
 
-export function createApp({ db, ingest, history, metrics, log, webDir, modules = [] }: ApiDeps): Express {
+export function createApp({ db, ingest, history, metrics, log, webDir, modules = [], now = Date.now }: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(API_PREFIX, (_req, res, next) => {
+    res.setHeader(SERVER_TIME_HEADER, String(now()));
+    next();
+  });
   app.set('query parser', 'simple');
 
   // Devices often send JSON without a proper Content-Type: parse any body as JSON on ingest routes.

@@ -101,3 +101,18 @@ describe('REST auth', () => {
     expect((await server.api('/api/v1/nothing-here', { token: session })).body).toEqual({ error: 'no such API endpoint' });
   });
 });
+
+describe('server clock header', () => {
+  it("stamps every API answer with the server's clock, also errors and unauthenticated ones", async () => {
+    const fixed = Date.parse('2026-11-27T22:02:00+08:00');
+    const other = await startTestServer({ now: () => fixed });
+    try {
+      for (const path of ['/api/v1/health', '/api/v1/estates', '/api/v1/no-such-route']) {
+        const res = await fetch(`${other.url}${path}`);
+        expect(res.headers.get('x-server-time'), path).toBe(String(fixed));
+      }
+    } finally {
+      await other.stop();
+    }
+  });
+});

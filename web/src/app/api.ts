@@ -1,8 +1,9 @@
 // REST client: every call carries the session's bearer token; a 401 ends the session and sends the
 // user back to the login page with a message. Errors carry the server's own `{error}` text.
-import { API_PREFIX } from '../../../protocol/api.ts';
+import { API_PREFIX, SERVER_TIME_HEADER } from '../../../protocol/api.ts';
 import type { ApiError, EstateDetail, EstateSummary, EventsResponse, LoginRequest, LoginResponse } from '../../../protocol/api.ts';
 import { currentToken, signOut } from './session.ts';
+import { observeServerTime } from './server-clock.ts';
 
 export class ApiRequestError extends Error {
   constructor(
@@ -34,11 +35,13 @@ async function request<T>(path: string, init: RequestInit & { auth?: boolean } =
     if (token) headers.set('Authorization', `Bearer ${token}`);
   }
   let response: Response;
+  const sentAt = Date.now();
   try {
     response = await fetch(`${API_PREFIX}${path}`, { ...init, headers });
   } catch (err) {
     throw new ApiRequestError((err as Error).message, 0);
   }
+  observeServerTime(response.headers.get(SERVER_TIME_HEADER), sentAt, Date.now());
   if (!response.ok) {
     const message = await errorText(response);
     if (auth && response.status === 401) signOut('session.expired');

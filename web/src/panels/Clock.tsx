@@ -1,12 +1,13 @@
 // The estate's local time in the header (the control room may not be in the estate's time zone).
 import { useEffect, useMemo, useState } from 'react';
 import { useI18n } from '../app/i18n.ts';
+import { serverNow } from '../app/server-clock.ts';
 
 export function Clock({ timeZone }: { timeZone: string }) {
   const { lang } = useI18n();
-  const [now, setNow] = useState(() => Date.now());
+  const [now, setNow] = useState(() => serverNow());
   useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 1000);
+    const timer = setInterval(() => setNow(serverNow()), 1000);
     return () => clearInterval(timer);
   }, []);
   const [date, time] = useMemo(() => {

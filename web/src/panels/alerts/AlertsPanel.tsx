@@ -13,6 +13,7 @@ import { AlertSound } from './alert-sound.ts';
 import { actOn, activeAlerts, deviceHealth, type AlertAction, type DeviceHealthSummary } from './alerts-api.ts';
 import { formatCountdown, useCountdowns } from './countdown.ts';
 import './alerts.css';
+import { serverNow } from '../../app/server-clock.ts';
 
 /** A fresh list now and then catches upserts missed while the feed was down. */
 const RESEED_MS = 30_000;
@@ -70,7 +71,7 @@ export function AlertsPanel({ store, detail, session }: SidePanelProps) {
   useEffect(() => {
     const abort = new AbortController();
     const load = () => {
-      const from = Date.now();
+      const from = serverNow();
       activeAlerts(estate, abort.signal).then(
         (list) => {
           book.reconcile(list.alerts, from);
@@ -186,7 +187,7 @@ export function AlertsPanel({ store, detail, session }: SidePanelProps) {
                     <>
                       <span className="alert-clock-label">{clockLabel}</span>
                       <span className="alert-countdown" data-testid="alert-countdown" data-kind={due.kind} data-due={due.at} data-opened={a.openedAt}>
-                        {formatCountdown(due.at - Date.now())}
+                        {formatCountdown(due.at - serverNow())}
                       </span>
                     </>
                   )}

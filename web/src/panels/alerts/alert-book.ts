@@ -2,6 +2,7 @@
 // upserts on `estates/{e}/alerts` (newer versions win, so a late or repeated message cannot undo a
 // newer state). A plain mutable object with a version counter, read a few times a second.
 import { INCIDENT_TYPE, nextDeadline, severityRank, type Alert, type AlertUpsert } from '../../../../protocol/alerts.ts';
+import { serverNow } from '../../app/server-clock.ts';
 
 export interface BookedAlert extends Alert {
   /** local clock when this copy arrived (for reconciling with a fresh list) */
@@ -39,7 +40,7 @@ export class AlertBook {
   received = 0;
 
   /** Takes one upsert; returns what deserves attention, or null for an old or unknown message. */
-  apply(message: unknown, now = Date.now()): Attention | null {
+  apply(message: unknown, now = serverNow()): Attention | null {
     if (!isUpsert(message)) return null;
     this.received++;
     const known = this.alerts.get(message.id);
@@ -55,7 +56,7 @@ export class AlertBook {
   }
 
   /** A fresh list from REST: newer copies win; what it lacks was resolved meanwhile (unless it arrived since). */
-  reconcile(list: readonly Alert[], fetchedFrom: number, now = Date.now()): void {
+  reconcile(list: readonly Alert[], fetchedFrom: number, now = serverNow()): void {
     const present = new Set<number>();
     for (const a of list) {
       present.add(a.id);

@@ -10,6 +10,7 @@ import { usePolled } from '../use-polled.ts';
 import { CarParkBoard, fillLevel, GateLog, gateRow, GATE_LOG_CAPACITY } from './gate-log.ts';
 import { carParks, listGates, recentReads } from './gates-api.ts';
 import './gates.css';
+import { serverNow } from '../../app/server-clock.ts';
 
 const RESEED_MS = 30_000;
 
@@ -58,7 +59,7 @@ export function GatesPanel({ store, detail, timeZone }: SidePanelProps) {
       window.__SE_GATES__ = { rows: log.rows().length, occupancyMessages: messages };
     });
     const abort = new AbortController();
-    const asked = Date.now();
+    const asked = serverNow();
     carParks(estate, abort.signal).then(
       (parks) => board.apply(parks, asked - 1), // a channel message newer than the request wins
       (err: Error) => !abort.signal.aborted && setError(err.message),

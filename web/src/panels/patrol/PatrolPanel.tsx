@@ -10,6 +10,7 @@ import { usePolled } from '../use-polled.ts';
 import { listTours } from './patrol-api.ts';
 import { PatrolBoard, visited } from './patrol-board.ts';
 import './patrol.css';
+import { serverNow } from '../../app/server-clock.ts';
 
 const RESEED_MS = 5 * 60_000;
 const HOUR = 3_600_000;
@@ -31,7 +32,7 @@ export function PatrolPanel({ store, detail, timeZone }: SidePanelProps) {
   // the list also moves with the clock (a tour opens, one ends): re-read at least every 30 s
   const [tick, setTick] = useState(0);
   const version = usePolled(board, boardVersion, boardVersion);
-  const tours = useMemo(() => board.current(Date.now()), [board, version, tick]);
+  const tours = useMemo(() => board.current(serverNow()), [board, version, tick]);
   const time = useMemo(() => {
     try {
       return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit', hour12: false, timeZone });
@@ -45,11 +46,11 @@ export function PatrolPanel({ store, detail, timeZone }: SidePanelProps) {
     // the channel first, then the snapshot: nothing is lost in between
     const off = store.channels.on('patrol', (payload) => {
       if (board.applyMessage(payload)) messages++;
-      window.__SE_PATROL__ = { messages, tours: board.current(Date.now()).length };
+      window.__SE_PATROL__ = { messages, tours: board.current(serverNow()).length };
     });
     const abort = new AbortController();
     const load = () => {
-      const asked = Date.now();
+      const asked = serverNow();
       listTours(estate, asked - 3 * HOUR, asked + 6 * HOUR, abort.signal).then(
         (list) => {
           board.apply(list, asked - 1);

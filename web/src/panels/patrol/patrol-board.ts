@@ -1,6 +1,7 @@
 // The patrol panel's state: tours by id, from a REST snapshot and the `estates/{e}/patrol` channel's
 // upserts, and which of them the wall screen shows now. Pure (no React, no I/O), so it is unit-tested.
 import type { PatrolChannelMessage, StopStatus, TourView } from '../../../../protocol/patrol.ts';
+import { serverNow } from '../../app/server-clock.ts';
 
 const HOUR = 3_600_000;
 /** a finished tour stays on the wall this long, so the control room sees how it ended */
@@ -26,7 +27,7 @@ export class PatrolBoard {
   }
 
   /** One channel message; false for anything that is not a tour of this estate. */
-  applyMessage(payload: unknown, now = Date.now()): boolean {
+  applyMessage(payload: unknown, now = serverNow()): boolean {
     const m = payload as Partial<PatrolChannelMessage> | null;
     const tour = m?.type === 'tour' ? m.tour : undefined;
     if (!tour || typeof tour.id !== 'string' || tour.estate !== this.estate || !Array.isArray(tour.stops)) return false;
