@@ -8,6 +8,7 @@ import { openDb, type Db } from '../../server/store/db.ts';
 import { PatrolStore } from '../../server/patrol/store.ts';
 import { evaluateTour } from '../../server/patrol/evaluate.ts';
 import type { TourPlan } from '../../server/patrol/schedule.ts';
+import { mulberry32 } from '../../simulators/scenario/random.ts';
 
 const dirs: string[] = [];
 const dbs: Db[] = [];
@@ -16,16 +17,6 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-11-27T22:00:00+08:00');
@@ -37,7 +28,7 @@ describe('decisive scans', () => {
     const db = openDb(join(dir, 'p.db'));
     dbs.push(db);
     const store = new PatrolStore(db);
-    const rnd = prng(271828);
+    const rnd = mulberry32(271828);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
     const checkpoints = ['CP-01', 'CP-02', 'CP-03', 'CP-04', 'CP-05', 'CP-06', 'CP-07'];
     const guards = ['G01', 'G02', 'G03'];

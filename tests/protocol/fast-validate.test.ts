@@ -4,18 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { payloadSchemas, decodePayload } from '../../protocol/index.ts';
 import { fastPayload } from '../../protocol/fast-validate.ts';
 import type { EventKind } from '../../protocol/index.ts';
+import { mulberry32 } from '../../simulators/scenario/random.ts';
 
-/** A small deterministic PRNG: the same payloads every run. */
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VALID: Record<EventKind, Record<string, unknown>> = {
   checkin: { id: 'k-1', ts: '2026-11-27T21:30:00+08:00', guard: 'G01', checkpoint: 'CP-03', method: 'nfc', lat: 30.1, lon: 120.2, note: '门未锁' },
@@ -53,7 +43,7 @@ function mutate(base: Record<string, unknown>, rnd: () => number): Record<string
 
 describe('fast payload check', () => {
   it('accepts exactly what zod accepts and returns exactly what zod returns', () => {
-    const rnd = prng(20261127);
+    const rnd = mulberry32(20261127);
     let accepted = 0;
     let refused = 0;
     for (const kind of Object.keys(VALID) as EventKind[]) {
