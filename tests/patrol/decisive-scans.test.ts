@@ -17,7 +17,6 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-
 const MIN = 60_000;
 const T0 = Date.parse('2026-11-27T22:00:00+08:00');
 

@@ -6,7 +6,6 @@ import { fastPayload } from '../../protocol/fast-validate.ts';
 import type { EventKind } from '../../protocol/index.ts';
 import { mulberry32 } from '../../simulators/scenario/random.ts';
 
-
 const VALID: Record<EventKind, Record<string, unknown>> = {
   checkin: { id: 'k-1', ts: '2026-11-27T21:30:00+08:00', guard: 'G01', checkpoint: 'CP-03', method: 'nfc', lat: 30.1, lon: 120.2, note: '门未锁' },
   camera: { id: 'c-1', ts: 1_795_786_200_000, type: 'falling_object', phase: 'start', score: 0.93, zone: 'z1', label: '3号楼', snapshot: 'http://x/y.jpg' },
