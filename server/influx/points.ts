@@ -147,7 +147,7 @@ function cachedEscape(cache: Map<string, string>, escape: (s: string) => string,
 }
 
 /** Line protocol of one field value, numbers always as floats. */
-export function fieldValue(value: unknown): string {
+function fieldValue(value: unknown): string {
   if (typeof value === 'string') return quoteString(value);
   return String(value);
 }
@@ -161,8 +161,7 @@ export function toLineProtocol(point: IPoint): string {
   const fields = point.fields;
   if (fields) {
     for (const key in fields) {
-      const value = fields[key];
-      line += sep + cachedEscape(escapedKeys, escapeKey, key) + '=' + (typeof value === 'string' ? quoteString(value) : String(value));
+      line += sep + cachedEscape(escapedKeys, escapeKey, key) + '=' + fieldValue(fields[key]);
       sep = ',';
     }
   }

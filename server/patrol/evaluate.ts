@@ -34,7 +34,8 @@ export interface TourResult {
   completion: number;
 }
 
-const byTime = (a: Scan, b: Scan) => a.ts - b.ts || cmp(a.device, b.device) || cmp(a.id, b.id);
+/** The order of scans: by time, then device, then id. */
+export const byTime = (a: Scan, b: Scan) => a.ts - b.ts || cmp(a.device, b.device) || cmp(a.id, b.id);
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**

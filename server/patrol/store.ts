@@ -5,7 +5,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db.ts';
 import type { PatrolRoute, TourState } from '../../protocol/patrol.ts';
 import type { TourPlan } from './schedule.ts';
-import type { Scan, TourResult } from './evaluate.ts';
+import { byTime, type Scan, type TourResult } from './evaluate.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS patrol_routes (
@@ -93,10 +93,6 @@ const tourRow = (r: Raw): TourRow => ({
   result: r.result ? JSON.parse(r.result as string) : null,
   cancelReason: (r.cancel_reason as string | null) ?? null,
 });
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-/** evaluateTour's order of scans: by time, then device, then id. */
-const byTime = (a: Scan, b: Scan) => a.ts - b.ts || cmp(a.device, b.device) || cmp(a.id, b.id);
 
 const scanRow = (r: Raw): Scan => ({
   device: r.device as string,

@@ -4,18 +4,7 @@
 // renderers measured in one run see exactly the same estate.
 import type { BuildingInfo, CheckpointInfo, DeviceInfo, EstateDetail } from '../../../../protocol/api.ts';
 import type { Polygon } from '../../../../protocol/geo.ts';
-
-/** mulberry32: small, fast, good enough to lay out buildings */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../../../simulators/scenario/random.ts';
 
 const rect = (x0: number, y0: number, x1: number, y1: number): Array<[number, number]> => [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]];
 
@@ -29,7 +18,7 @@ export interface SyntheticOptions {
 }
 
 export function syntheticEstate({ buildings: count, cameras = 0, checkpoints = 24, seed = 1 }: SyntheticOptions): EstateDetail {
-  const rnd = random(seed);
+  const rnd = mulberry32(seed);
   const side = Math.max(1, Math.ceil(Math.sqrt(count)));
   const half = (side * CELL_M) / 2;
   const buildings: BuildingInfo[] = [];
@@ -79,7 +68,7 @@ export class Wanderers {
     readonly half: number,
     seed = 2,
   ) {
-    this.rnd = random(seed);
+    this.rnd = mulberry32(seed);
     this.x = new Float64Array(count);
     this.y = new Float64Array(count);
     for (let i = 0; i < count; i++) {
