@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { EventKind } from './topics.ts';
 import { fastPayload } from './fast-validate.ts';
+import { CAMERA_PHASES, CAMERA_TYPES, CHECKIN_METHODS, VEHICLE_DIRECTIONS } from './enums.ts';
 
 /** Largest payload accepted from a device, in bytes (MQTT and HTTP alike). */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -20,7 +21,6 @@ const latitude = z.number().min(-90).max(90);
 const longitude = z.number().min(-180).max(180);
 const unit = z.number().min(0).max(1);
 
-import { CAMERA_PHASES, CAMERA_TYPES, CHECKIN_METHODS, VEHICLE_DIRECTIONS } from './enums.ts';
 export { CAMERA_PHASES, CAMERA_TYPES, CHECKIN_METHODS, VEHICLE_DIRECTIONS };
 
 export const checkinSchema = z.object({
@@ -129,10 +129,10 @@ export type DecodeResult<K extends EventKind> =
   | { ok: true; payload: PayloadByKind[K] }
   | { ok: false; reason: RejectReason; error: string; id?: string };
 
-/** Parses and validates one payload. Errors name the field and the rule, for the device's `errors` topic. */
 const utf8Decoder = new TextDecoder();
 const utf8Encoder = new TextEncoder();
 
+/** Parses and validates one payload. Errors name the field and the rule, for the device's `errors` topic. */
 export function decodePayload<K extends EventKind>(kind: K, raw: string | Uint8Array): DecodeResult<K> {
   const size = typeof raw === 'string' ? utf8Encoder.encode(raw).length : raw.byteLength;
   if (size > MAX_PAYLOAD_BYTES) return { ok: false, reason: 'too_large', error: `payload too large: ${size} bytes, limit ${MAX_PAYLOAD_BYTES}` };

@@ -35,8 +35,8 @@ export interface BrokerDeps {
 export interface EstateBroker {
   aedes: Aedes;
   /** fan-out of committed events to dashboards */
-  /** `bodies[i]`: events[i] as JSON when the caller has it already (the journal's stored body) */
-  publishLive(events: EstateEvent[], bodies?: string[]): void;
+  /** `bodies[i]`: events[i] as the journal stored it (serialised once, for both) */
+  publishLive(events: EstateEvent[], bodies: string[]): void;
   /** a server-only message (alerts, patrol, occupancy …) as JSON, QoS 1 */
   publishJson(topic: string, payload: unknown, options?: { retain?: boolean }): void;
   /** backpressure: stop / start reading from device connections (dashboards are unaffected) */
@@ -192,8 +192,7 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
       const perKind = new Map<string, number>();
       for (let i = 0; i < events.length; i++) {
         const event = events[i];
-        const body = bodies?.[i] ?? JSON.stringify(event);
-        aedes.publish({ cmd: 'publish', topic: liveTopic(event.estate, event.kind), payload: Buffer.from(body), qos: 0, retain: false, dup: false }, noop);
+        aedes.publish({ cmd: 'publish', topic: liveTopic(event.estate, event.kind), payload: Buffer.from(bodies[i]), qos: 0, retain: false, dup: false }, noop);
         perKind.set(event.kind, (perKind.get(event.kind) ?? 0) + 1);
       }
       for (const [kind, n] of perKind) metrics.liveOut.inc({ kind }, n);

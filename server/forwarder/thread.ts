@@ -21,10 +21,8 @@ export type ForwarderWorkerData = {
 };
 export type ToForwarder = { type: 'notify' } | { type: 'stop' };
 export type FromForwarder =
-  | { type: 'ready' }
   | { type: 'progress'; progress: ForwarderProgress }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; line: string }
-  | { type: 'stopped' };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; line: string };
 
 export interface ForwarderThreadOptions extends WorkerForwarderOptions {
   target: InfluxTarget;
@@ -37,10 +35,6 @@ export interface ForwarderThreadOptions extends WorkerForwarderOptions {
 const ENTRY = new URL('../worker-entry.mjs', import.meta.url);
 const MODULE = new URL('./worker.ts', import.meta.url).href;
 
-/**
- * Starts the forwarder in a worker thread over the journal file that `db` has open. Throws at once
- * (like startForwarder) when the persisted checkpoint is not a seq.
- */
 export interface ForwarderThread extends Forwarder {
   /** Ends the worker abruptly, as a crash would (for tests): it is started again after restartDelayMs. */
   terminate(): Promise<void>;
@@ -48,7 +42,12 @@ export interface ForwarderThread extends Forwarder {
   readonly starts: number;
 }
 
+/**
+ * Starts the forwarder in a worker thread over the journal file that `db` has open. Throws at once
+ * (like startForwarder) when the persisted checkpoint is not a seq.
+ */
 export function startForwarderThread(db: Db, options: ForwarderThreadOptions): ForwarderThread {
+  const restartDelayMs = options.restartDelayMs ?? 1000;
   if (!db.name || db.name === ':memory:' || db.memory) throw new Error('the forwarder thread needs the journal in a file, not in memory');
   const log = options.log;
   const data: ForwarderWorkerData = {
@@ -109,11 +108,11 @@ export function startForwarderThread(db: Db, options: ForwarderThreadOptions): F
       carried = { forwarded: progress.forwarded, retries: progress.retries, deadLetters: progress.deadLetters };
       resolveExit();
       if (stopping) return;
-      log?.error(`forwarder thread exited (code ${code}); starting it again in ${options.restartDelayMs ?? 1000} ms — the journal keeps every event`);
+      log?.error(`forwarder thread exited (code ${code}); starting it again in ${restartDelayMs} ms — the journal keeps every event`);
       restartTimer = setTimeout(() => {
         restartTimer = null;
         if (!stopping) spawn();
-      }, options.restartDelayMs ?? 1000);
+      }, restartDelayMs);
     });
   };
   spawn();

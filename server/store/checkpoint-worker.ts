@@ -18,10 +18,9 @@ db.pragma('busy_timeout = 5000');
 db.pragma('wal_autocheckpoint = 0');
 
 const run = () => {
-  const started = performance.now();
   try {
     const [result] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>;
-    post({ type: 'ran', ms: performance.now() - started, walPages: result.log, checkpointed: result.checkpointed });
+    post({ type: 'ran', walPages: result.log, checkpointed: result.checkpointed });
   } catch (err) {
     post({ type: 'failed', error: (err as Error).message });
   }

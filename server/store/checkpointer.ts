@@ -11,7 +11,7 @@ import type { Log } from '../log.ts';
 
 export type CheckpointWorkerData = { module: string; dbFile: string; intervalMs: number };
 export type FromCheckpointer =
-  | { type: 'ran'; ms: number; walPages: number; checkpointed: number }
+  | { type: 'ran'; walPages: number; checkpointed: number }
   | { type: 'failed'; error: string };
 
 export interface CheckpointStats {
@@ -19,8 +19,6 @@ export interface CheckpointStats {
   /** WAL pages at the last run, and how many of them were in the database file after it */
   walPages: number;
   checkpointed: number;
-  /** the longest run so far, ms */
-  maxMs: number;
 }
 
 export interface Checkpointer {
@@ -36,7 +34,7 @@ const AUTO_PAGES = 1000;
 export function startCheckpointer(db: Db, options: { intervalMs?: number; log?: Pick<Log, 'warn' | 'error'>; restartDelayMs?: number } = {}): Checkpointer {
   if (!db.name || db.memory) throw new Error('the WAL checkpointer needs a database file');
   const data: CheckpointWorkerData = { module: MODULE, dbFile: db.name, intervalMs: options.intervalMs ?? 200 };
-  const stats: CheckpointStats = { runs: 0, walPages: 0, checkpointed: 0, maxMs: 0 };
+  const stats: CheckpointStats = { runs: 0, walPages: 0, checkpointed: 0 };
   let stopping = false;
   let exited: Promise<void> = Promise.resolve();
   let worker: Worker | null = null;
@@ -59,7 +57,6 @@ export function startCheckpointer(db: Db, options: { intervalMs?: number; log?: 
         stats.runs++;
         stats.walPages = m.walPages;
         stats.checkpointed = m.checkpointed;
-        stats.maxMs = Math.max(stats.maxMs, m.ms);
         lastFailure = '';
       } else if (m.error !== lastFailure) {
         lastFailure = m.error;

@@ -5,17 +5,15 @@
 // nearly as short, so a clock that jumps (NTP, sleep) is followed.
 let offsetMs = 0;
 let bestRtt = Infinity;
-let samples = 0;
 
 /** Called by the API client with the header's value and when the request left and its answer came. */
 export function observeServerTime(header: string | null, sentAt: number, receivedAt: number): void {
   const server = header === null ? NaN : Number(header);
   if (!Number.isFinite(server)) return;
   const rtt = Math.max(0, receivedAt - sentAt);
-  if (samples > 0 && rtt > bestRtt + 50) return;
+  if (rtt > bestRtt + 50) return;
   offsetMs = server + rtt / 2 - receivedAt;
-  bestRtt = samples > 0 ? Math.min(bestRtt, rtt) : rtt;
-  samples++;
+  bestRtt = Math.min(bestRtt, rtt);
 }
 
 /** Now, by the server's clock (this machine's until the first API answer). */
