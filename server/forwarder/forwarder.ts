@@ -19,6 +19,14 @@ export const CHECKPOINT_KEY = 'forwarder.influx.seq';
  * protocol; 5,000 rows a write gave no clear gain over 1,000 with influxd on the same 2-core box.
  */
 export const DEFAULT_BATCH_SIZE = 1000;
+/**
+ * At light load, wait this long after a write before the next one (unless a batch is full or a
+ * drain waits), so that a write carries what the journal committed meanwhile instead of the few rows
+ * of one group commit. InfluxDB pays per request: at 5,000 events/s one write per group commit
+ * (~100 a second of ~45 points) cost influxd and this thread about as much CPU as 15,000 events/s
+ * in full batches, CPU the main thread then waited for (measured here; see docs/architecture.md).
+ */
+export const DEFAULT_LINGER_MS = 100;
 /** Rows converted between two turns of the event loop. */
 const CONVERT_SLICE = 250;
 
@@ -27,6 +35,8 @@ export interface ForwarderOptions {
   batchSize?: number;
   /** With no notify(), look for new rows this often (ms, default 1000). */
   idleMs?: number;
+  /** Least time between two writes that are not full batches (ms, default DEFAULT_LINGER_MS; 0 = none). */
+  lingerMs?: number;
   log?: Pick<Log, 'info' | 'warn' | 'error'>;
   /** Target database; default: the client's. Needed to re-create a database that went missing. */
   database?: string;
@@ -54,7 +64,7 @@ export interface ForwarderStats {
 }
 
 export interface Forwarder {
-  /** New rows were committed: look now instead of at the next idle tick. */
+  /** New rows were committed: look now instead of at the next idle tick (or once the linger is over). */
   notify(): void;
   /** Resolves when the checkpoint has reached the journal's max seq as of this call. */
   drain(): Promise<void>;
@@ -107,6 +117,7 @@ export function readCheckpoint(db: Db): number {
 export function startForwarder(db: Db, client: InfluxDB, options: ForwarderOptions = {}): Forwarder {
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
   const idleMs = Math.max(1, options.idleMs ?? 1000);
+  const lingerMs = Math.max(0, options.lingerMs ?? DEFAULT_LINGER_MS);
   const retryMinMs = options.retryMinMs ?? 100;
   const retryMaxMs = options.retryMaxMs ?? 10_000;
   const log = options.log;
@@ -127,8 +138,9 @@ export function startForwarder(db: Db, client: InfluxDB, options: ForwarderOptio
 
   const counters = { forwarded: 0, retries: 0, deadLetters: 0 };
   let stopping = false;
-  /** Ends the current pause: notify() ends only an idle pause (never a backoff), stop() any. */
-  let wake: { done: () => void; idle: boolean } | null = null;
+  /** Ends the current pause: notify() ends an idle pause, drain() an idle or linger one, stop() any (a backoff too). */
+  type PauseKind = 'idle' | 'linger' | 'backoff';
+  let wake: { done: () => void; kind: PauseKind } | null = null;
   let pendingNotify = false;
   const drains: Array<{ target: number; resolve: () => void; reject: (err: Error) => void }> = [];
 
@@ -145,12 +157,12 @@ export function startForwarder(db: Db, client: InfluxDB, options: ForwarderOptio
     }
   };
 
-  /** Waits `ms`, or less: stop() ends any pause, notify() an idle one. */
-  const pause = (ms: number, idle: boolean) =>
+  /** Waits `ms`, or less (see `wake`). */
+  const pause = (ms: number, kind: PauseKind) =>
     new Promise<void>((resolve) => {
       if (stopping) return resolve();
       const timer = setTimeout(done, ms);
-      const handle = { done, idle };
+      const handle = { done, kind };
       function done() {
         clearTimeout(timer);
         if (wake === handle) wake = null;
@@ -159,8 +171,14 @@ export function startForwarder(db: Db, client: InfluxDB, options: ForwarderOptio
       wake = handle;
     });
   const wakeIdle = () => {
-    if (wake?.idle) wake.done();
+    if (wake?.kind === 'idle') wake.done();
   };
+  const wakeForDrain = () => {
+    if (wake && wake.kind !== 'backoff') wake.done();
+  };
+  /** When the last write landed, and whether it was a full batch (a backlog: no lingering). */
+  let lastWriteAt = 0;
+  let lastBatchFull = false;
 
   const target = database ?? defaultDatabase(client);
   if (!target) throw new Error('forwarder: no InfluxDB database (pass options.database or give the client one)');
@@ -258,29 +276,36 @@ export function startForwarder(db: Db, client: InfluxDB, options: ForwarderOptio
           await ensureDatabase(client, target).catch(() => {});
         }
         const delay = Math.min(retryMaxMs, retryMinMs * 2 ** Math.min(attempt, 30));
-        await pause(delay * (0.5 + Math.random() / 2), false);
+        await pause(delay * (0.5 + Math.random() / 2), 'backoff');
       }
     }
   };
 
   const run = async () => {
     while (!stopping) {
+      if (lingerMs > 0 && !lastBatchFull && !drains.length) {
+        const wait = lastWriteAt + lingerMs - Date.now();
+        if (wait > 0) await pause(wait, 'linger');
+        if (stopping) break;
+      }
       let rows: JournalRow[];
       try {
         rows = selectBatch.all(checkpoint, batchSize) as JournalRow[];
       } catch (err) {
         if (!db.open) throw err;
         log?.error(`forwarder: reading the journal failed (${(err as Error).message}); trying again`);
-        await pause(retryMaxMs, false);
+        await pause(retryMaxMs, 'backoff');
         continue;
       }
       if (rows.length === 0) {
-        if (!pendingNotify) await pause(idleMs, true);
+        if (!pendingNotify) await pause(idleMs, 'idle');
         pendingNotify = false;
         continue;
       }
       pendingNotify = false;
       await forward(rows);
+      lastWriteAt = Date.now();
+      lastBatchFull = rows.length >= batchSize;
       // Give the event loop a turn between batches even when the backlog is long.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -306,7 +331,7 @@ export function startForwarder(db: Db, client: InfluxDB, options: ForwarderOptio
       return new Promise<void>((resolve, reject) => {
         drains.push({ target, resolve, reject });
         pendingNotify = true;
-        wakeIdle();
+        wakeForDrain();
       });
     },
     async stop() {

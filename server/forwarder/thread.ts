@@ -10,7 +10,7 @@ import type { Log } from '../log.ts';
 import type { InfluxTarget } from '../influx/connection.ts';
 import { readCheckpoint, type Forwarder, type ForwarderOptions, type ForwarderProgress, type ForwarderStats } from './forwarder.ts';
 
-type WorkerForwarderOptions = Pick<ForwarderOptions, 'batchSize' | 'idleMs' | 'retryMinMs' | 'retryMaxMs'>;
+type WorkerForwarderOptions = Pick<ForwarderOptions, 'batchSize' | 'idleMs' | 'lingerMs' | 'retryMinMs' | 'retryMaxMs'>;
 export type ForwarderWorkerData = {
   /** the module the generic worker entry loads */
   module: string;
@@ -19,7 +19,7 @@ export type ForwarderWorkerData = {
   requestTimeoutMs?: number;
   options: WorkerForwarderOptions;
 };
-export type ToForwarder = { type: 'notify' } | { type: 'stop' };
+export type ToForwarder = { type: 'notify' } | { type: 'drain' } | { type: 'stop' };
 export type FromForwarder =
   | { type: 'progress'; progress: ForwarderProgress }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; line: string };
@@ -55,7 +55,7 @@ export function startForwarderThread(db: Db, options: ForwarderThreadOptions): F
     dbFile: db.name,
     target: options.target,
     requestTimeoutMs: options.requestTimeoutMs,
-    options: { batchSize: options.batchSize, idleMs: options.idleMs, retryMinMs: options.retryMinMs, retryMaxMs: options.retryMaxMs },
+    options: { batchSize: options.batchSize, idleMs: options.idleMs, lingerMs: options.lingerMs, retryMinMs: options.retryMinMs, retryMaxMs: options.retryMaxMs },
   };
   const selectMaxSeq = db.prepare('SELECT max(seq) AS seq FROM events').pluck();
   let progress: ForwarderProgress = { forwarded: 0, retries: 0, deadLetters: 0, checkpoint: readCheckpoint(db) };
@@ -136,7 +136,7 @@ export function startForwarderThread(db: Db, options: ForwarderThreadOptions): F
       if (stopping) return Promise.reject(new Error('forwarder is stopped'));
       return new Promise<void>((resolve, reject) => {
         drains.push({ target, resolve, reject });
-        send({ type: 'notify' });
+        send({ type: 'drain' }); // ends the worker's linger too
       });
     },
     async stop() {

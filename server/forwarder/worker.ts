@@ -31,6 +31,8 @@ const forwarder = startForwarder(db, client, {
 
 port.on('message', (message: ToForwarder) => {
   if (message.type === 'notify') forwarder.notify();
+  // The worker's own drain ends its linger; the main thread settles its drains from the progress reports.
+  else if (message.type === 'drain') forwarder.drain().catch(() => {});
   else if (message.type === 'stop') {
     // every batch and retry was reported as it happened (onProgress): nothing is left to tell
     void forwarder.stop().then(() => {

@@ -125,6 +125,32 @@ describe('forwarder', () => {
     expect(await seqsInInflux(client, database)).toHaveLength(15);
   });
 
+  it('lingers at light load: commits that come while it waits go out in one write; drain() ends the wait', async () => {
+    const { db, client, database } = await setup();
+    const writes: number[] = [];
+    let last = 0;
+    const forwarder = start(db, client, {
+      idleMs: 60_000,
+      lingerMs: 60_000, // longer than the test may run: only drain() can end it
+      onProgress: (p) => {
+        if (p.checkpoint !== last) writes.push(p.checkpoint - last);
+        last = p.checkpoint;
+      },
+    });
+    appendEvents(db, manyEvents(1));
+    forwarder.notify(); // after a quiet spell the first commit goes out at once
+    await until('the first point forwarded', () => forwarder.stats().forwarded === 1);
+    for (let i = 1; i <= 5; i++) {
+      appendEvents(db, manyEvents(1, i)); // five group commits, each notified
+      forwarder.notify();
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(forwarder.stats().forwarded).toBe(1); // lingering, not one write per commit
+    await forwarder.drain();
+    expect(writes).toEqual([1, 5]);
+    expect(await seqsInInflux(client, database)).toHaveLength(6);
+  });
+
   it('dead-letters only the points InfluxDB refuses (field type conflict) and forwards the rest', async () => {
     const { db, client, database } = await setup();
     const statuses = (from: number, n: number): EstateEvent[] =>
