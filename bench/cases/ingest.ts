@@ -5,7 +5,7 @@
 //        written to InfluxDB; a logged-in dashboard subscribes to live/+ like the subscriber in (a);
 //   (b−) the same without the dashboard;  (b0) the core path alone (no estate modules, no dashboard);
 //   (c)  bare InfluxDB: (b)'s own journal rows, converted and written the forwarder's way;
-// then PUBACK latency at a fixed 10,000 events/s (open loop) for (a), (b) and (b0), CPU profiles of the
+// then PUBACK latency at a fixed 10,000 and 5,000 events/s (open loop) for (a), (b) and (b0), CPU profiles of the
 // server under the (b−) and (b0) loads, and the per-event cost of each stage of the server measured
 // in-process. Load clients run in their own processes (bench/load/).
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +31,8 @@ import { Histogram, mb, ms, perSecond, ratio, sleep } from '../load/stats.ts';
 const DEVICES = 200;
 const IN_FLIGHT = 50;
 const OPEN_RATE = 10_000;
+/** A second open-loop rate, one the full path sustains on this machine: latency short of saturation. */
+const LOW_RATE = 5_000;
 const GOAL_RATE = 25_000;
 const GOAL_OF_BARE = 0.8;
 const GOAL_P99_MS = 50;
@@ -122,6 +124,9 @@ async function runIngest({ seconds, quick, log }: BenchOptions): Promise<BenchRe
     const bareOpen = await withBareAedes(monitor, (port) =>
       drive({ ...common, name: '(a) open loop', host: '127.0.0.1', port, devices, mode: 'open', rate: OPEN_RATE, tag: 'a2', subscriber }),
     );
+    const bareLow = await withBareAedes(monitor, (port) =>
+      drive({ ...common, name: `(a) open loop at ${LOW_RATE}/s`, host: '127.0.0.1', port, devices, mode: 'open', rate: LOW_RATE, tag: 'a3', subscriber }),
+    );
 
     log('(b) Smart Estate, then (c) on its influxd with its points');
     let writes: BareWrites[] = [];
@@ -136,6 +141,8 @@ async function runIngest({ seconds, quick, log }: BenchOptions): Promise<BenchRe
     const core = await withOurs(CORE, common, (server, influxd) => measureOurs(server, influxd, CORE, { ...common, mode: 'closed', tag: 'b' }));
     const fullOpen = await withOurs(FULL, common, (server, influxd) => measureOurs(server, influxd, FULL, { ...common, mode: 'open', rate: OPEN_RATE, tag: 'b2' }));
     const coreOpen = await withOurs(CORE, common, (server, influxd) => measureOurs(server, influxd, CORE, { ...common, mode: 'open', rate: OPEN_RATE, tag: 'b2' }));
+    const fullLow = await withOurs(FULL, common, (server, influxd) => measureOurs(server, influxd, FULL, { ...common, mode: 'open', rate: LOW_RATE, tag: 'b3' }));
+    const coreLow = await withOurs(CORE, common, (server, influxd) => measureOurs(server, influxd, CORE, { ...common, mode: 'open', rate: LOW_RATE, tag: 'b3' }));
 
     const profiles: ProfileResult[] = [];
     for (const variant of [NO_DASHBOARD, CORE]) {
@@ -147,7 +154,7 @@ async function runIngest({ seconds, quick, log }: BenchOptions): Promise<BenchRe
     const stages = await measureStageCosts();
 
     return table({
-      bareClosed, bareOpen, full, noDashboard, core, fullOpen, coreOpen, writes, profiles, stages,
+      bareClosed, bareOpen, bareLow, full, noDashboard, core, fullOpen, coreOpen, fullLow, coreLow, writes, profiles, stages,
       loadBefore, loadAfter: loadAverage(), warmupMs, windowMs,
     });
   } finally {
@@ -350,11 +357,14 @@ async function profileOurs(variant: Variant, o: Common & { stamp: string }): Pro
 interface Collected {
   bareClosed: BareRun;
   bareOpen: BareRun;
+  bareLow: BareRun;
   full: Ours;
   noDashboard: Ours;
   core: Ours;
   fullOpen: Ours;
   coreOpen: Ours;
+  fullLow: Ours;
+  coreLow: Ours;
   writes: BareWrites[];
   profiles: ProfileResult[];
   stages: StageCost[];
@@ -411,11 +421,13 @@ function table(c: Collected): BenchResult {
     [`PUBACK ms p50 / p99 / max, closed loop (${(DEVICES * IN_FLIGHT).toLocaleString('en-US')} in flight)`, triple(latencyOf(a)), ...each((o) => triple(latencyOf(o.run))), '', ratio(latencyOf(c.full.run).quantile(0.99), latencyOf(a).quantile(0.99)), "Little's law: in flight ÷ rate", ''],
     [`PUBACK ms p50 / p99 / max at ${OPEN_RATE.toLocaleString('en-US')}/s, open loop`, triple(latencyOf(aOpen)), triple(latencyOf(c.fullOpen.run)), '', triple(latencyOf(c.coreOpen.run)), '', ratio(latencyOf(c.fullOpen.run).quantile(0.99), latencyOf(aOpen).quantile(0.99)), `p99 ≤ ${GOAL_P99_MS} ms`, met(!c.fullOpen.crash && bOpenP99Ms <= GOAL_P99_MS)],
     [`PUBACKs/s at ${OPEN_RATE.toLocaleString('en-US')}/s offered (sends skipped) · confirmed in InfluxDB/s`, `${num(acksPerSecond(aOpen))} (${aOpen.publisher.skipped})`, openCell(c.fullOpen), '', openCell(c.coreOpen), '', '', '', ''],
+    [`PUBACK ms p50 / p99 / max at ${LOW_RATE.toLocaleString('en-US')}/s, open loop`, triple(latencyOf(c.bareLow.run)), triple(latencyOf(c.fullLow.run)), '', triple(latencyOf(c.coreLow.run)), '', ratio(latencyOf(c.fullLow.run).quantile(0.99), latencyOf(c.bareLow.run).quantile(0.99)), '', ''],
+    [`PUBACKs/s at ${LOW_RATE.toLocaleString('en-US')}/s offered (sends skipped) · confirmed in InfluxDB/s; server CPU %`, `${num(acksPerSecond(c.bareLow.run))} (${c.bareLow.run.publisher.skipped}); ${cpu(c.bareLow.run, 'server')}`, `${openCell(c.fullLow)}; ${cpu(c.fullLow.run, 'server')}`, '', `${openCell(c.coreLow)}; ${cpu(c.coreLow.run, 'server')}`, '', '', '', ''],
     ['open loop: load client CPU % · its worst lateness against the schedule, ms · server CPU %', clientCell(aOpen), clientCell(c.fullOpen.run), '', clientCell(c.coreOpen.run), '', '', 'client on time', ''],
     ['journal lag at the open-loop rate, events: max / at window end', '', `${num(c.fullOpen.lagMaxEvents)} / ${num(c.fullOpen.lagEndEvents)}`, '', `${num(c.coreOpen.lagMaxEvents)} / ${num(c.coreOpen.lagEndEvents)}`, '', '', '', ''],
     ['journal lag, events: max / at window end', '', ...each((o) => `${num(o.lagMaxEvents)} / ${num(o.lagEndEvents)}`), '', '', 'bounded', met(ours.every((o) => Number.isFinite(o.drainMs)))],
     ['journal lag, s: max', '', ...each((o) => o.lagMaxSeconds.toFixed(1)), '', '', '', ''],
-    ['events per journal group commit (closed / open loop)', '', `${perCommit(c.full)} / ${perCommit(c.fullOpen)}`, perCommit(c.noDashboard), `${perCommit(c.core)} / ${perCommit(c.coreOpen)}`, '', '', '', ''],
+    ['events per journal group commit (closed / open loop / open at the lower rate)', '', `${perCommit(c.full)} / ${perCommit(c.fullOpen)} / ${perCommit(c.fullLow)}`, perCommit(c.noDashboard), `${perCommit(c.core)} / ${perCommit(c.coreOpen)} / ${perCommit(c.coreLow)}`, '', '', '', ''],
     ['drain: window end → every journal row counted in InfluxDB, s (closed / open loop)', '', `${seconds(c.full.drainMs)} / ${seconds(c.fullOpen.drainMs)}`, seconds(c.noDashboard.drainMs), `${seconds(c.core.drainMs)} / ${seconds(c.coreOpen.drainMs)}`, '', '', '', ''],
     [
       'in InfluxDB / in the journal / acknowledged / sent (dead letters)',
@@ -423,8 +435,8 @@ function table(c: Collected): BenchResult {
       w1 ? `${num(w1.counted)} / ${num(w1.points)}` : '', '', 'all, once', met(ours.every(healthy)),
     ],
     [
-      'the same at the open-loop rate',
-      '', stock(c.fullOpen), '', stock(c.coreOpen), '', '', 'all, once', met(healthy(c.fullOpen) && healthy(c.coreOpen)),
+      'the same at the open-loop rates (10,000/s; 5,000/s)',
+      '', `${stock(c.fullOpen)}; ${stock(c.fullLow)}`, '', `${stock(c.coreOpen)}; ${stock(c.coreLow)}`, '', '', 'all, once', met([c.fullOpen, c.coreOpen, c.fullLow, c.coreLow].every(healthy)),
     ],
     ['server RSS max, MB (closed / open loop)', `${rss(a, 'server')} / ${rss(aOpen, 'server')}`, `${rss(c.full.run, 'server')} / ${rss(c.fullOpen.run, 'server')}`, rss(c.noDashboard.run, 'server'), `${rss(c.core.run, 'server')} / ${rss(c.coreOpen.run, 'server')}`, '', '', '', ''],
     ['server CPU, % of one core', cpu(a, 'server'), ...each((o) => cpu(o.run, 'server')), '', '', '', ''],
@@ -432,7 +444,7 @@ function table(c: Collected): BenchResult {
     ['influxd CPU % / RSS max MB', '', ...each((o) => `${cpu(o.run, 'influxd')} / ${rss(o.run, 'influxd')}`), w1 ? `${cpu(w1, 'influxd')} / ${rss(w1, 'influxd')}` : '', '', '', ''],
     ['load client CPU %: publishers | subscriber (c: writer)', `${cpu(a, 'load client')} | ${cpu(a, 'subscriber')}`, ...each((o) => `${cpu(o.run, 'load client')} | ${cpu(o.run, 'subscriber')}`), w1 ? cpu(w1, 'load client') : '', '', '', ''],
     ['machine busy % (of 200) / used outside this benchmark % / time tasks waited for a CPU %', machine(a), ...each((o) => machine(o.run)), w1 ? machine(w1) : '', '', '', ''],
-    ['server survived the run (closed loop; open loop)', survived(c.bareClosed.crash, c.bareOpen.crash), survived(c.full.crash, c.fullOpen.crash), survived(c.noDashboard.crash), survived(c.core.crash, c.coreOpen.crash), '', '', 'yes', met([...ours, c.fullOpen, c.coreOpen].every((o) => !o.crash))],
+    ['server survived the run (closed loop; open loop)', survived(c.bareClosed.crash, c.bareOpen.crash, c.bareLow.crash), survived(c.full.crash, c.fullOpen.crash, c.fullLow.crash), survived(c.noDashboard.crash), survived(c.core.crash, c.coreOpen.crash, c.coreLow.crash), '', '', 'yes', met([...ours, c.fullOpen, c.coreOpen, c.fullLow, c.coreLow].every((o) => !o.crash))],
   ];
 
   const crashes = [
@@ -443,13 +455,16 @@ function table(c: Collected): BenchResult {
     ['(b0) closed loop', c.core.crash],
     ['(b) open loop', c.fullOpen.crash],
     ['(b0) open loop', c.coreOpen.crash],
+    ['(a) open loop, lower rate', c.bareLow.crash],
+    ['(b) open loop, lower rate', c.fullLow.crash],
+    ['(b0) open loop, lower rate', c.coreLow.crash],
   ].filter(([, crash]) => crash);
-  const allErrors = [a, aOpen, ...ours.map((o) => o.run), c.fullOpen.run, c.coreOpen.run].flatMap((r) => r.publisher.errors).slice(0, 3);
+  const allErrors = [a, aOpen, c.bareLow.run, ...ours.map((o) => o.run), c.fullOpen.run, c.coreOpen.run, c.fullLow.run, c.coreLow.run].flatMap((r) => r.publisher.errors).slice(0, 3);
   const notes = [
     `Machine: ${cpus().length} cores shared by everything — the server, influxd, the load clients (own processes) and whatever else runs; load average before ${c.loadBefore}, after ${c.loadAfter}. "Used outside this benchmark" is the CPU the rest of the machine took during the window; "waited for a CPU" is Linux's CPU pressure (PSI "some"): the share of the window in which a runnable task had no core — above a few % the numbers measure the machine's contention as much as the product.`,
     `Load: ${DEVICES} device connections from one client process, each keeping ${IN_FLIGHT} QoS 1 publishes in flight (closed loop); payloads ~200 B (checkin / camera / vehicle in turn, unique ids); warm-up ${c.warmupMs / 1000} s excluded; window ${c.windowMs / 1000} s. (a) and (b) have one subscriber in its own process: in (a) on the device topics, in (b) a logged-in dashboard on live/+. (b−): no dashboard. (b0): the server with \`modules: []\` (no alerts, patrol, vehicles, wall screen), no dashboard. Each run gets a fresh broker / server / influxd.`,
     '"Confirmed in InfluxDB" = how far the forwarder\'s persisted checkpoint (meta forwarder.influx.seq) moved during the window; it moves only after InfluxDB answered a write. After the drain, InfluxDB\'s own count (count(id) over the measurements) must equal the journal\'s rows, which must lie between the PUBACKs the client saw and the publishes it sent (a client that stops waiting leaves events stored but unacknowledged; more rows than sends would be duplicates).',
-    `Open loop: ${OPEN_RATE.toLocaleString('en-US')} events/s offered over the ${DEVICES} connections whatever the acks do; latency counts from when each publish was due, so a stalled server counts in full; a connection with 2,000 unacknowledged publishes skips sends (counted).`,
+    `Open loop: ${OPEN_RATE.toLocaleString('en-US')} (and ${LOW_RATE.toLocaleString('en-US')}) events/s offered over the ${DEVICES} connections whatever the acks do; latency counts from when each publish was due, so a stalled server counts in full; a connection with 2,000 unacknowledged publishes skips sends (counted).`,
     `(c) writes (b)'s journal rows converted the forwarder's way (eventToPoint → line protocol), batches of ${DEFAULT_BATCH_SIZE} sent through node-influx's request pool (precision ns) into fresh databases of (b)'s influxd after (b) stopped; it ends when the rows run out. Batch p50/p99 ${w1 ? `${ms(w1.batchP50)}/${ms(w1.batchP99)}` : '—'} ms (1 writer), ${wN ? `${ms(wN.batchP50)}/${ms(wN.batchP99)}` : '—'} ms (${PARALLEL_WRITERS} writers).${[...(w1?.errors ?? []), ...(wN?.errors ?? [])].length ? ` Errors: ${[...(w1?.errors ?? []), ...(wN?.errors ?? [])].slice(0, 3).join('; ')}` : ''}`,
     `PUBACKs per second of the window — (a): ${a.publisher.ackedPerSecond.join(' ')}`,
     ...ours.map((o, i) => `PUBACKs per second of the window — ${[FULL, NO_DASHBOARD, CORE][i].label}: ${o.run.publisher.ackedPerSecond.join(' ')}`),
