@@ -2,11 +2,6 @@
 // Appends are grouped: everything that arrives before the next turn of the event loop (or up to
 // maxBatch events) is written in ONE transaction, then the callbacks run first-in-first-out, which
 // keeps each client's order and makes durability cheap (one fsync per group, not per event).
-// Commits are also spaced at least commitIntervalMs apart: an event that arrives after a quiet spell
-// is committed at the next turn as before, but under a steady flow the next group waits out the
-// interval and grows, instead of the flow being cut into a commit per turn of a few events each.
-// Each commit has a fixed cost whatever its size (measured here: ~360 µs of CPU with
-// synchronous=FULL, most of it the fsync; plus each estate module's own transaction after it).
 import type { EstateEvent } from '../../protocol/index.ts';
 import type { Db } from '../store/db.ts';
 
@@ -15,19 +10,11 @@ export type AppendCallback = (err: Error | null, result?: { inserted: boolean; s
 export interface JournalOptions {
   /** commit at once when this many events wait */
   maxBatch?: number;
-  /** least time between the starts of two commits, ms (default DEFAULT_COMMIT_INTERVAL_MS; 0 = every turn) */
-  commitIntervalMs?: number;
   /** called after each commit with the events that were new (duplicates left out) and their stored JSON */
   onCommit?: (events: EstateEvent[], bodies: string[]) => void;
   /** called when a group commit failed (nobody of the group was acknowledged) */
   onError?: (err: Error) => void;
 }
-
-/**
- * 5 ms: at most 200 commits a second. At 5,000 events/s on the demo server this cut the commits from
- * ~370 to ~150 a second; a device waits at most this much longer for its PUBACK.
- */
-export const DEFAULT_COMMIT_INTERVAL_MS = 5;
 
 interface Pending {
   event: EstateEvent;
@@ -39,10 +26,6 @@ interface Pending {
 export class Journal {
   private queue: Pending[] = [];
   private scheduled = false;
-  private timer: NodeJS.Timeout | null = null;
-  /** performance.now() at the start of the last commit */
-  private lastCommitAt = -Infinity;
-  private readonly commitIntervalMs: number;
   private closed = false;
   private readonly insert;
   private readonly commitGroup;
@@ -53,7 +36,6 @@ export class Journal {
 
   constructor(db: Db, options: JournalOptions = {}) {
     this.maxBatch = options.maxBatch ?? 2000;
-    this.commitIntervalMs = Math.max(0, options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS);
     this.onCommit = options.onCommit;
     this.onError = options.onError;
     this.insert = db.prepare(
@@ -77,21 +59,14 @@ export class Journal {
     if (this.queue.length >= this.maxBatch) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
-      const wait = this.lastCommitAt + this.commitIntervalMs - performance.now();
-      if (wait < 1) setImmediate(() => this.flush());
-      else this.timer = setTimeout(() => this.flush(), wait);
+      setImmediate(() => this.flush());
     }
   }
 
   /** Commits everything queued now. */
   flush(): void {
     this.scheduled = false;
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
     if (!this.queue.length) return;
-    this.lastCommitAt = performance.now();
     const group = this.queue;
     this.queue = [];
     let seqs: Array<number | null>;

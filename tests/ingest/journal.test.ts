@@ -60,29 +60,6 @@ describe('Journal', () => {
     expect(done).toBe(3); // committed synchronously by the third append
   });
 
-  it('spaces commits commitIntervalMs apart under a steady flow; after a quiet spell it commits at the next turn', async () => {
-    const starts: number[] = [];
-    const groups: string[][] = [];
-    const journal = new Journal(db, {
-      commitIntervalMs: 200,
-      onCommit: (events) => {
-        starts.push(performance.now());
-        groups.push(events.map((e) => e.id!));
-      },
-    });
-    const append = (id: string) => new Promise<void>((resolve) => journal.append(event('hh-1', id), () => resolve()));
-    const first = append('q1');
-    await new Promise((r) => setImmediate(r));
-    await first;
-    expect(groups).toEqual([['q1']]); // nothing before it: committed at the next turn
-    const more = ['q2', 'q3', 'q4'].map(append);
-    await new Promise((r) => setImmediate(r));
-    expect(journal.pending).toBe(3); // the interval is not over: still gathering
-    await Promise.all(more);
-    expect(groups).toEqual([['q1'], ['q2', 'q3', 'q4']]);
-    expect(starts[1] - starts[0]).toBeGreaterThanOrEqual(199);
-  });
-
   it('fails the whole group, acknowledging nothing, when the commit fails', async () => {
     const journal = new Journal(db);
     db.exec("CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.event_id = 'poison' BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
