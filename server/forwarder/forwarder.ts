@@ -43,6 +43,11 @@ export interface ForwarderOptions {
   /** First and largest retry delay (ms, default 100 and 10 000). */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /**
+   * Stores the new checkpoint and the batch's dead letters (default: a transaction on `db`). The
+   * thread hands this to the main thread, the journal file's only writer (see thread.ts).
+   */
+  persist?: PersistProgress;
   /** After each batch that moved the checkpoint and after each failed attempt (the thread reports it to the main thread). */
   onProgress?: (progress: ForwarderProgress) => void;
 }
@@ -78,10 +83,25 @@ interface JournalRow {
   body: string;
 }
 
-interface DeadLetter {
+export interface DeadLetter {
   seq: number;
   reason: string;
   line: string;
+}
+
+export type PersistProgress = (checkpoint: number, dead: DeadLetter[], at: number) => void;
+
+/** The forwarder's only write: its checkpoint and the batch's dead letters, in one transaction on `db`. */
+export function persistProgress(db: Db): PersistProgress {
+  const insertDeadLetter = db.prepare('INSERT OR REPLACE INTO dead_letters (seq, reason, line, at) VALUES (?, ?, ?, ?)');
+  const saveCheckpoint = db.prepare(
+    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+  );
+  const commit = db.transaction((seq: number, dead: DeadLetter[], at: number) => {
+    for (const d of dead) insertDeadLetter.run(d.seq, d.reason, d.line, at);
+    saveCheckpoint.run(CHECKPOINT_KEY, String(seq));
+  });
+  return (seq, dead, at) => commit(seq, dead, at);
 }
 
 interface PendingPoint {
@@ -125,14 +145,7 @@ export function startForwarder(db: Db, client: InfluxDB, options: ForwarderOptio
 
   const selectBatch = db.prepare('SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
   const selectMaxSeq = db.prepare('SELECT max(seq) AS seq FROM events');
-  const insertDeadLetter = db.prepare('INSERT OR REPLACE INTO dead_letters (seq, reason, line, at) VALUES (?, ?, ?, ?)');
-  const saveCheckpoint = db.prepare(
-    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-  );
-  const commit = db.transaction((seq: number, dead: DeadLetter[], at: number) => {
-    for (const d of dead) insertDeadLetter.run(d.seq, d.reason, d.line, at);
-    saveCheckpoint.run(CHECKPOINT_KEY, String(seq));
-  });
+  const commit = options.persist ?? persistProgress(db);
 
   let checkpoint = readCheckpoint(db);
 

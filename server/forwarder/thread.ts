@@ -4,11 +4,17 @@
 // keeps the same Forwarder interface: notify() after each commit, drain(), stop(), and stats() from
 // the worker's last report plus the journal's end read here. A worker that dies is logged and
 // started again (the checkpoint in the journal file says where to go on); nothing is lost meanwhile.
+//
+// The worker only reads the journal file; its checkpoint and dead letters come here and are written
+// on the main connection, so the main thread is the file's only writer. When the nice-10 worker
+// committed them itself, it could hold the write lock while descheduled, and a journal commit that
+// found it held slept in SQLite's busy handler (1, 2, 5 ms …) with every device's PUBACK waiting;
+// each of its commits also made the main connection drop its page cache and read the pages again.
 import { Worker } from 'node:worker_threads';
 import type { Db } from '../store/db.ts';
 import type { Log } from '../log.ts';
 import type { InfluxTarget } from '../influx/connection.ts';
-import { readCheckpoint, type Forwarder, type ForwarderOptions, type ForwarderProgress, type ForwarderStats } from './forwarder.ts';
+import { persistProgress, readCheckpoint, type DeadLetter, type Forwarder, type ForwarderOptions, type ForwarderProgress, type ForwarderStats } from './forwarder.ts';
 
 type WorkerForwarderOptions = Pick<ForwarderOptions, 'batchSize' | 'idleMs' | 'lingerMs' | 'retryMinMs' | 'retryMaxMs'>;
 export type ForwarderWorkerData = {
@@ -21,6 +27,7 @@ export type ForwarderWorkerData = {
 };
 export type ToForwarder = { type: 'notify' } | { type: 'drain' } | { type: 'stop' };
 export type FromForwarder =
+  | { type: 'persist'; checkpoint: number; dead: DeadLetter[]; at: number }
   | { type: 'progress'; progress: ForwarderProgress }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; line: string };
 
@@ -58,6 +65,21 @@ export function startForwarderThread(db: Db, options: ForwarderThreadOptions): F
     options: { batchSize: options.batchSize, idleMs: options.idleMs, lingerMs: options.lingerMs, retryMinMs: options.retryMinMs, retryMaxMs: options.retryMaxMs },
   };
   const selectMaxSeq = db.prepare('SELECT max(seq) AS seq FROM events').pluck();
+  const persist = persistProgress(db);
+  /**
+   * Without an fsync of its own (synchronous NORMAL for this transaction): a power cut that loses it
+   * makes the forwarder write the same idempotent points again, and finds the same dead letters.
+   */
+  const persistRelaxed = (checkpoint: number, dead: DeadLetter[], at: number) => {
+    // (it cannot change inside a transaction; then it is simply part of that one)
+    const full = !db.inTransaction && (db.pragma('synchronous', { simple: true }) as number) > 1;
+    if (full) db.pragma('synchronous = NORMAL');
+    try {
+      persist(checkpoint, dead, at);
+    } finally {
+      if (full) db.pragma('synchronous = FULL');
+    }
+  };
   let progress: ForwarderProgress = { forwarded: 0, retries: 0, deadLetters: 0, checkpoint: readCheckpoint(db) };
   /** counters of workers that ended, so restarts do not reset the totals */
   let carried = { forwarded: 0, retries: 0, deadLetters: 0 };
@@ -88,7 +110,14 @@ export function startForwarderThread(db: Db, options: ForwarderThreadOptions): F
     let resolveExit!: () => void;
     stopped = new Promise<void>((resolve) => (resolveExit = resolve));
     w.on('message', (message: FromForwarder) => {
-      if (message.type === 'progress') {
+      if (message.type === 'persist') {
+        try {
+          persistRelaxed(message.checkpoint, message.dead, message.at);
+        } catch (err) {
+          // Not fatal: the worker goes on, and after a restart it re-writes from the last saved checkpoint.
+          if (db.open) log?.error(`forwarder: saving checkpoint ${message.checkpoint} failed: ${(err as Error).message}`);
+        }
+      } else if (message.type === 'progress') {
         const p = message.progress;
         progress = {
           forwarded: carried.forwarded + p.forwarded,

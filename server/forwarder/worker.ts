@@ -14,8 +14,7 @@ lowerThreadPriority(BACKGROUND_NICE);
 const data = workerData as ForwarderWorkerData;
 const post = (message: FromForwarder) => port.postMessage(message);
 
-// Its commits only move the checkpoint and keep dead letters: both are re-derived from the journal
-// if a power cut loses them (points are idempotent), so this connection needs no fsync of its own.
+// Only reads: the checkpoint and dead letters go to the main thread, which writes them (persist).
 const db = openDb(data.dbFile, { synchronous: 'NORMAL' });
 const client = createInfluxClient(data.target, { requestTimeoutMs: data.requestTimeoutMs });
 const forwarder = startForwarder(db, client, {
@@ -26,6 +25,7 @@ const forwarder = startForwarder(db, client, {
     warn: (line) => post({ type: 'log', level: 'warn', line }),
     error: (line) => post({ type: 'log', level: 'error', line }),
   },
+  persist: (checkpoint, dead, at) => post({ type: 'persist', checkpoint, dead, at }),
   onProgress: (progress) => post({ type: 'progress', progress }),
 });
 

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EstateEvent } from '../../protocol/index.ts';
-import { openDb, setMeta, type Db } from '../../server/store/db.ts';
+import { getMeta, openDb, setMeta, type Db } from '../../server/store/db.ts';
 import { createInfluxClient, ensureDatabase, parseInfluxUrl, type InfluxTarget } from '../../server/influx/connection.ts';
 import { CHECKPOINT_KEY, startForwarderThread } from '../../server/forwarder/index.ts';
 import { startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
@@ -105,6 +105,27 @@ describe('forwarder thread', () => {
     expect(forwarder.stats()).toMatchObject({ lagEvents: 0, checkpoint: 20_000, deadLetters: 0 });
     expect(forwarder.stats().forwarded).toBeGreaterThanOrEqual(20_000); // a batch cut short is written twice, onto the same points
     expect(await countInInflux(target)).toEqual({ points: 20_000, distinctSeqs: 20_000 });
+    await forwarder.stop();
+    db.close();
+  });
+
+  it('never takes the journal file\'s write lock: its checkpoint and dead letters are written by the main thread', async () => {
+    const { db, target } = await setup();
+    appendEvents(db, checkins(2000));
+    // The main connection holds the write lock throughout, as a long journal commit would. A worker
+    // that wrote its checkpoint itself would wait for it (busy_timeout) and never report progress.
+    db.exec('BEGIN IMMEDIATE');
+    const errors: string[] = [];
+    const forwarder = startForwarderThread(db, { target, batchSize: 500, log: { info: () => {}, warn: () => {}, error: (l) => errors.push(l) } });
+    try {
+      await forwarder.drain();
+      expect(forwarder.stats()).toMatchObject({ forwarded: 2000, checkpoint: 2000, lagEvents: 0 });
+      expect(errors).toEqual([]);
+      expect(getMeta(db, CHECKPOINT_KEY)).toBe('2000'); // written on this connection, inside its transaction
+    } finally {
+      db.exec('COMMIT');
+    }
+    expect(await countInInflux(target)).toEqual({ points: 2000, distinctSeqs: 2000 });
     await forwarder.stop();
     db.close();
   });
