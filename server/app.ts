@@ -5,6 +5,7 @@ import type { Db } from './store/db.ts';
 import { dbPath, openDb } from './store/db.ts';
 import { startCheckpointer } from './store/checkpointer.ts';
 import { addUser, getUser } from './store/users.ts';
+import { prepared } from './store/statements.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createLog, type Log } from './log.ts';
 import { Ingest } from './ingest/pipeline.ts';
@@ -138,17 +139,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     onCommitted: (events, bodies) => {
       broker?.publishLive(events, bodies);
       forwarder?.notify();
-      for (const m of modules) {
-        if (!m.onCommitted) continue;
-        const relaxed = m.replaysJournal && synchronous === 'FULL';
-        try {
-          if (relaxed) db.pragma('synchronous = NORMAL');
-          m.onCommitted(events);
-        } catch (err) {
-          log.error(`${m.name}: ${(err as Error).stack ?? err}`);
-        } finally {
-          if (relaxed) db.pragma('synchronous = FULL');
+      // Modules that replay the journal write without an fsync of their own (see replaysJournal);
+      // the level changes only between modules that differ, with statements compiled once.
+      let relaxedNow = false;
+      try {
+        for (const m of modules) {
+          if (!m.onCommitted) continue;
+          const relaxed = Boolean(m.replaysJournal) && synchronous === 'FULL';
+          if (relaxed !== relaxedNow) {
+            prepared(db, relaxed ? 'PRAGMA synchronous = NORMAL' : 'PRAGMA synchronous = FULL').run();
+            relaxedNow = relaxed;
+          }
+          try {
+            m.onCommitted(events);
+          } catch (err) {
+            log.error(`${m.name}: ${(err as Error).stack ?? err}`);
+          }
         }
+      } finally {
+        if (relaxedNow) prepared(db, 'PRAGMA synchronous = FULL').run();
       }
     },
   });

@@ -1,6 +1,7 @@
 // The device registry: who may connect, and where each device is installed.
 import { isId, type DeviceClass, type DeviceInfo } from '../../protocol/index.ts';
 import type { Db } from './db.ts';
+import { prepared } from './statements.ts';
 import { DEVICE_TOKEN_PREFIX, hashToken, newToken, safeEqualHex } from './secrets.ts';
 import { getEstate } from './estates.ts';
 
@@ -47,16 +48,16 @@ export function addDevice(db: Db, d: NewDevice, options: { rotate?: boolean } = 
 }
 
 export function getDevice(db: Db, id: string): DeviceRecord | undefined {
-  return db.prepare('SELECT id, estate, kind, name, x, y, heading, fov FROM devices WHERE id = ?').get(id) as DeviceRecord | undefined;
+  return prepared(db, 'SELECT id, estate, kind, name, x, y, heading, fov FROM devices WHERE id = ?').get(id) as DeviceRecord | undefined;
 }
 
 export function listDevices(db: Db, estate: string): DeviceInfo[] {
-  return db.prepare('SELECT id, kind, name, x, y, heading, fov FROM devices WHERE estate = ? ORDER BY id').all(estate) as DeviceInfo[];
+  return prepared(db, 'SELECT id, kind, name, x, y, heading, fov FROM devices WHERE estate = ? ORDER BY id').all(estate) as DeviceInfo[];
 }
 
 /** The device if the token is right, else undefined. */
 export function authenticateDevice(db: Db, id: string, token: string): DeviceRecord | undefined {
-  const row = db.prepare('SELECT token_hash FROM devices WHERE id = ?').get(id) as { token_hash: string } | undefined;
+  const row = prepared(db, 'SELECT token_hash FROM devices WHERE id = ?').get(id) as { token_hash: string } | undefined;
   if (!row || !safeEqualHex(row.token_hash, hashToken(token))) return undefined;
   return getDevice(db, id);
 }

@@ -12,11 +12,13 @@ import { applyOccupancy, occupancySnapshot } from './occupancy.ts';
 import { displayPlate, normalizePlate } from './plate.ts';
 import { anonymousPass, pairRead, type OccupancyDelta } from './sessions.ts';
 import { getSettings } from './settings.ts';
-import { prepared } from './statements.ts';
+import { prepared } from '../store/statements.ts';
 import { getMeta, setMeta } from '../store/db.ts';
 
 /** meta key: the journal seq up to which plate reads are in the ledger and the counts */
 export const JOURNAL_MARK = 'vehicles.journal_seq';
+/** A group without plate reads moves the journal mark only this often (ms): see committed(). */
+const IDLE_MARK_MS = 10_000;
 
 export interface ReadInput {
   estate: string;
@@ -76,6 +78,7 @@ export class GateReads {
    */
   private readonly applyOne;
   private readonly applyGroup;
+  private lastMarkAt = 0;
 
   constructor(
     private readonly ctx: ModuleContext,
@@ -109,6 +112,13 @@ export class GateReads {
    */
   committed(events: readonly EstateEvent[], options: { deferEffects?: boolean } = {}): void {
     const reads = events.filter((e) => e.kind === 'vehicle' && typeof e.data.decision === 'string');
+    if (!reads.length) {
+      // Nothing to apply, so no transaction (most groups of a camera- or sensor-heavy estate: it was
+      // one per journal commit). The mark still moves now and then, so that a restart's catch-up does
+      // not scan a day of heartbeats for plate reads.
+      if (Date.now() - this.lastMarkAt >= IDLE_MARK_MS) this.markJournal();
+      return;
+    }
     const touched = new Set<string>();
     const after: Array<() => void> = [];
     this.applyGroup(reads, touched, after);
@@ -142,6 +152,7 @@ export class GateReads {
 
   /** onCommitted runs right after its group commit, so MAX(seq) is that group's end. */
   private markJournal(): void {
+    this.lastMarkAt = Date.now();
     const r = prepared(this.ctx.db, 'SELECT MAX(seq) AS seq FROM events').get() as { seq: number | null };
     if (r.seq !== null) setMeta(this.ctx.db, JOURNAL_MARK, String(r.seq));
   }

@@ -2,7 +2,7 @@
 import type { SessionStatus, VehicleList, VehicleSession } from '../../protocol/vehicles.ts';
 import type { Db } from '../store/db.ts';
 import { dwellMs, type LatestSession, type SessionChanges } from './sessions.ts';
-import { prepared } from './statements.ts';
+import { prepared } from '../store/statements.ts';
 
 const COLUMNS = `id, estate, plate, status, list, car_park AS carPark, gate_in AS gateIn, gate_out AS gateOut, entered_at AS enteredAt,
   exited_at AS exitedAt, in_event AS inEvent, out_event AS outEvent, valid_until AS validUntil, overstay`;

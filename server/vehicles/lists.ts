@@ -4,7 +4,7 @@ import type { BlacklistEntry, ResidentVehicle, VisitorVehicle } from '../../prot
 import type { Db } from '../store/db.ts';
 import type { ListMatch } from './decision.ts';
 import type { BlacklistInput, ResidentInput, VisitorInput } from './validate.ts';
-import { prepared } from './statements.ts';
+import { prepared } from '../store/statements.ts';
 
 export class ListConflict extends Error {}
 

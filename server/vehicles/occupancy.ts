@@ -4,7 +4,7 @@ import type { CarParkOccupancy, OccupancyCorrection } from '../../protocol/vehic
 import type { Db } from '../store/db.ts';
 import { listCarParks } from '../estate/gates.ts';
 import type { OccupancyDelta } from './sessions.ts';
-import { prepared } from './statements.ts';
+import { prepared } from '../store/statements.ts';
 
 /** Applies gate-pass deltas (never below 0). Returns the car parks that changed. */
 export function applyOccupancy(db: Db, estate: string, deltas: readonly OccupancyDelta[], now: number): string[] {

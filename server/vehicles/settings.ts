@@ -3,7 +3,7 @@
 import { DEFAULT_VEHICLE_SETTINGS, type VehicleSettings } from '../../protocol/vehicles.ts';
 import type { Db } from '../store/db.ts';
 import type { Valid } from './validate.ts';
-import { prepared } from './statements.ts';
+import { prepared } from '../store/statements.ts';
 
 /**
  * Every plate read asks for its estate's settings; reading and parsing the row each time showed in the
