@@ -489,4 +489,4 @@ function table(c: Collected): BenchResult {
 }
 
 /** For experiments (.tmp scripts): the pieces runIngest is made of. */
-export const ingestInternals = { withOurs, measureOurs, variants: { FULL, NO_DASHBOARD, CORE } };
+export const ingestInternals = { withOurs, measureOurs, withBareAedes, variants: { FULL, NO_DASHBOARD, CORE } };
