@@ -7,7 +7,7 @@
 import type { InfluxDB } from 'influx';
 import type { EstateEvent } from '../../protocol/index.ts';
 import type { Db } from '../store/db.ts';
-import { getMeta } from '../store/db.ts';
+import { getMeta, setMeta } from '../store/db.ts';
 import type { Log } from '../log.ts';
 import { ensureDatabase, writeLines } from '../influx/connection.ts';
 import { eventToPoint, toLineProtocol } from '../influx/points.ts';
@@ -94,14 +94,10 @@ export type PersistProgress = (checkpoint: number, dead: DeadLetter[], at: numbe
 /** The forwarder's only write: its checkpoint and the batch's dead letters, in one transaction on `db`. */
 export function persistProgress(db: Db): PersistProgress {
   const insertDeadLetter = db.prepare('INSERT OR REPLACE INTO dead_letters (seq, reason, line, at) VALUES (?, ?, ?, ?)');
-  const saveCheckpoint = db.prepare(
-    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-  );
-  const commit = db.transaction((seq: number, dead: DeadLetter[], at: number) => {
+  return db.transaction((seq: number, dead: DeadLetter[], at: number) => {
     for (const d of dead) insertDeadLetter.run(d.seq, d.reason, d.line, at);
-    saveCheckpoint.run(CHECKPOINT_KEY, String(seq));
+    setMeta(db, CHECKPOINT_KEY, String(seq));
   });
-  return (seq, dead, at) => commit(seq, dead, at);
 }
 
 interface PendingPoint {

@@ -72,12 +72,12 @@ export function startForwarderThread(db: Db, options: ForwarderThreadOptions): F
    */
   const persistRelaxed = (checkpoint: number, dead: DeadLetter[], at: number) => {
     // (it cannot change inside a transaction; then it is simply part of that one)
-    const full = !db.inTransaction && (db.pragma('synchronous', { simple: true }) as number) > 1;
-    if (full) db.pragma('synchronous = NORMAL');
+    const level = db.inTransaction ? 1 : (db.pragma('synchronous', { simple: true }) as number);
+    if (level > 1) db.pragma('synchronous = NORMAL');
     try {
       persist(checkpoint, dead, at);
     } finally {
-      if (full) db.pragma('synchronous = FULL');
+      if (level > 1) db.pragma(`synchronous = ${level}`);
     }
   };
   let progress: ForwarderProgress = { forwarded: 0, retries: 0, deadLetters: 0, checkpoint: readCheckpoint(db) };

@@ -15,7 +15,7 @@ const data = workerData as ForwarderWorkerData;
 const post = (message: FromForwarder) => port.postMessage(message);
 
 // Only reads: the checkpoint and dead letters go to the main thread, which writes them (persist).
-const db = openDb(data.dbFile, { synchronous: 'NORMAL' });
+const db = openDb(data.dbFile);
 const client = createInfluxClient(data.target, { requestTimeoutMs: data.requestTimeoutMs });
 const forwarder = startForwarder(db, client, {
   ...data.options,
