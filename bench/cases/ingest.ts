@@ -387,6 +387,8 @@ const rss = (r: { procs: Record<string, SpanStats> }, name: string) => mb(r.proc
 const survived = (...crashes: Array<string | null>) => crashes.map((x) => (!x ? 'yes' : x.startsWith('after the window') ? 'died after' : 'NO')).join('; ');
 const perCommit = (o: Ours) => (Number.isFinite(o.eventsPerCommit) ? o.eventsPerCommit.toFixed(0) : '—');
 const clientCell = (r: DriveResult<unknown>) => `${cpu(r, 'load client')} · ${r.publisher.maxSendLagMs.toFixed(0)} · ${cpu(r, 'server')}`;
+/** where the machine's CPU went in an open-loop run: load client + influxd + server = machine (of 200 %) */
+const budgetCell = (r: DriveResult<unknown>) => `${cpu(r, 'load client')} + ${r.procs.influxd ? cpu(r, 'influxd') : '—'} + ${cpu(r, 'server')} = ${cpu(r, 'machine')}`;
 const openCell = (o: Ours) => `${num(acksPerSecond(o.run))} (${o.run.publisher.skipped}) · ${num(o.confirmedPerSecond)}`;
 const usPer = (r: DriveResult<unknown>) => {
   const rate = acksPerSecond(r);
@@ -424,6 +426,7 @@ function table(c: Collected): BenchResult {
     [`PUBACK ms p50 / p99 / max at ${LOW_RATE.toLocaleString('en-US')}/s, open loop`, triple(latencyOf(c.bareLow.run)), triple(latencyOf(c.fullLow.run)), '', triple(latencyOf(c.coreLow.run)), '', ratio(latencyOf(c.fullLow.run).quantile(0.99), latencyOf(c.bareLow.run).quantile(0.99)), '', ''],
     [`PUBACKs/s at ${LOW_RATE.toLocaleString('en-US')}/s offered (sends skipped) · confirmed in InfluxDB/s; server CPU %`, `${num(acksPerSecond(c.bareLow.run))} (${c.bareLow.run.publisher.skipped}); ${cpu(c.bareLow.run, 'server')}`, `${openCell(c.fullLow)}; ${cpu(c.fullLow.run, 'server')}`, '', `${openCell(c.coreLow)}; ${cpu(c.coreLow.run, 'server')}`, '', '', '', ''],
     ['open loop: load client CPU % · its worst lateness against the schedule, ms · server CPU %', clientCell(aOpen), clientCell(c.fullOpen.run), '', clientCell(c.coreOpen.run), '', '', 'client on time', ''],
+    [`CPU at ${OPEN_RATE.toLocaleString('en-US')}/s open loop, % of one core: load client + influxd + server = machine busy (of 200)`, budgetCell(aOpen), budgetCell(c.fullOpen.run), '', budgetCell(c.coreOpen.run), '', '', '', ''],
     ['journal lag at the open-loop rate, events: max / at window end', '', `${num(c.fullOpen.lagMaxEvents)} / ${num(c.fullOpen.lagEndEvents)}`, '', `${num(c.coreOpen.lagMaxEvents)} / ${num(c.coreOpen.lagEndEvents)}`, '', '', '', ''],
     ['journal lag, events: max / at window end', '', ...each((o) => `${num(o.lagMaxEvents)} / ${num(o.lagEndEvents)}`), '', '', 'bounded', met(ours.every((o) => Number.isFinite(o.drainMs)))],
     ['journal lag, s: max', '', ...each((o) => o.lagMaxSeconds.toFixed(1)), '', '', '', ''],
