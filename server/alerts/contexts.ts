@@ -1,7 +1,7 @@
 // What the rules need to know about an estate — its time zone, zones with their effective parameters,
 // devices, configuration — loaded from SQLite and cached for a few seconds (an estate import or
 // `device add` in another process shows up soon; a configuration change here invalidates at once).
-import type { Db } from '../store/db.ts';
+import { dataVersion, type Db } from '../store/db.ts';
 import { getEstate } from '../store/estates.ts';
 import { listDevices } from '../store/devices.ts';
 import { TtlCache } from '../store/ttl-cache.ts';
@@ -20,20 +20,26 @@ export interface EstateRules extends RuleContext {
 }
 
 export class RuleContexts {
-  private readonly cache = new TtlCache<EstateRules | null>(TTL_MS);
+  private readonly cache: TtlCache<EstateRules | null>;
 
   constructor(
     private readonly db: Db,
     private readonly store: AlertStore,
-  ) {}
+  ) {
+    this.cache = new TtlCache({
+      ttlMs: TTL_MS,
+      load: (e) => this.load(e),
+      version: () => dataVersion(db),
+      stale: (ctx, ageMs, device) => device !== undefined && ctx !== null && !ctx.devices.has(device) && ageMs >= MISS_RELOAD_MS,
+    });
+  }
 
   /**
    * The estate's rule context; null for an estate that does not exist. Cached by wall-clock time; a
    * device the cache does not know yet (just registered) reloads it, at most once a second.
    */
   get(estate: string, device?: string): EstateRules | null {
-    const unknownDevice = (ctx: EstateRules | null, ageMs: number) => device !== undefined && ctx !== null && !ctx.devices.has(device) && ageMs >= MISS_RELOAD_MS;
-    return this.cache.get(estate, (e) => this.load(e), Date.now(), unknownDevice);
+    return this.cache.get(estate, Date.now(), device);
   }
 
   invalidate(estate?: string): void {

@@ -2,7 +2,7 @@
 // Cached per estate and reloaded after a short time, because `import buildings` may run in another
 // process while the server is up.
 import { localFrame, pointInPolygon, type BuildingInfo, type LocalFrame } from '../../protocol/index.ts';
-import type { Db } from '../store/db.ts';
+import { dataVersion, type Db } from '../store/db.ts';
 import { getEstate, listBuildings, listCheckpoints } from '../store/estates.ts';
 import { TtlCache } from '../store/ttl-cache.ts';
 
@@ -15,12 +15,14 @@ export interface EstateContext {
 const TTL_MS = 10_000;
 
 export class EstateContexts {
-  private readonly cache = new TtlCache<EstateContext | null>(TTL_MS);
+  private readonly cache: TtlCache<EstateContext | null>;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    this.cache = new TtlCache({ ttlMs: TTL_MS, load: (e) => this.load(e), version: () => dataVersion(db) });
+  }
 
   get(estate: string, now = Date.now()): EstateContext | null {
-    return this.cache.get(estate, (e) => this.load(e), now);
+    return this.cache.get(estate, now);
   }
 
   invalidate(estate?: string): void {

@@ -120,6 +120,14 @@ export function openDb(file: string, options: OpenDbOptions = {}): Db {
   return db;
 }
 
+/**
+ * SQLite's data_version: changes when another connection (another process, a worker's connection)
+ * committed since the last call, never for this connection's own commits.
+ */
+export function dataVersion(db: Db): number {
+  return prepared(db, 'PRAGMA data_version').pluck().get() as number;
+}
+
 export function getMeta(db: Db, key: string): string | undefined {
   const row = prepared(db, 'SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
   return row?.value;
