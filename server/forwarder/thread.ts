@@ -25,6 +25,12 @@ export type ForwarderWorkerData = {
   requestTimeoutMs?: number;
   options: WorkerForwarderOptions;
 };
+/**
+ * Least time between two notify messages (ms). The journal notifies after every group commit, ~250 a
+ * second while 10,000 devices heartbeat, and each message woke the worker, which then lingers between
+ * partial batches anyway (DEFAULT_LINGER_MS); a notify only ends its idle wait.
+ */
+export const NOTIFY_MS = 20;
 export type ToForwarder = { type: 'notify' } | { type: 'drain' } | { type: 'stop' };
 export type FromForwarder =
   | { type: 'persist'; checkpoint: number; dead: DeadLetter[]; at: number }
@@ -155,10 +161,28 @@ export function startForwarderThread(db: Db, options: ForwarderThreadOptions): F
     }
   };
 
+  // At most one notify message per NOTIFY_MS; one that comes sooner is sent when the time is up.
+  let notifyTimer: NodeJS.Timeout | null = null;
+  let notifyMissed = false;
+  const notify = () => {
+    if (stopping) return;
+    if (notifyTimer) {
+      notifyMissed = true;
+      return;
+    }
+    send({ type: 'notify' });
+    notifyTimer = setTimeout(() => {
+      notifyTimer = null;
+      if (notifyMissed) {
+        notifyMissed = false;
+        notify();
+      }
+    }, NOTIFY_MS);
+    notifyTimer.unref();
+  };
+
   return {
-    notify() {
-      if (!stopping) send({ type: 'notify' });
-    },
+    notify,
     drain() {
       const target = maxSeq();
       if (progress.checkpoint >= target) return Promise.resolve();
@@ -172,6 +196,7 @@ export function startForwarderThread(db: Db, options: ForwarderThreadOptions): F
       if (stopping) return stopped;
       stopping = true;
       if (restartTimer) clearTimeout(restartTimer);
+      if (notifyTimer) clearTimeout(notifyTimer);
       // Keep the process up until the worker has said goodbye (it is unref'd while running).
       worker.ref();
       send({ type: 'stop' });

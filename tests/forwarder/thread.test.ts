@@ -92,6 +92,23 @@ describe('forwarder thread', () => {
     db.close();
   });
 
+  it('sends at most one notify per NOTIFY_MS, and one that came sooner is sent late, not lost', async () => {
+    const { db, target } = await setup();
+    // No polling to fall back on: only a notify wakes the worker.
+    const forwarder = startForwarderThread(db, { target, idleMs: 600_000, lingerMs: 0 });
+    appendEvents(db, checkins(10));
+    forwarder.notify();
+    await until('the first rows to be forwarded', () => forwarder.stats().checkpoint === 10);
+    for (let round = 1; round <= 5; round++) {
+      appendEvents(db, checkins(10, round * 10));
+      forwarder.notify(); // inside the previous one's window: held, then sent
+      await until(`round ${round} to be forwarded`, () => forwarder.stats().checkpoint === 10 + round * 10);
+    }
+    await forwarder.stop();
+    expect(await countInInflux(target)).toEqual({ points: 60, distinctSeqs: 60 });
+    db.close();
+  });
+
   it('starts a worker that died again, from the persisted checkpoint, without duplicates', async () => {
     const { db, target } = await setup();
     appendEvents(db, checkins(20_000));
