@@ -44,27 +44,27 @@ describe('data_version behind the estate caches', () => {
     for (const db of open.splice(0)) db.close();
     rmSync(dir, { recursive: true, force: true });
   });
+  const GARDEN = { id: 'garden', name: 'Garden', nameZh: '花园', lat: 30.25, lon: 120.15, timezone: 'Asia/Shanghai' };
+  /** Two connections to one new file, as the server and a CLI command in another process have. */
+  const twoConnections = (): [Db, Db] => {
+    dir = mkdtempSync(join(tmpdir(), 'se-version-'));
+    const pair: [Db, Db] = [openDb(join(dir, 'v.db')), openDb(join(dir, 'v.db'))];
+    open.push(...pair);
+    return pair;
+  };
 
   it("moves for another connection's commit, not for this connection's own", () => {
-    dir = mkdtempSync(join(tmpdir(), 'se-version-'));
-    const file = join(dir, 'v.db');
-    const mine = openDb(file);
-    const other = openDb(file);
-    open.push(mine, other);
+    const [mine, other] = twoConnections();
     const v0 = dataVersion(mine);
-    upsertEstate(mine, { id: 'garden', name: 'Garden', nameZh: '花园', lat: 30.25, lon: 120.15, timezone: 'Asia/Shanghai' });
+    upsertEstate(mine, GARDEN);
     expect(dataVersion(mine)).toBe(v0);
-    upsertEstate(other, { id: 'orchard', name: 'Orchard', nameZh: '果园', lat: 30.25, lon: 120.15, timezone: 'Asia/Shanghai' });
+    upsertEstate(other, { ...GARDEN, id: 'orchard', name: 'Orchard', nameZh: '果园' });
     expect(dataVersion(mine)).not.toBe(v0);
   });
 
   it('an estate context is read again after the ttl only when another connection changed the file', () => {
-    dir = mkdtempSync(join(tmpdir(), 'se-version-'));
-    const file = join(dir, 'v.db');
-    const server = openDb(file);
-    const cli = openDb(file);
-    open.push(server, cli);
-    upsertEstate(server, { id: 'garden', name: 'Garden', nameZh: '花园', lat: 30.25, lon: 120.15, timezone: 'Asia/Shanghai' });
+    const [server, cli] = twoConnections();
+    upsertEstate(server, GARDEN);
     const contexts = new EstateContexts(server);
     const first = contexts.get('garden', 0)!;
     expect(contexts.get('garden', 60_000)).toBe(first); // a minute on, nothing changed: the same object, not a reload
