@@ -25,16 +25,15 @@ export class TtlCache<T> {
   get(key: string, now = Date.now(), hint?: string): T {
     const { ttlMs, load, version, stale } = this.options;
     const hit = this.entries.get(key);
-    if (hit && !stale?.(hit.value, now - hit.at, hint)) {
-      if (now - hit.at < ttlMs) return hit.value;
-      if (version && version() === hit.version) {
-        hit.at = now;
-        return hit.value;
-      }
+    const usable = hit !== undefined && !stale?.(hit.value, now - hit.at, hint);
+    if (usable && now - hit.at < ttlMs) return hit.value;
+    const current = version ? version() : 0;
+    if (usable && version && current === hit.version) {
+      hit.at = now;
+      return hit.value;
     }
-    const at = version ? version() : 0;
     const value = load(key);
-    this.entries.set(key, { at: now, version: at, value });
+    this.entries.set(key, { at: now, version: current, value });
     return value;
   }
 
