@@ -4,7 +4,7 @@
 import { Counter, Gauge } from 'prom-client';
 import { channelTopic, type EstateEvent } from '../../protocol/index.ts';
 import type { EstateModule, ModuleFactory } from '../modules.ts';
-import { RuleContexts, type EstateRules } from './contexts.ts';
+import { RuleContexts } from './contexts.ts';
 import { alertRoutes } from './routes.ts';
 import { afterRestart, deviceHealthEvent, deviceHealthSweep, type DeviceHealth } from './rules/device-health.ts';
 import { fireLaneDue, fireLaneEvent, type FireLaneEpisode, type FireLaneState } from './rules/fire-lane.ts';
@@ -87,11 +87,8 @@ export const createAlertsModule: ModuleFactory = (ctx): AlertsModule => {
   const tick = () => {
     const now = ctx.now();
     const out: AlertChange[] = [];
-    // one context lookup per estate, not per device: the sweep visits every known device each second
-    const byEstate = new Map<string, EstateRules | null>();
     for (const [device, h] of health) {
-      let rules = byEstate.get(h.estate);
-      if (rules === undefined) byEstate.set(h.estate, (rules = contexts.get(h.estate)));
+      const rules = contexts.get(h.estate);
       const swept = rules && deviceHealthSweep(h, rules, now);
       if (!swept) continue;
       health.set(device, swept.health);
