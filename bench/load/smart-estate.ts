@@ -87,7 +87,7 @@ export async function startSmartEstate(options: SmartEstateOptions): Promise<Sma
     const provisioned = provision(dataDir, options);
     const [httpPort, mqttPort] = [await freePort(), await freePort()];
     const proc = track(
-      spawn(process.execPath, [...(options.nodeArgs ?? process.env.SE_BENCH_NODEARGS?.split(' ') ?? []), ...(options.modules === 'none' ? [RUN_TS, CORE] : [CLI, 'serve'])], {
+      spawn(process.execPath, [...(options.nodeArgs ?? process.env.SE_BENCH_NODEARGS?.split(' ').filter(Boolean) ?? []), ...(options.modules === 'none' ? [RUN_TS, CORE] : [CLI, 'serve'])], {
         env: {
           ...process.env,
           SE_DATA_DIR: dataDir,
