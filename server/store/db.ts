@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { prepared } from './statements.ts';
+import { ensureAuditSchema } from '../audit/log.ts';
 
 export type Db = Database.Database;
 export type Synchronous = 'FULL' | 'NORMAL';
@@ -116,7 +117,10 @@ export function openDb(file: string, options: OpenDbOptions = {}): Db {
   db.pragma('foreign_keys = ON');
   // The CLI and the server share the file; wait for the other's write instead of failing.
   db.pragma('busy_timeout = 5000');
-  if (!options.readonly) db.exec(SCHEMA);
+  if (!options.readonly) {
+    db.exec(SCHEMA);
+    ensureAuditSchema(db);
+  }
   return db;
 }
 
