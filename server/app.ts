@@ -1,5 +1,11 @@
 // Assembles one Smart Estate server: store → ingest → broker (TCP + WebSocket) → API → forwarder.
 import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { loadTls, type TlsMaterial, type TlsPaths } from './security/tls.ts';
+import { SecurityLimits } from './security/limits.ts';
+import type { FloodPolicy } from './security/flood.ts';
+import type { AttemptPolicy } from './security/attempts.ts';
+import { SESSION_IDLE_MS } from './store/users.ts';
 import { DEFAULT_WEB_DIR } from './config.ts';
 import type { Db } from './store/db.ts';
 import { dbPath, openDb } from './store/db.ts';
@@ -30,9 +36,32 @@ const MODULES: ModuleFactory[] = [createAlertsModule, createPatrolModule, create
 
 export interface ServerOptions {
   dataDir: string;
-  /** 0 = a free port */
-  httpPort?: number;
-  mqttPort?: number;
+  /** 0 = a free port, null = this listener off */
+  httpPort?: number | null;
+  mqttPort?: number | null;
+  /** PEM files: HTTPS + WSS on httpsPort, MQTT over TLS on mqttsPort (docs/security.md) */
+  tls?: TlsPaths | null;
+  /** with tls: 0 = a free port, null = off (default 8443) */
+  httpsPort?: number | null;
+  /** with tls: 0 = a free port, null = off (default 8883) */
+  mqttsPort?: number | null;
+  /** flood limits per source address and client id (server/security/flood.ts) */
+  flood?: Partial<FloodPolicy>;
+  /** flood caps in seconds as the config gives them */
+  maxConnectionsPerAddress?: number;
+  connectRatePerAddress?: number;
+  connectBurstPerAddress?: number;
+  flapMaxConnects?: number;
+  flapHoldSeconds?: number;
+  /** addresses the per-address limits skip (default loopback) */
+  limitsExempt?: string[];
+  /** guessing limits (tests) */
+  userPolicy?: AttemptPolicy;
+  addressPolicy?: AttemptPolicy;
+  /** operator sessions unused this long end (default 60) */
+  sessionIdleMinutes?: number;
+  /** origins allowed to frame the app besides itself (CSP frame-ancestors) */
+  frameAncestors?: string[];
   host?: string;
   influxUrl?: string | null;
   synchronous?: 'FULL' | 'NORMAL';
@@ -57,10 +86,18 @@ export interface ServerOptions {
 }
 
 export interface RunningServer {
+  /** 0 when that listener is off */
   httpPort: number;
   mqttPort: number;
-  /** http://127.0.0.1:{httpPort} */
+  httpsPort: number;
+  mqttsPort: number;
+  /** http://127.0.0.1:{httpPort} (https://…:{httpsPort} when plain HTTP is off) */
   url: string;
+  /** https://127.0.0.1:{httpsPort}, or null without TLS */
+  httpsUrl: string | null;
+  limits: SecurityLimits;
+  /** reads the certificate files again and uses them for new handshakes (SIGHUP); throws ConfigError and keeps the old one when they are bad */
+  reloadTls(): TlsMaterial | null;
   db: Db;
   broker: EstateBroker;
   ingest: Ingest;
@@ -79,6 +116,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = options.log ?? createLog({ quiet: options.quiet });
   const host = options.host ?? '0.0.0.0';
   const synchronous = options.synchronous ?? 'FULL';
+  // Certificate problems are start-up errors, before anything is opened.
+  let tlsMaterial = options.tls ? loadTls(options.tls) : null;
   const db = openDb(dbPath(options.dataDir), { synchronous });
   const checkpointer = startCheckpointer(db, { log });
 
@@ -191,7 +230,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   const history = createHistory(db, influx);
 
-  broker = await createBroker({ db, ingest, metrics, log, drainTimeoutMs: options.drainTimeoutMs });
+  const limits = new SecurityLimits(metrics, log, {
+    flood: {
+      ...(options.maxConnectionsPerAddress !== undefined ? { maxConnectionsPerAddress: options.maxConnectionsPerAddress } : {}),
+      ...(options.connectRatePerAddress !== undefined ? { connectRatePerAddress: options.connectRatePerAddress } : {}),
+      ...(options.connectBurstPerAddress !== undefined ? { connectBurstPerAddress: options.connectBurstPerAddress } : {}),
+      ...(options.flapMaxConnects !== undefined ? { flapMaxConnects: options.flapMaxConnects } : {}),
+      ...(options.flapHoldSeconds !== undefined ? { flapHoldMs: options.flapHoldSeconds * 1000 } : {}),
+      ...options.flood,
+    },
+    exempt: options.limitsExempt,
+    userPolicy: options.userPolicy,
+    addressPolicy: options.addressPolicy,
+  });
+  const sessionIdleMs = options.sessionIdleMinutes !== undefined ? options.sessionIdleMinutes * 60_000 : SESSION_IDLE_MS;
+  broker = await createBroker({ db, ingest, metrics, log, drainTimeoutMs: options.drainTimeoutMs, limits, sessionIdleMs });
   backpressure.start();
 
   const dayMs = 86_400_000;
@@ -211,42 +264,82 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   }, 60_000);
   trimTimer.unref();
-  const app = createApp({ db, ingest, history, metrics, log, modules, webDir: options.webDir ?? DEFAULT_WEB_DIR, now: ctx.now });
+  const app = createApp({
+    db, ingest, history, metrics, log, modules, webDir: options.webDir ?? DEFAULT_WEB_DIR, now: ctx.now,
+    limits, sessionIdleMs, onSessionsEnded: () => broker?.revalidateSessions(), frameAncestors: options.frameAncestors,
+  });
   const http: HttpServer = createServer(app);
-  // Keep idle connections longer than clients and proxies expect (Node's 5 s races a client reusing
-  // its pooled socket just as the server closes it: "other side closed").
-  http.keepAliveTimeout = 65_000;
-  http.headersTimeout = 66_000;
-  broker.attachWebSocket(http);
-
-  let httpPort: number;
-  let mqttPort: number;
-  try {
-    httpPort = await new Promise<number>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(options.httpPort ?? 8080, host, () => resolve((http.address() as { port: number }).port));
+  // HTTPS + WSS on a port of its own (docs/security.md: plain HTTP stays for a LAN without a CA and can be switched off).
+  // A client certificate is asked for only with --tls-ca, and never required (browsers have none).
+  const https: HttpsServer | null = tlsMaterial ? createHttpsServer({ ...tlsMaterial.context, requestCert: false }, app) : null;
+  for (const server of [http, https]) {
+    if (!server) continue;
+    // Keep idle connections longer than clients and proxies expect (Node's 5 s races a client reusing
+    // its pooled socket just as the server closes it: "other side closed").
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    broker.attachWebSocket(server);
+  }
+  const listen = (server: HttpServer | HttpsServer, port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve((server.address() as { port: number }).port));
     });
-    mqttPort = await broker.listenTcp(options.mqttPort ?? 1883, host);
+
+  let httpPort = 0;
+  let mqttPort = 0;
+  let httpsPort = 0;
+  let mqttsPort = 0;
+  try {
+    const wanted = (p: number | null | undefined, fallback: number) => (p === undefined ? fallback : p);
+    const hp = wanted(options.httpPort, 8080);
+    if (hp !== null) httpPort = await listen(http, hp);
+    const mp = wanted(options.mqttPort, 1883);
+    if (mp !== null) mqttPort = await broker.listenTcp(mp, host);
+    if (https && tlsMaterial) {
+      const sp = wanted(options.httpsPort, 8443);
+      if (sp !== null) httpsPort = await listen(https, sp);
+      const tp = wanted(options.mqttsPort, 8883);
+      if (tp !== null) mqttsPort = await broker.listenTls(tp, host, tlsMaterial.context, Boolean(options.tls?.ca));
+    }
   } catch (err) {
     backpressure.stop();
+    limits.stop();
     clearInterval(trimTimer);
     await broker.close().catch(() => {});
     http.close();
+    https?.close();
     for (const m of modules) await m.stop?.();
     await forwarder?.stop();
     ingest.close();
     await checkpointer.stop();
     db.close();
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') throw new Error(`port already in use: ${(e as { port?: number }).port ?? ''} — pick another with --http-port / --mqtt-port`);
+    if (e.code === 'EADDRINUSE') throw new Error(`port already in use: ${(e as { port?: number }).port ?? ''} — pick another with --http-port / --mqtt-port / --https-port / --mqtts-port`);
     throw err;
   }
 
+  if (tlsMaterial) log.info(`tls: ${tlsMaterial.subject}, valid to ${tlsMaterial.validTo} (HTTPS ${httpsPort || 'off'}, MQTTS ${mqttsPort || 'off'}${options.tls?.ca ? ', client certificates accepted' : ''})`);
+
   let closed = false;
+  const httpsUrl = httpsPort ? `https://127.0.0.1:${httpsPort}` : null;
   return {
     httpPort,
     mqttPort,
-    url: `http://127.0.0.1:${httpPort}`,
+    httpsPort,
+    mqttsPort,
+    url: httpPort ? `http://127.0.0.1:${httpPort}` : httpsUrl ?? '',
+    httpsUrl,
+    limits,
+    reloadTls() {
+      if (!options.tls) return null;
+      const fresh = loadTls(options.tls); // throws with the reasons; the old certificate stays in use
+      https?.setSecureContext(fresh.context);
+      broker!.setSecureContext(fresh.context);
+      tlsMaterial = fresh;
+      log.info(`tls: reloaded ${fresh.subject}, valid to ${fresh.validTo}; open connections keep theirs`);
+      return fresh;
+    },
     db,
     broker,
     ingest,
@@ -260,7 +353,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (closed) return;
       closed = true;
       http.closeAllConnections?.();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      https?.closeAllConnections?.();
+      await Promise.all([http, https].map((s) => s && new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
+      limits.stop();
       clearInterval(trimTimer);
       backpressure.stop();
       await broker!.close();

@@ -84,8 +84,16 @@ async function serve(args: string[]) {
   const { values } = parse(args, {});
   const config = settings(values);
   const server = await startServer({ ...config, adminPassword: config.adminPassword });
-  process.stderr.write(`smart-estate: HTTP ${server.url} (host ${config.host}), MQTT tcp port ${server.mqttPort}, data ${config.dataDir}\n`);
+  process.stderr.write(`smart-estate: HTTP ${server.httpPort || 'off'}, MQTT ${server.mqttPort || 'off'}${config.tls ? `, HTTPS ${server.httpsPort || 'off'}, MQTTS ${server.mqttsPort || 'off'}` : ''} (host ${config.host}), data ${config.dataDir}\n`);
   onSignals(server);
+  // SIGHUP: read the certificate again (renewed by certbot & co.) without dropping a connection.
+  process.on('SIGHUP', () => {
+    try {
+      if (!server.reloadTls()) process.stderr.write('smart-estate: SIGHUP: no --tls-cert to reload\n');
+    } catch (err) {
+      process.stderr.write(`smart-estate: SIGHUP: certificate not reloaded, the old one stays in use: ${(err as Error).message}\n`);
+    }
+  });
 }
 
 async function demo(args: string[]) {

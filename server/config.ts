@@ -1,13 +1,16 @@
 // Configuration from flags and SE_* environment variables (flags win), validated at start with one
 // clear message per bad value.
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseInfluxUrl } from './influx/connection.ts';
 
 export interface Config {
   host: string;
-  httpPort: number;
-  mqttPort: number;
+  /** null = plain HTTP off (`--http-port 0`) */
+  httpPort: number | null;
+  /** null = plain MQTT off (`--mqtt-port 0`) */
+  mqttPort: number | null;
   dataDir: string;
   /** e.g. http://127.0.0.1:8086/smart_estate — null = embedded (the journal serves history) */
   influxUrl: string | null;
@@ -23,6 +26,24 @@ export interface Config {
   journalKeepDays: number;
   /** pause ingest when the data dir has less free space than this (MiB) */
   minFreeMb: number;
+  /** PEM files for HTTPS, WSS and MQTTS (docs/security.md); null = no TLS listeners */
+  tls: { cert: string; key: string; ca: string | null } | null;
+  /** HTTPS + WSS (default 8443 with a certificate); null = off */
+  httpsPort: number | null;
+  /** MQTT over TLS (default 8883 with a certificate); null = off */
+  mqttsPort: number | null;
+  /** flood limits (server/security/flood.ts); 0 = no cap */
+  maxConnectionsPerAddress: number;
+  connectRatePerAddress: number;
+  connectBurstPerAddress: number;
+  flapMaxConnects: number;
+  flapHoldSeconds: number;
+  /** addresses the per-address limits skip */
+  limitsExempt: string[];
+  /** operator sessions unused this long end */
+  sessionIdleMinutes: number;
+  /** origins allowed to frame the app besides itself */
+  frameAncestors: string[];
 }
 
 /** dist/web of this package, wherever the command runs */
@@ -47,6 +68,19 @@ const SETTINGS = {
   'retention-days': 'SE_RETENTION_DAYS',
   'journal-keep-days': 'SE_JOURNAL_KEEP_DAYS',
   'min-free-mb': 'SE_MIN_FREE_MB',
+  'tls-cert': 'SE_TLS_CERT',
+  'tls-key': 'SE_TLS_KEY',
+  'tls-ca': 'SE_TLS_CA',
+  'https-port': 'SE_HTTPS_PORT',
+  'mqtts-port': 'SE_MQTTS_PORT',
+  'max-connections-per-address': 'SE_MAX_CONNECTIONS_PER_ADDRESS',
+  'connect-rate-per-address': 'SE_CONNECT_RATE_PER_ADDRESS',
+  'connect-burst-per-address': 'SE_CONNECT_BURST_PER_ADDRESS',
+  'flap-max-connects': 'SE_FLAP_MAX_CONNECTS',
+  'flap-hold-seconds': 'SE_FLAP_HOLD_SECONDS',
+  'limits-exempt': 'SE_LIMITS_EXEMPT',
+  'session-idle-minutes': 'SE_SESSION_IDLE_MINUTES',
+  'frame-ancestors': 'SE_FRAME_ANCESTORS',
 } as const;
 export type SettingFlag = keyof typeof SETTINGS;
 export const SETTING_FLAGS = Object.keys(SETTINGS) as SettingFlag[];
@@ -65,10 +99,36 @@ function port(name: string, raw: string | undefined, fallback: number, problems:
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || n < 0 || n > 65535) {
-    problems.push(`${name}: '${raw}' is not a port number (0–65535; 0 picks a free port)`);
+    problems.push(`${name}: '${raw}' is not a port number (1–65535, or 0 to switch the listener off)`);
     return fallback;
   }
   return n;
+}
+
+/** A count where 0 means "no limit". */
+function count(name: string, raw: string | undefined, fallback: number, problems: string[]): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) {
+    problems.push(`${name}: '${raw}' must be a whole number (0 switches this limit off)`);
+    return fallback;
+  }
+  return Number(raw);
+}
+
+/** Origins for CSP frame-ancestors: scheme://host[:port], separated by spaces or commas. */
+function origins(name: string, raw: string | undefined, problems: string[]): string[] {
+  const list = (raw ?? '').split(/[\s,]+/).filter(Boolean);
+  for (const o of list) {
+    let ok = false;
+    try {
+      const u = new URL(o);
+      ok = (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o.replace(/\/$/, '');
+    } catch {
+      ok = false;
+    }
+    if (!ok) problems.push(`${name}: '${o}' is not an origin like https://wall.example.com or http://10.0.0.5:8080`);
+  }
+  return list.map((o) => o.replace(/\/$/, ''));
 }
 
 export function loadConfig(flags: Partial<Record<SettingFlag, string>> = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -77,9 +137,26 @@ export function loadConfig(flags: Partial<Record<SettingFlag, string>> = {}, env
   const label = (flag: SettingFlag) => (flags[flag] !== undefined ? `--${flag}` : SETTINGS[flag]);
 
   const host = get('host') || '0.0.0.0';
-  const httpPort = port(label('http-port'), get('http-port'), 8080, problems);
-  const mqttPort = port(label('mqtt-port'), get('mqtt-port'), 1883, problems);
-  if (httpPort !== 0 && httpPort === mqttPort) problems.push(`HTTP and MQTT ports are both ${httpPort}: they must differ`);
+  const httpPort = port(label('http-port'), get('http-port'), 8080, problems) || null;
+  const mqttPort = port(label('mqtt-port'), get('mqtt-port'), 1883, problems) || null;
+
+  const cert = get('tls-cert') || null;
+  const key = get('tls-key') || null;
+  const ca = get('tls-ca') || null;
+  if (cert && !key) problems.push(`${label('tls-cert')} needs ${label('tls-key')} (the certificate's private key, PEM)`);
+  if (key && !cert) problems.push(`${label('tls-key')} needs ${label('tls-cert')} (the certificate, PEM)`);
+  if (ca && !(cert && key)) problems.push(`${label('tls-ca')} (client certificates) needs the server's own ${label('tls-cert')} and ${label('tls-key')}`);
+  const tls = cert && key ? { cert: resolve(cert), key: resolve(key), ca: ca ? resolve(ca) : null } : null;
+  const httpsPort = tls ? port(label('https-port'), get('https-port'), 8443, problems) || null : null;
+  const mqttsPort = tls ? port(label('mqtts-port'), get('mqtts-port'), 8883, problems) || null : null;
+  if (!tls && (get('https-port') || get('mqtts-port'))) problems.push(`${get('https-port') ? label('https-port') : label('mqtts-port')} needs ${label('tls-cert')} and ${label('tls-key')}`);
+  if (httpPort === null && httpsPort === null) problems.push(`${label('http-port')} 0 switches plain HTTP off, but there is no HTTPS listener (give ${label('tls-cert')} and ${label('tls-key')}): the web app and the API need one`);
+  const ports = [['HTTP', httpPort], ['MQTT', mqttPort], ['HTTPS', httpsPort], ['MQTTS', mqttsPort]].filter(([, p]) => p !== null) as Array<[string, number]>;
+  for (let i = 0; i < ports.length; i++) {
+    for (let j = i + 1; j < ports.length; j++) {
+      if (ports[i][1] === ports[j][1]) problems.push(`${ports[i][0]} and ${ports[j][0]} ports are both ${ports[i][1]}: they must differ`);
+    }
+  }
 
   const dataDir = resolve(get('data-dir') || './data');
 
@@ -106,6 +183,22 @@ export function loadConfig(flags: Partial<Record<SettingFlag, string>> = {}, env
   const journalKeepDays = positive(label('journal-keep-days'), get('journal-keep-days'), 7, problems);
   const minFreeMb = positive(label('min-free-mb'), get('min-free-mb'), 512, problems);
 
+  // Flood and session limits (docs/security.md has the reasons for each default).
+  const maxConnectionsPerAddress = count(label('max-connections-per-address'), get('max-connections-per-address'), 1000, problems);
+  const connectRatePerAddress = count(label('connect-rate-per-address'), get('connect-rate-per-address'), 100, problems);
+  const connectBurstPerAddress = count(label('connect-burst-per-address'), get('connect-burst-per-address'), 500, problems);
+  const flapMaxConnects = count(label('flap-max-connects'), get('flap-max-connects'), 15, problems);
+  const flapHoldSeconds = positive(label('flap-hold-seconds'), get('flap-hold-seconds'), 300, problems);
+  const exemptRaw = get('limits-exempt');
+  const limitsExempt = exemptRaw === undefined || exemptRaw === '' ? ['127.0.0.1', '::1'] : exemptRaw.trim() === 'none' ? [] : exemptRaw.split(/[\s,]+/).filter(Boolean);
+  for (const a of limitsExempt) if (isIP(a) === 0) problems.push(`${label('limits-exempt')}: '${a}' is not an IP address (a list like 127.0.0.1,10.0.0.1, or 'none')`);
+  const sessionIdleMinutes = positive(label('session-idle-minutes'), get('session-idle-minutes'), 60, problems);
+  const frameAncestors = origins(label('frame-ancestors'), get('frame-ancestors'), problems);
+
   if (problems.length) throw new ConfigError(problems);
-  return { host, httpPort, mqttPort, dataDir, influxUrl, synchronous, adminPassword, webDir, retentionDays, journalKeepDays, minFreeMb };
+  return {
+    host, httpPort, mqttPort, dataDir, influxUrl, synchronous, adminPassword, webDir, retentionDays, journalKeepDays, minFreeMb,
+    tls, httpsPort, mqttsPort, maxConnectionsPerAddress, connectRatePerAddress, connectBurstPerAddress, flapMaxConnects, flapHoldSeconds,
+    limitsExempt, sessionIdleMinutes, frameAncestors,
+  };
 }

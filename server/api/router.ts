@@ -14,6 +14,9 @@ import { authRoutes, requireUser } from './auth.ts';
 import { estateRoutes } from './estates.ts';
 import { ingestRoutes } from './ingest.ts';
 import { adminRoutes } from './admin.ts';
+import { sessionRoutes } from './sessions.ts';
+import type { SecurityLimits } from '../security/limits.ts';
+import { securityHeaders } from '../security/headers.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -25,11 +28,20 @@ export interface ApiDeps {
   modules?: EstateModule[];
   /** the server's clock (injectable in tests) */
   now?: () => number;
+  /** guessing limits for login (server/security/limits.ts) */
+  limits?: SecurityLimits;
+  /** sessions unused this long end (default store/users.ts SESSION_IDLE_MS) */
+  sessionIdleMs?: number;
+  /** called after sessions were ended (logout, revocation, password change): the broker drops their dashboards */
+  onSessionsEnded?: () => void;
+  /** origins allowed to frame the app besides itself (CSP frame-ancestors) */
+  frameAncestors?: string[];
 }
 
-export function createApp({ db, ingest, history, metrics, log, webDir, modules = [], now = Date.now }: ApiDeps): Express {
+export function createApp({ db, ingest, history, metrics, log, webDir, modules = [], now = Date.now, limits, sessionIdleMs, onSessionsEnded, frameAncestors }: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityHeaders({ frameAncestors }));
   app.use(API_PREFIX, (_req, res, next) => {
     res.setHeader(SERVER_TIME_HEADER, String(now()));
     next();
@@ -47,7 +59,7 @@ export function createApp({ db, ingest, history, metrics, log, webDir, modules =
     res.json({ ok: true, history: history.backend });
   });
 
-  app.use(API_PREFIX, authRoutes(db, metrics));
+  app.use(API_PREFIX, authRoutes(db, metrics, limits));
   app.use(API_PREFIX, ingestRoutes(db, ingest, metrics));
   for (const m of modules) {
     if (!m.publicRoutes) continue;
@@ -55,7 +67,8 @@ export function createApp({ db, ingest, history, metrics, log, webDir, modules =
     m.publicRoutes(router);
     app.use(API_PREFIX, router);
   }
-  app.use(API_PREFIX, requireUser(db));
+  app.use(API_PREFIX, requireUser(db, sessionIdleMs));
+  app.use(API_PREFIX, sessionRoutes(db, metrics, onSessionsEnded));
   app.use(API_PREFIX, estateRoutes(db, history));
   app.use(API_PREFIX, adminRoutes(db));
   for (const m of modules) {

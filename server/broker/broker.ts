@@ -5,14 +5,17 @@
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
 import mqemitter from 'mqemitter';
 import { createServer, type Server as NetServer } from 'node:net';
+import { createServer as createTlsServer, type SecureContextOptions, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { MQTT_WS_PATH, errorsTopic, liveTopic, type DeviceError, type EstateEvent } from '../../protocol/index.ts';
 import type { Db } from '../store/db.ts';
-import { authenticateDevice } from '../store/devices.ts';
-import { SESSION_TOKEN_PREFIX } from '../store/secrets.ts';
-import { userForSession } from '../store/users.ts';
+import { authenticateDevice, getDevice } from '../store/devices.ts';
+import { SESSION_TOKEN_PREFIX, hashToken } from '../store/secrets.ts';
+import { userForSessionHash } from '../store/users.ts';
+import type { SecurityLimits } from '../security/limits.ts';
+import { normalizeAddress } from '../security/flood.ts';
 import type { Ingest } from '../ingest/pipeline.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Log } from '../log.ts';
@@ -21,7 +24,11 @@ import type { Identity } from './identity.ts';
 
 // Numeric values of aedes' ambient const enum AuthErrorCode (not importable under isolatedModules).
 const IDENTIFIER_REJECTED = 2;
+const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+/** How often live dashboards' sessions are checked again (ended from another process, idle, past their end). */
+const SESSION_RECHECK_MS = 15_000;
 
 export interface BrokerDeps {
   db: Db;
@@ -30,6 +37,10 @@ export interface BrokerDeps {
   log: Log;
   /** how long a subscriber's socket may stay unwritable before it is dropped (Aedes drainTimeout) */
   drainTimeoutMs?: number;
+  /** guessing and flood limits (server/security/limits.ts); none = unlimited */
+  limits?: SecurityLimits;
+  /** operator sessions unused this long end (store/users.ts) */
+  sessionIdleMs?: number;
 }
 
 export interface EstateBroker {
@@ -43,6 +54,12 @@ export interface EstateBroker {
   pauseDevices(): void;
   resumeDevices(): void;
   listenTcp(port: number, host: string): Promise<number>;
+  /** MQTT over TLS; with `requestCert`, a device may sign in by its client certificate (docs/security.md) */
+  listenTls(port: number, host: string, context: SecureContextOptions, requestCert: boolean): Promise<number>;
+  /** a new certificate for new MQTTS handshakes; open connections keep theirs */
+  setSecureContext(context: SecureContextOptions): void;
+  /** drops live dashboards whose session ended (logout, revocation, password change, idle) */
+  revalidateSessions(): void;
   attachWebSocket(server: HttpServer): void;
   close(): Promise<void>;
 }
@@ -55,8 +72,16 @@ function authError(message: string, code: number) {
   return Object.assign(new Error(message), { returnCode: code });
 }
 
-export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 10_000 }: BrokerDeps): Promise<EstateBroker> {
+export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 10_000, limits, sessionIdleMs }: BrokerDeps): Promise<EstateBroker> {
   const identities = new WeakMap<Client, Identity>();
+  /** the source address of each connection, for the per-address limits */
+  const addresses = new WeakMap<Client, string>();
+  /** CN of a verified client certificate (MQTTS with --tls-ca) */
+  const certNames = new WeakMap<Client, string>();
+  /** why preConnect decided to refuse this CONNECT (answered by authenticate with a return code) */
+  const heldOff = new WeakMap<Client, string>();
+  /** the session token hash of each dashboard, to drop it when the session ends */
+  const sessions = new WeakMap<Client, string>();
   // Payloads accepted without error (to keep the connection) but never to be forwarded.
   const swallowed = new WeakSet<object>();
 
@@ -83,26 +108,61 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
     // A frozen dashboard must not hold up device ingest: give up on a stuck socket after this long.
     drainTimeout: drainTimeoutMs,
 
+    // Flood limits before any work: a CONNECT over the address's rate is closed unanswered; a
+    // flapping client id is answered "server unavailable" by authenticate below.
+    preConnect(client, packet, callback) {
+      const verdict = limits?.connectAllowed(addresses.get(client) ?? 'unknown', packet.clientId ?? '');
+      if (!verdict || verdict.ok) return callback(null, true);
+      if (verdict.reason === 'connect_rate') return callback(new Error('too many CONNECTs from this address'), false);
+      heldOff.set(client, `client id '${packet.clientId}' reconnects in a tight loop (flapping): held off for ${Math.ceil(verdict.retryAfterMs / 1000)} s`);
+      callback(null, true);
+    },
+
     authenticate(client, username, password, done) {
+      const holdReason = heldOff.get(client);
+      if (holdReason) {
+        log.debug(`mqtt: ${holdReason}`);
+        return done(authError(holdReason, SERVER_UNAVAILABLE), false);
+      }
+      const address = addresses.get(client) ?? 'unknown';
       const secret = password?.toString('utf8') ?? '';
-      if (!username || !secret) {
+      // With a verified client certificate its CN stands for the username, and the certificate
+      // for the token: a given username must equal the CN, a given token must still be right.
+      const certName = certNames.get(client);
+      const name = username || certName || '';
+      if (!name || (!secret && !certName)) {
         metrics.authFailures.inc({ who: 'anonymous' });
-        log.warn(`mqtt: refused anonymous client ${client.id}`);
+        log.warn(`mqtt: refused anonymous client ${client.id} from ${address}`);
         return done(authError('username and password required', BAD_USERNAME_OR_PASSWORD), false);
       }
+      const verdict = limits?.signInAllowed('mqtt', name, address);
+      if (verdict && !verdict.ok) return done(authError(`too many failed sign-ins: try again in ${Math.ceil(verdict.retryAfterMs / 1000)} s`, NOT_AUTHORIZED), false);
       let who: Identity | undefined;
-      if (secret.startsWith(SESSION_TOKEN_PREFIX)) {
-        const user = userForSession(db, secret);
-        if (user && user.name === username) who = { type: 'operator', user };
-      } else {
-        const device = authenticateDevice(db, username, secret);
+      let why = 'bad username or password';
+      if (certName && username && username !== certName) {
+        why = `username '${username}' is not the client certificate's CN '${certName}'`;
+      } else if (secret.startsWith(SESSION_TOKEN_PREFIX)) {
+        const hash = hashToken(secret);
+        const user = userForSessionHash(db, hash, Date.now(), sessionIdleMs);
+        if (user && user.name === name) {
+          who = { type: 'operator', user };
+          sessions.set(client, hash);
+        }
+      } else if (secret) {
+        const device = authenticateDevice(db, name, secret);
         if (device) who = { type: 'device', device };
+      } else {
+        const device = getDevice(db, certName!);
+        if (device) who = { type: 'device', device };
+        else why = `client certificate CN '${certName}' is not a registered device`;
       }
       if (!who) {
         metrics.authFailures.inc({ who: secret.startsWith(SESSION_TOKEN_PREFIX) ? 'operator' : 'device' });
-        log.warn(`mqtt: bad credentials for '${username}' (client ${client.id})`);
+        limits?.signInFailed('mqtt', name, address);
+        log.warn(`mqtt: ${why} ('${name}', client ${client.id}, from ${address})`);
         return done(authError('bad username or password', BAD_USERNAME_OR_PASSWORD), false);
       }
+      limits?.signInSucceeded(name);
       // A client id already held by someone else must not be used to kick them off.
       const holder = (aedes as unknown as { clients: Record<string, Client> }).clients[client.id];
       const held = holder && identities.get(holder);
@@ -174,7 +234,20 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
 
   /** A new connection: Aedes' client, with the packet size ceiling (packet-limit.ts). */
   const handle = (conn: Duplex, req?: IncomingMessage) => {
+    const address = normalizeAddress(req?.socket.remoteAddress ?? (conn as { remoteAddress?: string }).remoteAddress);
+    if (limits && !limits.acquireConnection(address)) {
+      conn.destroy();
+      return null;
+    }
+    if (limits) conn.once('close', () => limits.releaseConnection(address));
     const client = aedes.handle(conn, req as never);
+    addresses.set(client, address);
+    const tlsSocket = conn as Partial<TLSSocket>;
+    if (tlsSocket.encrypted && tlsSocket.authorized) {
+      const cn = tlsSocket.getPeerCertificate?.()?.subject?.CN;
+      const name = Array.isArray(cn) ? cn[0] : cn;
+      if (name) certNames.set(client, name);
+    }
     limitPacketSize(client, MAX_PACKET_BYTES, (length) => {
       metrics.rejected.inc({ reason: 'too_large', transport: 'mqtt' });
       const who = identities.get(client);
@@ -184,7 +257,28 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
   };
 
   let tcp: NetServer | null = null;
+  let tls: TlsServer | null = null;
   let wss: WebSocketServer | null = null;
+
+  const revalidateSessions = () => {
+    const now = Date.now();
+    for (const client of Object.values((aedes as unknown as { clients: Record<string, Client> }).clients)) {
+      const hash = sessions.get(client);
+      if (!hash || userForSessionHash(db, hash, now, sessionIdleMs)) continue;
+      const who = identities.get(client);
+      log.info(`mqtt: dashboard ${who ? identityName(who) : client.id} disconnected: its session ended`);
+      sessions.delete(client);
+      client.close();
+    }
+  };
+  const recheck = setInterval(() => {
+    try {
+      revalidateSessions();
+    } catch (err) {
+      log.warn(`mqtt: session re-check failed: ${(err as Error).message}`);
+    }
+  }, SESSION_RECHECK_MS);
+  recheck.unref();
 
   return {
     aedes,
@@ -223,19 +317,36 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
         tcp!.listen(port, host, () => resolve((tcp!.address() as { port: number }).port));
       });
     },
+    listenTls(port, host, context, requestCert) {
+      // A client certificate is asked for, never required: dashboards (browsers) and devices with a
+      // token have none. Whether one was presented and verified is read per connection (handle).
+      tls = createTlsServer({ ...context, requestCert, rejectUnauthorized: false, noDelay: true }, (socket) => handle(socket));
+      tls.on('tlsClientError', (err) => log.debug(`mqtts: handshake failed: ${err.message}`));
+      return new Promise((resolve, reject) => {
+        tls!.once('error', reject);
+        tls!.listen(port, host, () => resolve((tls!.address() as { port: number }).port));
+      });
+    },
+    setSecureContext(context) {
+      tls?.setSecureContext(context);
+    },
+    revalidateSessions,
     attachWebSocket(server) {
       // One WebSocket message carries MQTT bytes; the packet limit applies to what they add up to.
-      wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PACKET_BYTES + 16 });
+      // One WebSocketServer serves both the HTTP and the HTTPS listener.
+      wss ??= new WebSocketServer({ noServer: true, maxPayload: MAX_PACKET_BYTES + 16 });
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         if (new URL(req.url ?? '/', 'http://x').pathname !== MQTT_WS_PATH) return socket.destroy();
         wss!.handleUpgrade(req, socket, head, (ws) => handle(createWebSocketStream(ws) as Duplex, req));
       });
     },
     async close() {
+      clearInterval(recheck);
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       wss?.clients.forEach((ws) => ws.terminate());
       wss?.close();
       if (tcp) await new Promise<void>((resolve) => tcp!.close(() => resolve()));
+      if (tls) await new Promise<void>((resolve) => tls!.close(() => resolve()));
     },
   };
 }

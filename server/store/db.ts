@@ -72,7 +72,8 @@ CREATE TABLE IF NOT EXISTS users (
 CREATE TABLE IF NOT EXISTS sessions (
   token_hash TEXT PRIMARY KEY,
   user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
-  expires_at INTEGER NOT NULL
+  expires_at INTEGER NOT NULL,
+  last_used_at INTEGER             -- epoch ms: idle expiry (store/users.ts SESSION_IDLE_MS)
 );
 -- The journal: every accepted event, committed before the device is acknowledged.
 CREATE TABLE IF NOT EXISTS events (
@@ -119,9 +120,16 @@ export function openDb(file: string, options: OpenDbOptions = {}): Db {
   db.pragma('busy_timeout = 5000');
   if (!options.readonly) {
     db.exec(SCHEMA);
+    addColumnIfMissing(db, 'sessions', 'last_used_at', 'INTEGER');
     ensureAuditSchema(db);
   }
   return db;
+}
+
+/** For tables that gained a column after release: CREATE TABLE IF NOT EXISTS leaves old files as they were. */
+function addColumnIfMissing(db: Db, table: string, column: string, type: string): void {
+  const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
+  if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
 }
 
 /**

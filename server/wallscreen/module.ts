@@ -9,21 +9,16 @@ import type { Router } from 'express';
 import type { LoginResponse } from '../../protocol/index.ts';
 import { HttpError } from '../api/errors.ts';
 import type { EstateModule, ModuleContext } from '../modules.ts';
-import { SESSION_TOKEN_PREFIX, hashToken, newToken } from '../store/secrets.ts';
-import { SESSION_TTL_MS } from '../store/users.ts';
+import { createSession } from '../store/users.ts';
 
 export function createWallscreenModule(ctx: ModuleContext): EstateModule {
-  const insert = ctx.db.prepare('INSERT INTO sessions (token_hash, user, expires_at) VALUES (?, ?, ?)');
   return {
     name: 'wallscreen',
     routes(router: Router) {
       router.post('/wallscreen/session', (req, res) => {
         const user = req.user;
         if (!user) throw new HttpError(401, 'session expired or invalid: log in again');
-        const token = newToken(SESSION_TOKEN_PREFIX);
-        const expiresAt = ctx.now() + SESSION_TTL_MS;
-        insert.run(hashToken(token), user.name, expiresAt);
-        res.json({ token, expiresAt, user } satisfies LoginResponse);
+        res.json(createSession(ctx.db, user, ctx.now()) satisfies LoginResponse);
       });
     },
   };
