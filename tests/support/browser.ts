@@ -35,6 +35,8 @@ export interface LaunchOptions {
   locale?: string;
   /** a phone: touch and mobile viewport semantics (use with a phone-sized width/height); pixel ratio 1 keeps SwiftShader cheap */
   mobile?: boolean;
+  /** extra Chromium flags for this launch (e.g. --ignore-certificate-errors-spki-list=… for a test CA) */
+  args?: string[];
 }
 
 export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBrowser> {
@@ -44,7 +46,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBr
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM_PATH,
       headless: true, // with --headless=new in args; playwright adds nothing conflicting
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
       viewport: { width: options.width ?? 1920, height: options.height ?? 1080 },
       locale: options.locale ?? 'zh-CN',
       ...(options.mobile ? { isMobile: true, hasTouch: true } : {}),

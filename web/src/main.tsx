@@ -1,9 +1,14 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { config as zodConfig } from 'zod';
 // the UI's CJK font ships with the app (SIL OFL 1.1): wall screens render the same with or without system CJK fonts
 import '@fontsource/noto-sans-sc/chinese-simplified-500.css';
 import '@fontsource/noto-sans-sc/chinese-simplified-700.css';
 import './app/styles.css';
+
+// zod compiles object parsers with `new Function` unless told not to; the content security policy
+// allows no eval (server/security/headers.ts), and zod's probe for it would be reported as a violation.
+zodConfig({ jitless: true });
 
 const root = createRoot(document.getElementById('root')!);
 // /guard is the guards' phone app (巡更): its own small bundle, without the 3D wall screen.
