@@ -127,3 +127,29 @@ describe('password policy', () => {
     expect(passwordProblem('Zq8-fT2m')).toBeNull();
   });
 });
+
+describe('security settings', () => {
+  it('has defaults that a NAT\'ed estate never meets, and names each bad value', async () => {
+    const { loadConfig, ConfigError } = await import('../../server/config.ts');
+    expect(loadConfig({}, {})).toMatchObject({
+      maxConnectionsPerAddress: 1000, connectRatePerAddress: 100, connectBurstPerAddress: 500, flapMaxConnects: 15, flapHoldSeconds: 300,
+      limitsExempt: ['127.0.0.1', '::1'], sessionIdleMinutes: 60, frameAncestors: [], tls: null, httpsPort: null, mqttsPort: null,
+    });
+    expect(loadConfig({ 'limits-exempt': 'none', 'frame-ancestors': 'https://wall.example.com, http://10.0.0.5:8080' }, { SE_MAX_CONNECTIONS_PER_ADDRESS: '0' })).toMatchObject({
+      limitsExempt: [], frameAncestors: ['https://wall.example.com', 'http://10.0.0.5:8080'], maxConnectionsPerAddress: 0,
+    });
+    let error: InstanceType<typeof ConfigError> | undefined;
+    try {
+      loadConfig({ 'limits-exempt': '10.0.0.0/8', 'frame-ancestors': 'wall.example.com' }, { SE_CONNECT_RATE_PER_ADDRESS: 'fast', SE_SESSION_IDLE_MINUTES: '-5', SE_HTTPS_PORT: '8443' });
+    } catch (e) {
+      error = e as InstanceType<typeof ConfigError>;
+    }
+    expect(error?.problems).toEqual([
+      expect.stringMatching(/^SE_HTTPS_PORT needs SE_TLS_CERT and SE_TLS_KEY/),
+      expect.stringMatching(/^SE_CONNECT_RATE_PER_ADDRESS: 'fast' must be a whole number/),
+      expect.stringMatching(/^--limits-exempt: '10\.0\.0\.0\/8' is not an IP address/),
+      expect.stringMatching(/^SE_SESSION_IDLE_MINUTES: '-5' must be a positive number/),
+      expect.stringMatching(/^--frame-ancestors: 'wall\.example\.com' is not an origin/),
+    ]);
+  });
+});
