@@ -1,7 +1,9 @@
 // HTTP security headers for the web app and the API (helmet). The content security policy allows
 // no inline script and no eval: every script is a file Vite built, served from this origin.
-//   - worker-src blob: — troika (3D labels) and mqtt.js (timers) start workers from Blob URLs made by
-//     the page's own scripts; a blob URL cannot be created by anything but script already allowed.
+//   - worker-src blob:, script-src blob: — troika (3D labels) and mqtt.js (timers) start workers from
+//     Blob URLs made by the page's own scripts, and troika's worker loads its code with
+//     importScripts(blob:), which script-src governs. A blob URL can only be made by script already
+//     allowed, so this admits no script from elsewhere and nothing inline.
 //   - connect-src 'self' — REST and MQTT over WebSocket to this origin (CSP 3: 'self' covers ws:/wss:).
 //   - img-src data: blob: — the favicon is a data: URL, guard photos are previewed from blobs.
 //   - frame-ancestors 'self' by default: nobody can frame the dashboard to click-jack an operator;
@@ -27,7 +29,7 @@ export function securityHeaders(options: HeaderOptions = {}): RequestHandler[] {
       useDefaults: false,
       directives: {
         'default-src': ["'self'"],
-        'script-src': ["'self'"],
+        'script-src': ["'self'", 'blob:'],
         'worker-src': ["'self'", 'blob:'],
         'style-src': ["'self'"],
         'img-src': ["'self'", 'data:', 'blob:'],
