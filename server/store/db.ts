@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { prepared } from './statements.ts';
 import { ensureAuditSchema } from '../audit/log.ts';
+import { ensureOrgSchema } from '../org/schema.ts';
 
 export type Db = Database.Database;
 export type Synchronous = 'FULL' | 'NORMAL';
@@ -120,6 +121,7 @@ export function openDb(file: string, options: OpenDbOptions = {}): Db {
   if (!options.readonly) {
     db.exec(SCHEMA);
     ensureAuditSchema(db);
+    ensureOrgSchema(db);
   }
   return db;
 }
