@@ -6,3 +6,4 @@ export * from './api.ts';
 export * from './alerts.ts';
 export * from './patrol.ts';
 export * from './vehicles.ts';
+export * from './org.ts';

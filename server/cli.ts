@@ -8,6 +8,7 @@ import { DeviceError, addDevice } from './store/devices.ts';
 import { UserError, addUser } from './store/users.ts';
 import { upsertEstate } from './store/estates.ts';
 import { startServer, type RunningServer } from './app.ts';
+import { ORG_USAGE, OrgError, importDistrictFile, orgCommand } from './org/cli.ts';
 
 const USAGE = `smart-estate — 智慧小区 Smart Estate
 
@@ -22,7 +23,9 @@ Usage:
   smart-estate user add --name N --role admin|operator|viewer --password P [--estate E] [--update]
   smart-estate estate add --id E --name N [--name-zh N] --lat LAT --lon LON [--timezone Asia/Shanghai]
   smart-estate import buildings <file.geojson> [--estate E]
-
+  smart-estate demo --district [--seed N]  a generated district (44 estates, 2 streets) + simulated devices
+  smart-estate user add … --scope unit:U|company:C   a street / community / company user
+${ORG_USAGE}
 Settings (flag or environment variable):
   --host            SE_HOST             listen address (default 0.0.0.0; demo: 127.0.0.1)
   --http-port       SE_HTTP_PORT        HTTP, REST, web app and MQTT over WebSocket at /mqtt (default 8080)
@@ -97,8 +100,9 @@ async function serve(args: string[]) {
 }
 
 async function demo(args: string[]) {
-  const { values } = parse(args, { seed: { type: 'string' }, speed: { type: 'string' } });
+  const { values } = parse(args, { seed: { type: 'string' }, speed: { type: 'string' }, district: { type: 'boolean' } });
   const config = loadConfig({ host: '127.0.0.1', ...pickSettings(values) });
+  if (values.district) return districtDemo(config, number(values, 'seed') ?? 1, number(values, 'speed') ?? 1);
   const { provisionDemo, simulationPlan } = await import('./estate/demo.ts');
   const { startSimulation } = await import('../simulators/index.ts');
   const { printProgress } = await import('../simulators/progress.ts');
@@ -130,6 +134,37 @@ async function demo(args: string[]) {
     ].join('\n'),
   );
   onSignals(server, () => sim.stop());
+}
+
+async function districtDemo(config: Config, seed: number, speed: number) {
+  const { provisionDistrict, DISTRICT_ID } = await import('./estate/district-demo.ts');
+  const { startSimulation } = await import('../simulators/index.ts');
+  const server = await startServer({ ...config });
+  const { estates, credentials } = provisionDistrict(server.db, { seed });
+  const password = randomBytes(9).toString('base64url');
+  addUser(server.db, { name: 'district', role: 'viewer', password, estate: `unit:${DISTRICT_ID}` }, { update: true });
+  const sims: Array<{ stop(): Promise<void> }> = [];
+  for (const e of estates) {
+    const devices = credentials.filter((c) => c.estate === e.id);
+    if (!devices.length) continue;
+    sims.push(await startSimulation({ estate: { id: e.id, lat: e.lat, lon: e.lon, timezone: e.timezone }, devices, checkpoints: [], brokerUrl: `mqtt://127.0.0.1:${server.mqttPort}`, seed: seed + sims.length, speed }));
+  }
+  const shown = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  process.stdout.write(
+    [
+      '',
+      `  智慧小区 Smart Estate — demo district 示范区: ${estates.length} estates, ${credentials.length} simulated devices`,
+      `  District screen 区级大屏: http://${shown}:${server.httpPort}/district/${DISTRICT_ID}`,
+      `  Scorecard 月度讲评:       http://${shown}:${server.httpPort}/district/${DISTRICT_ID}/scorecard`,
+      `  Login 登录:               district / ${password}    (viewer, unit ${DISTRICT_ID})`,
+      '  Ctrl-C stops.',
+      '',
+      '',
+    ].join('\n'),
+  );
+  onSignals(server, async () => {
+    for (const s of sims) await s.stop();
+  });
 }
 
 function pickSettings(values: Record<string, unknown>): Partial<Record<SettingFlag, string>> {
@@ -185,7 +220,8 @@ function deviceAdd(args: string[]) {
 }
 
 function userAdd(args: string[]) {
-  const { values } = parse(args, { name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' }, estate: { type: 'string' }, update: { type: 'boolean' } });
+  const { values } = parse(args, { name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' }, estate: { type: 'string' }, scope: { type: 'string' }, update: { type: 'boolean' } });
+  if (values.scope) values.estate = values.scope;
   const role = required(values, 'role');
   if (!ROLES.includes(role as Role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
   const config = settings(values);
@@ -237,6 +273,16 @@ async function importBuildings(args: string[]) {
   }
 }
 
+function withDb(args: string[], fn: (db: ReturnType<typeof openDb>, positionals: string[], values: Record<string, unknown>) => string, options: NonNullable<ParseArgsConfig['options']> = {}) {
+  const { values, positionals } = parse(args, options);
+  const db = openDb(dbPath(settings(values).dataDir));
+  try {
+    process.stdout.write(fn(db, positionals, values) + '\n');
+  } finally {
+    db.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command, sub, ...rest] = argv;
   const args = sub === undefined ? [] : [sub, ...rest];
@@ -257,8 +303,19 @@ export async function main(argv: string[]): Promise<void> {
       if (sub !== 'add') throw new UsageError('usage: smart-estate estate add --id E --name N --lat LAT --lon LON');
       return estateAdd(rest);
     case 'import':
-      if (sub !== 'buildings') throw new UsageError('usage: smart-estate import buildings <file.geojson>');
+      if (sub === 'district') return withDb(rest, (db, positionals) => {
+        if (!positionals[0]) throw new UsageError('usage: smart-estate import district <file.csv|file.geojson>');
+        return importDistrictFile(db, positionals[0]);
+      });
+      if (sub !== 'buildings') throw new UsageError('usage: smart-estate import buildings|district <file>');
       return importBuildings(rest);
+    case 'org': {
+      const [verb, ...more] = rest;
+      return withDb(more, (db, _p, values) => orgCommand(db, sub ?? '', verb ?? '', values), {
+        id: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' }, 'name-zh': { type: 'string' }, parent: { type: 'string' },
+        fallback: { type: 'boolean' }, estate: { type: 'string' }, community: { type: 'string' }, company: { type: 'string' }, at: { type: 'string' },
+      });
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -272,7 +329,7 @@ export async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err) => {
   if (err instanceof UsageError) process.stderr.write(`smart-estate: ${err.message}\n\n${USAGE}`);
-  else if (err instanceof ConfigError || err instanceof DeviceError || err instanceof UserError) process.stderr.write(`smart-estate: ${err.message}\n`);
+  else if (err instanceof ConfigError || err instanceof DeviceError || err instanceof UserError || err instanceof OrgError) process.stderr.write(`smart-estate: ${err.message}\n`);
   else process.stderr.write(`smart-estate: ${(err as Error)?.stack ?? err}\n`);
   process.exit(err instanceof UsageError ? 2 : 1);
 });

@@ -5,6 +5,8 @@ import type { Db } from '../store/db.ts';
 import { DeviceError, addDevice } from '../store/devices.ts';
 import { UserError, addUser, getUser } from '../store/users.ts';
 import { HttpError } from './errors.ts';
+import { parseScopeRef } from '../../protocol/org.ts';
+import { scopeWithin } from '../org/scope.ts';
 import { assertEstateVisible, requireRole } from './auth.ts';
 
 const optionalNumber = (v: unknown, name: string): number | null => {
@@ -47,9 +49,12 @@ export function adminRoutes(db: Db): Router {
     const b = (req.body ?? {}) as Record<string, unknown>;
     if (typeof b.name !== 'string' || typeof b.password !== 'string') throw new HttpError(400, 'name and password (strings) are required');
     if (!ROLES.includes(b.role as Role)) throw new HttpError(400, `role must be one of ${ROLES.join(', ')}`);
-    const estate = typeof b.estate === 'string' ? b.estate : null;
-    // An admin scoped to one estate cannot create users for other estates or for all of them.
-    if (req.user!.estate !== null && estate !== req.user!.estate) throw new HttpError(403, `you may create users only for estate '${req.user!.estate}'`);
+    // the scope: `scope` ('unit:{id}', 'company:{id}', an estate id) or the older `estate`; none = all
+    const estate = typeof b.scope === 'string' && b.scope ? b.scope : typeof b.estate === 'string' ? b.estate : null;
+    // A scoped admin hands out only scopes within its own (an estate admin: that estate).
+    if (req.user!.estate !== null && !scopeWithin(db, parseScopeRef(estate), parseScopeRef(req.user!.estate))) {
+      throw new HttpError(403, `you may create users only within your scope '${req.user!.estate}'`);
+    }
     if (getUser(db, b.name)) throw new HttpError(409, `user '${b.name}' already exists`);
     try {
       res.status(201).json(addUser(db, { name: b.name, role: b.role as Role, password: b.password, estate }));

@@ -1,6 +1,7 @@
 // Topic access rules, as pure functions of (identity, topic). The broker hooks call these.
 import { ESTATE_CHANNELS, isEventKind, parseDeviceTopic, type EventKind } from '../../protocol/index.ts';
 import type { Identity } from './identity.ts';
+import { userSeesEstate, userSeesGroup } from '../org/scope.ts';
 
 export type PublishVerdict = { ok: true; kind: EventKind } | { ok: false; reason: 'forbidden_topic' | 'unknown_topic'; error: string };
 
@@ -24,7 +25,8 @@ export function devicePublishVerdict(device: { id: string; estate: string }, top
 /**
  * Devices subscribe only below their own root (errors, future commands). Operators subscribe to
  * their estates' `live/…`, server channels (`alerts`, `patrol`, `occupancy`) and devices' `status`; `+` for the estate only when they may
- * see every estate.
+ * see every estate. Unit and company scopes resolve through org/scope.ts; district screens read
+ * `units/{u}/summary` / `companies/{c}/summary` within their scope.
  */
 export function canSubscribe(who: Identity, filter: string): boolean {
   const levels = filter.split('/');
@@ -32,9 +34,16 @@ export function canSubscribe(who: Identity, filter: string): boolean {
     const own = `estates/${who.device.estate}/devices/${who.device.id}`;
     return filter === `${own}/#` || (filter.startsWith(`${own}/`) && filter.length > own.length + 1);
   }
+  // district screens: `units/{u}/summary` or `companies/{c}/summary`, no wildcards, within scope
+  if ((levels[0] === 'units' || levels[0] === 'companies') && levels.length === 3 && levels[2] === 'summary') {
+    const id = levels[1];
+    if (id === '+' || id === '#' || id === '') return false;
+    return userSeesGroup(who.user, { kind: levels[0] === 'units' ? 'unit' : 'company', id });
+  }
   if (levels[0] !== 'estates' || levels.length < 3) return false;
   const estate = levels[1];
-  const scoped = who.user.estate === null ? estate !== '#' : estate === who.user.estate;
+  // `+` for the estate only for users who see every estate: a wildcard never reaches past a scope
+  const scoped = who.user.estate === null ? estate !== '#' : estate !== '+' && estate !== '#' && userSeesEstate(who.user, estate);
   if (!scoped) return false;
   switch (levels[2]) {
     case 'live':

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { prepared } from './statements.ts';
 import { ensureAuditSchema } from '../audit/log.ts';
+import { ensureOrgSchema } from '../org/schema.ts';
 
 export type Db = Database.Database;
 export type Synchronous = 'FULL' | 'NORMAL';
@@ -122,6 +123,7 @@ export function openDb(file: string, options: OpenDbOptions = {}): Db {
     db.exec(SCHEMA);
     addColumnIfMissing(db, 'sessions', 'last_used_at', 'INTEGER');
     ensureAuditSchema(db);
+    ensureOrgSchema(db);
   }
   return db;
 }

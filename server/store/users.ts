@@ -6,6 +6,8 @@ import { SESSION_TOKEN_PREFIX, hashPassword, hashToken, newToken, verifyPassword
 import { getEstate } from './estates.ts';
 import { MIN_PASSWORD_LENGTH, passwordProblem } from '../security/password-policy.ts';
 import { prepared } from './statements.ts';
+import { parseScopeRef } from '../../protocol/org.ts';
+import { bindScope, userSeesEstate } from '../org/scope.ts';
 
 export { MIN_PASSWORD_LENGTH };
 /** A session ends this long after it began, used or not (a kiosk renews itself before: server/wallscreen). */
@@ -25,8 +27,12 @@ export function addUser(db: Db, u: { name: string; role: Role; password: string;
   if (!ROLES.includes(u.role)) throw new UserError(`invalid role '${u.role}': one of ${ROLES.join(', ')}`);
   const weak = passwordProblem(u.password, u.name);
   if (weak) throw new UserError(weak);
+  // `estate` is the user's scope: null = all, an estate id, or `unit:{id}` / `company:{id}`
   const estate = u.estate ?? null;
-  if (estate !== null && !getEstate(db, estate)) throw new UserError(`estate '${estate}' not found`);
+  const scope = parseScopeRef(estate);
+  if (scope.kind === 'estate' && !getEstate(db, scope.id)) throw new UserError(`estate '${scope.id}' not found`);
+  if (scope.kind === 'unit' && !db.prepare('SELECT 1 FROM org_units WHERE id = ?').get(scope.id)) throw new UserError(`unit '${scope.id}' not found`);
+  if (scope.kind === 'company' && !db.prepare('SELECT 1 FROM org_companies WHERE id = ?').get(scope.id)) throw new UserError(`company '${scope.id}' not found`);
   const exists = db.prepare('SELECT 1 FROM users WHERE name = ?').get(u.name);
   if (exists && !options.update) throw new UserError(`user '${u.name}' already exists`);
   db.prepare(
@@ -91,7 +97,8 @@ export function userForSessionHash(db: Db, tokenHash: string, now = Date.now(), 
   if (row.lastUsed === null || now - row.lastUsed >= TOUCH_EVERY_MS) {
     prepared(db, 'UPDATE sessions SET last_used_at = ? WHERE token_hash = ?').run(now, tokenHash);
   }
-  return { name: row.name, role: row.role, estate: row.estate };
+  // a unit or company scope is resolved against this database at each check (org/scope.ts)
+  return bindScope(db, { name: row.name, role: row.role, estate: row.estate });
 }
 
 /** Ends one session (logout); true if it existed. */
@@ -123,7 +130,7 @@ export function changePassword(db: Db, name: string, oldPassword: string, newPas
   return revokeSessions(db, name, keepToken);
 }
 
-/** Whether the user may see this estate. */
+/** Whether the user may see this estate: its scope (all, the estate, a unit or a company) covers it now. */
 export function canSeeEstate(user: UserInfo, estate: string): boolean {
-  return user.estate === null || user.estate === estate;
+  return userSeesEstate(user, estate);
 }

@@ -13,6 +13,15 @@ zodConfig({ jitless: true });
 const root = createRoot(document.getElementById('root')!);
 // /guard is the guards' phone app (巡更): its own small bundle, without the 3D wall screen.
 if (/^\/guard(\/|$)/.test(location.pathname)) void import('./guard/main.tsx').then((m) => m.renderGuard(root));
+// /district/{unit}: the district wall screen and its monthly scorecard, without the estate map's bundle
+else if (/^\/district\//.test(location.pathname))
+  void import('./district/DistrictApp.tsx').then(({ DistrictApp }) =>
+    root.render(
+      <StrictMode>
+        <DistrictApp />
+      </StrictMode>,
+    ),
+  );
 else
   void import('./app/App.tsx').then(({ App }) =>
     root.render(

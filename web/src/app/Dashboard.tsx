@@ -51,6 +51,12 @@ export function Dashboard({ session }: { session: Session }) {
   const clock = useMemo(() => (timeline ? () => timeline.time : Date.now), [timeline]);
   const closePick = useCallback(() => setPick(null), []);
 
+  // drilled down from the district screen (/district/{unit} → /?estate=…&from=…): the way back
+  const districtBack = useMemo(() => {
+    const from = new URLSearchParams(location.search).get('from');
+    return from && /^\/district\/[^/]+$/.test(from) ? from + (options.kiosk ? '?kiosk=1' : '') : null;
+  }, [options.kiosk]);
+
   let message: string | null = null;
   if (list.status === 'failed') message = t('estate.failed', { error: list.error });
   else if (list.status === 'ready' && !estateId) message = t('estate.none');
@@ -60,6 +66,11 @@ export function Dashboard({ session }: { session: Session }) {
   return (
     <div className={`dashboard ${replaying ? 'replaying' : ''}`}>
       {options.kiosk && <Kiosk session={session} />}
+      {districtBack && (
+        <a className="district-back" data-testid="district-back" href={districtBack} style={{ position: 'fixed', left: 12, bottom: 12, zIndex: 50, padding: '8px 14px', background: '#1d2630', color: '#fff', fontSize: 20, borderRadius: 6 }}>
+          ← 区级大屏 District
+        </a>
+      )}
       <Header
         estates={estates}
         estate={summary}

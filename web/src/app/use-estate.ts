@@ -19,6 +19,9 @@ export type Loadable<T> = { status: 'loading' } | { status: 'ready'; value: T } 
 
 function remembered(): string | null {
   try {
+    // a drill-down from the district screen (/?estate=ID) names the estate in the URL
+    const fromUrl = new URLSearchParams(location.search).get('estate');
+    if (fromUrl) return fromUrl;
     return localStorage.getItem(STORAGE_KEY);
   } catch {
     return null;
