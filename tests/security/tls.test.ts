@@ -84,8 +84,11 @@ beforeAll(async () => {
     SE_ADMIN_PASSWORD: 'tls-admin-pass',
   };
   server = startCli(['serve'], env);
-  await until('the server to answer', async () => (await fetch(`http://127.0.0.1:${ports.http}/api/v1/health`)).ok);
-});
+  // tsx compiles the server at start: on a loaded machine that takes a while
+  await until('the server to answer', async () => (await fetch(`http://127.0.0.1:${ports.http}/api/v1/health`)).ok, 120_000).catch((err: Error) => {
+    throw new Error(`${err.message}\n${server.output()}`);
+  });
+}, 150_000);
 
 afterAll(async () => {
   for (const c of clients) c.end(true);
