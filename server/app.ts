@@ -104,6 +104,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     alerts: {
       raise: (alert) => alertSink.raise(alert),
       clear: (estate, source, type, at) => alertSink.clear(estate, source, type, at),
+      get: (id) => alertSink.get?.(id),
+      linkWorkOrder: (id, order, actor) => alertSink.linkWorkOrder?.(id, order, actor),
     },
     // Late-bound like alerts: adapters only submit from requests, once the server is up.
     submit: (device, kind, json, transport) => new Promise((resolve) => ingest.submit(device, kind, { json }, transport, resolve)),
