@@ -24,9 +24,10 @@ import { createAlertsModule } from './alerts/module.ts';
 import { createWallscreenModule } from './wallscreen/module.ts';
 import { createPatrolModule } from './patrol/module.ts';
 import { createVehiclesModule } from './vehicles/module.ts';
+import { createWorkordersModule } from './workorders/module.ts';
 
 /** Estate capabilities, in the order they see each event. */
-const MODULES: ModuleFactory[] = [createAlertsModule, createPatrolModule, createVehiclesModule, createWallscreenModule];
+const MODULES: ModuleFactory[] = [createAlertsModule, createPatrolModule, createVehiclesModule, createWallscreenModule, createWorkordersModule];
 
 export interface ServerOptions {
   dataDir: string;
