@@ -7,3 +7,5 @@ export * from './alerts.ts';
 export * from './patrol.ts';
 export * from './vehicles.ts';
 export * from './org.ts';
+export * from './clock.ts';
+export * from './workorders.ts';

@@ -5,6 +5,7 @@ import { connectionsCase } from './connections.ts';
 import { alertLatencyCase } from './alert-latency.ts';
 import { mapCase } from './map.ts';
 import { districtCase } from './district.ts';
+import { workordersCase } from './workorders.ts';
 
 export const CASES: BenchCase[] = [
   ingestCase,
@@ -12,4 +13,5 @@ export const CASES: BenchCase[] = [
   alertLatencyCase,
   mapCase,
   districtCase,
+  workordersCase,
 ];
