@@ -35,6 +35,8 @@ export interface LaunchOptions {
   locale?: string;
   /** a phone: touch and mobile viewport semantics (use with a phone-sized width/height); pixel ratio 1 keeps SwiftShader cheap */
   mobile?: boolean;
+  /** extra environment for the browser process (e.g. FONTCONFIG_FILE: support/bare-fonts.ts) */
+  env?: Record<string, string>;
 }
 
 export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBrowser> {
@@ -48,6 +50,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBr
       viewport: { width: options.width ?? 1920, height: options.height ?? 1080 },
       locale: options.locale ?? 'zh-CN',
       ...(options.mobile ? { isMobile: true, hasTouch: true } : {}),
+      ...(options.env ? { env: { ...process.env, ...options.env } as Record<string, string> } : {}),
       timeout: 60_000,
     });
   } catch (err) {
