@@ -1,5 +1,6 @@
 // Assembles one Smart Estate server: store → ingest → broker (TCP + WebSocket) → API → forwarder.
 import { createServer, type Server as HttpServer } from 'node:http';
+import { answerClientErrors } from './api/client-error.ts';
 import { DEFAULT_WEB_DIR } from './config.ts';
 import type { Db } from './store/db.ts';
 import { dbPath, openDb } from './store/db.ts';
@@ -217,6 +218,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // its pooled socket just as the server closes it: "other side closed").
   http.keepAliveTimeout = 65_000;
   http.headersTimeout = 66_000;
+  answerClientErrors(http);
   broker.attachWebSocket(http);
 
   let httpPort: number;
