@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { MQTT_WS_PATH, errorsTopic, liveTopic, type DeviceError, type EstateEvent } from '../../protocol/index.ts';
 import type { Db } from '../store/db.ts';
-import { authenticateDevice } from '../store/devices.ts';
+import { authenticateDevice, getDevice } from '../store/devices.ts';
 import { SESSION_TOKEN_PREFIX } from '../store/secrets.ts';
 import { userForSession } from '../store/users.ts';
 import type { Ingest } from '../ingest/pipeline.ts';
@@ -102,6 +102,12 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
         metrics.authFailures.inc({ who: secret.startsWith(SESSION_TOKEN_PREFIX) ? 'operator' : 'device' });
         log.warn(`mqtt: bad credentials for '${username}' (client ${client.id})`);
         return done(authError('bad username or password', BAD_USERNAME_OR_PASSWORD), false);
+      }
+      // A device's id is its client id to claim: another identity taking it first would lock the device
+      // out (IDENTIFIER_REJECTED below) until it left. Found by the fuzzer (tests/broker/fuzz.test.ts).
+      if (client.id !== username && getDevice(db, client.id)) {
+        log.warn(`mqtt: '${username}' tried client id '${client.id}', the id of another device`);
+        return done(authError("client id is another device's id", IDENTIFIER_REJECTED), false);
       }
       // A client id already held by someone else must not be used to kick them off.
       const holder = (aedes as unknown as { clients: Record<string, Client> }).clients[client.id];

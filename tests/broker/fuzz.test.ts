@@ -5,6 +5,7 @@
 // as were acknowledged), its memory must come back to where it was, and every HTTP refusal must be a
 // 4xx JSON error. Bounded by packet and request counts (well under a minute here); the longer run is
 // `npm run bench -- --case fuzz`.
+import { connect as tcpConnect } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,12 +14,13 @@ import { addDevice } from '../../server/store/devices.ts';
 import { badAnswers, fuzzHttp } from '../support/fuzz/http-fuzz.ts';
 import { fuzzMqtt, type FuzzIdentity } from '../support/fuzz/mqtt-fuzz.ts';
 import { FLEET_ESTATE, provisionFleet, runFleet, type FleetDevice } from '../support/fleet.ts';
+import { connect } from '../support/mqtt.ts';
 import { until } from '../support/process.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const SEED = Number(process.env.SE_FUZZ_SEED ?? 20261202);
 const GOOD_DEVICES = 20;
-const EVENTS_PER_DEVICE = 300;
+const EVENTS_PER_DEVICE = 200;
 const FUZZ_PACKETS = 12_000;
 /** on a machine so loaded that the time cap ends the run first, at least this many (the report says how many) */
 const FUZZ_PACKETS_MIN = 3_000;
@@ -63,7 +65,7 @@ describe('fuzzing the broker and the API while good devices publish', () => {
   it('never crashes, stores every acknowledged good event, keeps its memory, answers 4xx JSON', { timeout: 120_000 }, async () => {
     const operator = server.addUser('fuzz-wall', 'operator', FLEET_ESTATE.id);
     identities.push({ username: operator.username, password: await server.login(operator.username, operator.password) });
-    const mqttOptions = { host: '127.0.0.1', port: server.mqttPort, identities, protectedClientIds: good.map((d) => d.id), maxMs: 30_000 };
+    const mqttOptions = { host: '127.0.0.1', port: server.mqttPort, identities, protectedClientIds: good.map((d) => d.id), maxMs: 25_000 };
     const httpOptions = { host: '127.0.0.1', port: server.httpPort, estate: FLEET_ESTATE.id, device: { id: 'fuzz-dev-0', token: identities[0].password }, adminToken };
 
     // warm up (JIT, caches, statement cache, Aedes' pools) with another seed, then take the heap
@@ -98,5 +100,39 @@ describe('fuzzing the broker and the API while good devices publish', () => {
     // and still healthy, with its memory back
     expect((await server.api('/api/v1/health')).status).toBe(200);
     expect(heapAfter - heapBefore).toBeLessThan(HEAP_BOUND_MB);
+  });
+
+  // the cases the fuzzer found, kept as regression tests
+  it("refuses a client id that is another device's id, so no device can lock another out", async () => {
+    const [victim] = good;
+    const squatter = identities[0];
+    const refused = await connect(server.mqttUrl, squatter.username, squatter.password, { clientId: victim.id }).then(
+      (c) => (c.end(true), 'accepted'),
+      (err: Error & { code?: number }) => err.code ?? err.message,
+    );
+    expect(refused).toBe(2); // IDENTIFIER_REJECTED
+    const device = await connect(server.mqttUrl, victim.id, victim.token, { clientId: victim.id });
+    expect(device.connected).toBe(true);
+    await device.endAsync();
+  });
+
+  it('answers requests the HTTP parser cannot read with a JSON error', async () => {
+    const raw = (text: string) =>
+      new Promise<string>((resolve) => {
+        let out = '';
+        const socket = tcpConnect({ host: '127.0.0.1', port: server.httpPort }, () => socket.end(text));
+        socket.on('data', (d) => (out += d.toString('latin1')));
+        socket.on('close', () => resolve(out));
+      });
+    for (const [request, status] of [
+      ['BREW /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+      ['POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\n{}', 400],
+      [`GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+    ] as const) {
+      const answer = await raw(request);
+      const [head, body] = answer.split('\r\n\r\n');
+      expect(head, request.slice(0, 40)).toMatch(new RegExp(`^HTTP/1.1 ${status} .*\r\ncontent-type: application/json`, 'is'));
+      expect(JSON.parse(body)).toMatchObject({ error: expect.any(String), reason: status === 431 ? 'headers_too_large' : 'malformed_http' });
+    }
   });
 });
