@@ -11,6 +11,7 @@ command -v influx >/dev/null 2>&1 || need+=(influxdb-client)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v mosquitto_pub >/dev/null 2>&1 || need+=(mosquitto-clients)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v fc-list >/dev/null 2>&1 || need+=(fontconfig)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test: installing ${need[*]} with apt-get"
   sudo=""

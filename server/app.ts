@@ -6,6 +6,7 @@ import { SecurityLimits } from './security/limits.ts';
 import type { FloodPolicy } from './security/flood.ts';
 import type { AttemptPolicy } from './security/attempts.ts';
 import { SESSION_IDLE_MS } from './store/users.ts';
+import { answerClientErrors } from './api/client-error.ts';
 import { DEFAULT_WEB_DIR } from './config.ts';
 import type { Db } from './store/db.ts';
 import { dbPath, openDb } from './store/db.ts';
@@ -282,6 +283,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // its pooled socket just as the server closes it: "other side closed").
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
+    answerClientErrors(server);
     broker.attachWebSocket(server);
   }
   const listen = (server: HttpServer | HttpsServer, port: number) =>

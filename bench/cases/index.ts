@@ -6,6 +6,7 @@ import { alertLatencyCase } from './alert-latency.ts';
 import { mapCase } from './map.ts';
 import { districtCase } from './district.ts';
 import { workordersCase } from './workorders.ts';
+import { fuzzCase } from './fuzz.ts';
 
 export const CASES: BenchCase[] = [
   ingestCase,
@@ -14,4 +15,5 @@ export const CASES: BenchCase[] = [
   mapCase,
   districtCase,
   workordersCase,
+  fuzzCase,
 ];

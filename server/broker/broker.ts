@@ -163,6 +163,12 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
         return done(authError('bad username or password', BAD_USERNAME_OR_PASSWORD), false);
       }
       limits?.signInSucceeded(name);
+      // A device's id is its client id to claim: another identity taking it first would lock the device
+      // out (IDENTIFIER_REJECTED below) until it left. Found by the fuzzer (tests/broker/fuzz.test.ts).
+      if (client.id !== username && getDevice(db, client.id)) {
+        log.warn(`mqtt: '${username}' tried client id '${client.id}', the id of another device`);
+        return done(authError("client id is another device's id", IDENTIFIER_REJECTED), false);
+      }
       // A client id already held by someone else must not be used to kick them off.
       const holder = (aedes as unknown as { clients: Record<string, Client> }).clients[client.id];
       const held = holder && identities.get(holder);

@@ -37,6 +37,8 @@ export interface LaunchOptions {
   mobile?: boolean;
   /** extra Chromium flags for this launch (e.g. --ignore-certificate-errors-spki-list=… for a test CA) */
   args?: string[];
+  /** extra environment for the browser process (e.g. FONTCONFIG_FILE: support/bare-fonts.ts) */
+  env?: Record<string, string>;
 }
 
 export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBrowser> {
@@ -50,6 +52,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBr
       viewport: { width: options.width ?? 1920, height: options.height ?? 1080 },
       locale: options.locale ?? 'zh-CN',
       ...(options.mobile ? { isMobile: true, hasTouch: true } : {}),
+      ...(options.env ? { env: { ...process.env, ...options.env } as Record<string, string> } : {}),
       timeout: 60_000,
     });
   } catch (err) {

@@ -1,9 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { config as zodConfig } from 'zod';
-// the UI's CJK font ships with the app (SIL OFL 1.1): wall screens render the same with or without system CJK fonts
-import '@fontsource/noto-sans-sc/chinese-simplified-500.css';
-import '@fontsource/noto-sans-sc/chinese-simplified-700.css';
+// every glyph any page can show ships with the app (all slices of the CJK font, fetched on demand)
+import './fonts/fonts.ts';
 import './app/styles.css';
 
 // zod compiles object parsers with `new Function` unless told not to; the content security policy

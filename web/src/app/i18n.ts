@@ -221,6 +221,8 @@ const zh = {
 } as const;
 
 export type MessageKey = keyof typeof zh;
+/** Every zh-CN string of the wall screen (tests/e2e/glyphs.test.ts renders each one: no □ on a bare kiosk). */
+export const ZH_CN_MESSAGES: Readonly<Record<MessageKey, string>> = zh;
 
 const en: Record<MessageKey, string> = {
   'app.title': '智慧小区',

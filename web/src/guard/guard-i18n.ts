@@ -72,6 +72,8 @@ const zh = {
 } as const;
 
 export type GuardKey = keyof typeof zh;
+/** Every zh-CN string of the guard app (tests/e2e/glyphs.test.ts renders each one: no □ on a bare handheld). */
+export const GUARD_ZH_CN_MESSAGES: Readonly<Record<GuardKey, string>> = zh;
 
 const en: Record<GuardKey, string> = {
   'app.title': 'Patrol',

@@ -3,6 +3,7 @@
 import { StrictMode } from 'react';
 import type { Root } from 'react-dom/client';
 import { getLang } from '../app/i18n.ts';
+import '../fonts/fonts.ts';
 import { GuardApp } from './GuardApp.tsx';
 import { registerGuardWorker } from './sw-register.ts';
 import './guard.css';
