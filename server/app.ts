@@ -24,9 +24,12 @@ import { createAlertsModule } from './alerts/module.ts';
 import { createWallscreenModule } from './wallscreen/module.ts';
 import { createPatrolModule } from './patrol/module.ts';
 import { createVehiclesModule } from './vehicles/module.ts';
+import { createCamerasModule } from './cameras/module.ts';
+import { createHousesModule } from './houses/module.ts';
+import { createHeatModule } from './heat/module.ts';
 
 /** Estate capabilities, in the order they see each event. */
-const MODULES: ModuleFactory[] = [createAlertsModule, createPatrolModule, createVehiclesModule, createWallscreenModule];
+const MODULES: ModuleFactory[] = [createAlertsModule, createPatrolModule, createVehiclesModule, createWallscreenModule, createCamerasModule, createHousesModule, createHeatModule];
 
 export interface ServerOptions {
   dataDir: string;

@@ -119,9 +119,16 @@ export function openDb(file: string, options: OpenDbOptions = {}): Db {
   db.pragma('busy_timeout = 5000');
   if (!options.readonly) {
     db.exec(SCHEMA);
+    addColumn(db, 'devices', 'floor', 'INTEGER'); // the storey a device is installed on (house registry, docs/wallscreen.md)
     ensureAuditSchema(db);
   }
   return db;
+}
+
+/** Adds a column to a table made by an older version of the schema (CREATE TABLE IF NOT EXISTS keeps the old one). */
+export function addColumn(db: Db, table: string, column: string, type: string): void {
+  const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
+  if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
 }
 
 /**
