@@ -3,6 +3,7 @@
 //   GET  /estates/{e}/houses/{building}          the building's rooms
 //   POST /estates/{e}/houses/import[?replace=1]  admin; body text/csv (building,unit,floor,room)
 //   POST /estates/{e}/houses/generate            admin; {building?, units?, roomsPerFloor?, replace?}
+//   PUT  /estates/{e}/devices/{d}/floor          admin; {floor: n | null}: the storey a device is installed on
 import express, { type Router } from 'express';
 import { recordAudit } from '../audit/log.ts';
 import { HttpError } from '../api/errors.ts';
@@ -10,7 +11,8 @@ import { assertEstateVisible, requireRole } from '../api/auth.ts';
 import type { Db } from '../store/db.ts';
 import { getEstate, listBuildings } from '../store/estates.ts';
 import { parseHouseCsv } from './csv-import.ts';
-import { generateRooms, listRooms, summarizeHouses, writeRooms } from './registry.ts';
+import { generateRooms, isFloor, listRooms, summarizeHouses, writeRooms } from './registry.ts';
+import { getDevice } from '../store/devices.ts';
 
 export function buildingLookup(db: Db, estate: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -49,6 +51,19 @@ export function houseRoutes(db: Db, router: Router): void {
       return s;
     })();
     res.status(201).json(summary);
+  });
+  router.put('/estates/:estate/devices/:device/floor', requireRole('admin'), (req, res) => {
+    assertEstateVisible(req.user, String(req.params.estate));
+    const estate = estateOf(req.params.estate);
+    const device = getDevice(db, String(req.params.device));
+    if (!device || device.estate !== estate) throw new HttpError(404, `device '${String(req.params.device)}' not found in estate '${estate}'`);
+    const floor = ((req.body ?? {}) as { floor?: unknown }).floor;
+    if (floor !== null && !isFloor(floor)) throw new HttpError(400, 'floor must be a storey number (1 = ground floor, -1 = first basement) or null', { reason: 'bad_floor' });
+    db.transaction(() => {
+      db.prepare('UPDATE devices SET floor = ? WHERE id = ?').run(floor, device.id);
+      recordAudit(db, { actor: req.user!.name, source: req.ip ?? null, action: 'device.floor.set', estate, target: device.id, summary: { floor } });
+    })();
+    res.json({ device: device.id, floor });
   });
   router.post('/estates/:estate/houses/generate', requireRole('admin'), (req, res) => {
     assertEstateVisible(req.user, String(req.params.estate));
