@@ -5,7 +5,7 @@ import { useThree } from '@react-three/fiber';
 import { useEffect, useMemo, useState } from 'react';
 import { DataTexture, DoubleSide, LinearFilter, MeshBasicMaterial, NearestFilter, PlaneGeometry, RGBAFormat, UnsignedByteType } from 'three';
 import { getJson } from '../app/api.ts';
-import { heatTexels, type HeatGridData } from './heat-texture.ts';
+import { heatTexels, smoothGrid, type HeatGridData } from './heat-texture.ts';
 
 export const HEAT_REFRESH_MS = 60_000;
 
@@ -16,10 +16,11 @@ declare global {
 }
 
 /** The quad of a grid (draws nothing for an empty grid). Exported for the benchmark. */
-export function HeatQuad({ grid }: { grid: HeatGridData | null }) {
+export function HeatQuad({ grid: raw }: { grid: HeatGridData | null }) {
   const invalidate = useThree((s) => s.invalidate);
   const built = useMemo(() => {
-    if (!grid || !grid.cols || !grid.rows) return null;
+    if (!raw || !raw.cols || !raw.rows) return null;
+    const grid = smoothGrid(raw);
     const texture = new DataTexture(heatTexels(grid), grid.cols, grid.rows, RGBAFormat, UnsignedByteType);
     // smooth between cells reads as density; nearest would show the grid
     texture.magFilter = grid.cols * grid.rows > 1 ? LinearFilter : NearestFilter;
@@ -28,9 +29,10 @@ export function HeatQuad({ grid }: { grid: HeatGridData | null }) {
     const h = grid.rows * grid.cell;
     // the plane's v runs south → north like the grid's rows once laid flat (X east, -Z north)
     const geometry = new PlaneGeometry(w, h).rotateX(-Math.PI / 2).translate(grid.x0 + w / 2, 0.6, -(grid.y0 + h / 2));
-    const material = new MeshBasicMaterial({ map: texture, transparent: true, depthWrite: false, side: DoubleSide });
+    // drawn over the buildings: a hot spot behind a tower must still show from across the room
+    const material = new MeshBasicMaterial({ map: texture, transparent: true, depthWrite: false, depthTest: false, side: DoubleSide });
     return { geometry, material, texture };
-  }, [grid]);
+  }, [raw]);
   useEffect(() => {
     invalidate();
     return () => {
@@ -40,7 +42,7 @@ export function HeatQuad({ grid }: { grid: HeatGridData | null }) {
     };
   }, [built, invalidate]);
   if (!built) return null;
-  return <mesh name="heat" geometry={built.geometry} material={built.material} renderOrder={1} />;
+  return <mesh name="heat" geometry={built.geometry} material={built.material} renderOrder={8} />;
 }
 
 export function HeatLayer({ estate, window: win, source = 'alerts' }: { estate: string; window: string; source?: string }) {

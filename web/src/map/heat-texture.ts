@@ -50,3 +50,24 @@ export function heatTexels(grid: HeatGridData): Uint8Array {
   }
   return out;
 }
+
+/**
+ * The grid one cell wider on every side with each count spread over its neighbours (1-2-1 kernel):
+ * a lone alert reads as a soft spot, not a hard square, and neighbouring cells run together as a
+ * density should. The busiest smoothed cell keeps the hottest colour.
+ */
+export function smoothGrid(grid: HeatGridData): HeatGridData {
+  if (!grid.cols || !grid.rows) return grid;
+  const cols = grid.cols + 2;
+  const rows = grid.rows + 2;
+  const counts = new Array<number>(cols * rows).fill(0);
+  const k = [1, 2, 1];
+  for (let r = 0; r < grid.rows; r++) {
+    for (let c = 0; c < grid.cols; c++) {
+      const n = grid.counts[r * grid.cols + c];
+      if (!n) continue;
+      for (let dr = -1; dr <= 1; dr++) for (let dc = -1; dc <= 1; dc++) counts[(r + 1 + dr) * cols + (c + 1 + dc)] += (n * k[dr + 1] * k[dc + 1]) / 16;
+    }
+  }
+  return { ...grid, cols, rows, x0: grid.x0 - grid.cell, y0: grid.y0 - grid.cell, counts, max: Math.max(...counts) };
+}
