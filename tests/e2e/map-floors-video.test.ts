@@ -123,7 +123,7 @@ describe('map: live camera video, floors, heat', () => {
   const project = (x: number, y: number, h = 0) => browser.page.evaluate(([a, b, c]) => (window as unknown as Win).__SE_SCENE__!.project(a, b, c), [x, y, h] as const);
   const shot = async (name: string) => PNG.sync.read(await browser.page.screenshot({ path: join(shots, name) }));
 
-  it('plays a camera\'s HLS stream through the server when its cone is clicked', { timeout: 120_000 }, async () => {
+  it('plays a camera\'s HLS stream through the server when its cone is clicked', { timeout: 240_000 }, async () => {
     const { page } = browser;
     await page.goto(server.url);
     await page.getByTestId('login-username').fill(server.admin.username);
@@ -159,14 +159,14 @@ describe('map: live camera video, floors, heat', () => {
     const { page } = browser;
     if (await page.getByTestId('details-close').count()) await page.getByTestId('details-close').click();
     await until('details closed', async () => (await page.getByTestId('details-panel').count()) === 0, 10_000, 100);
+    // a new alert of the device on floor 3, live on the wall screen (its ring is on the map before we count)
+    raiseFloorAlert();
+    await until('the floor alert is live', () => page.evaluate(() => (window as unknown as { __SE_ALERTS__?: { received: number } }).__SE_ALERTS__?.received ?? 0), 20_000, 100);
     const closed = (await until('a still frame', async () => {
       const s = await stats();
       return s && s.floors === 0 ? s : null;
     }, 20_000, 100))!;
     const base = closed.drawCalls;
-    // a new alert of the device on floor 3, live on the wall screen
-    raiseFloorAlert();
-    await until('the floor alert is live', () => page.evaluate(() => (window as unknown as { __SE_ALERTS__?: { received: number } }).__SE_ALERTS__?.received ?? 0), 20_000, 100);
     const above = await project(front.center[0], front.center[1], front.height + 40);
     const before = await shot('map-closed-night.png');
     const at = await project(front.center[0], front.center[1], Math.min(front.height, 12) / 2);
