@@ -121,7 +121,8 @@ describe('map: live camera video, floors, heat', () => {
 
   const stats = () => browser.page.evaluate(() => (window as unknown as Win).__SE_STATS__ ?? null);
   const project = (x: number, y: number, h = 0) => browser.page.evaluate(([a, b, c]) => (window as unknown as Win).__SE_SCENE__!.project(a, b, c), [x, y, h] as const);
-  const shot = async (name: string) => PNG.sync.read(await browser.page.screenshot({ path: join(shots, name) }));
+  // screenshots wait for a frame from SwiftShader: on a busy machine that takes a while
+  const shot = async (name: string) => PNG.sync.read(await browser.page.screenshot({ path: join(shots, name), timeout: 90_000 }));
 
   it('plays a camera\'s HLS stream through the server when its cone is clicked', { timeout: 240_000 }, async () => {
     const { page } = browser;
@@ -149,13 +150,13 @@ describe('map: live camera video, floors, heat', () => {
     // the browser asked only our server; the media server saw only our proxy's credentials
     expect(mediaRequests.length).toBeGreaterThan(1);
     expect(mediaRequests.every((a) => a === AUTH)).toBe(true);
-    await page.screenshot({ path: join(shots, 'map-camera-night.png') });
+    await page.screenshot({ path: join(shots, 'map-camera-night.png'), timeout: 90_000 });
     await page.getByTestId('camera-close').click();
     await player.waitFor({ state: 'detached' });
     await page.keyboard.press('Escape');
   });
 
-  it('opens a building floor by floor, its devices and open alerts on their floors, within the draw-call budget', { timeout: 120_000 }, async () => {
+  it('opens a building floor by floor, its devices and open alerts on their floors, within the draw-call budget', { timeout: 240_000 }, async () => {
     const { page } = browser;
     if (await page.getByTestId('details-close').count()) await page.getByTestId('details-close').click();
     await until('details closed', async () => (await page.getByTestId('details-panel').count()) === 0, 10_000, 100);
@@ -190,7 +191,7 @@ describe('map: live camera video, floors, heat', () => {
       const s = await stats();
       return s?.floors === 1 && s.floorItems >= 2;
     }, 10_000, 100);
-    await page.screenshot({ path: join(shots, 'map-floor3-night.png') });
+    await page.screenshot({ path: join(shots, 'map-floor3-night.png'), timeout: 90_000 });
     await page.getByTestId('floor-all').click();
     await until('all floors again', async () => (await stats())?.floors === floors, 10_000, 100);
     await page.getByTestId('theme-toggle').click();
@@ -204,7 +205,7 @@ describe('map: live camera video, floors, heat', () => {
     await until('building closed', async () => (await stats())?.floors === 0, 10_000, 100);
   });
 
-  it('draws the alert heat layer in one call, in both themes', { timeout: 120_000 }, async () => {
+  it('draws the alert heat layer in one call, in both themes', { timeout: 240_000 }, async () => {
     const { page } = browser;
     const off = (await stats())!;
     const spot = await project(-36, -14);
