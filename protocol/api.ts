@@ -85,6 +85,8 @@ export interface DeviceInfo {
   heading: number | null;
   /** camera field of view, degrees */
   fov: number | null;
+  /** storey it is installed on (1 = ground floor, negative = basement); null/absent = not on a floor */
+  floor?: number | null;
 }
 
 export interface EstateDetail {

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
+command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v influxd >/dev/null 2>&1 || need+=(influxdb)
 command -v influx >/dev/null 2>&1 || need+=(influxdb-client)
 [ -x /usr/bin/chromium ] || need+=(chromium)

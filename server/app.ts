@@ -33,9 +33,22 @@ import { createPatrolModule } from './patrol/module.ts';
 import { createVehiclesModule } from './vehicles/module.ts';
 import { createOrgModule } from './org/module.ts';
 import { createWorkordersModule } from './workorders/module.ts';
+import { createCamerasModule } from './cameras/module.ts';
+import { createHousesModule } from './houses/module.ts';
+import { createHeatModule } from './heat/module.ts';
 
 /** Estate capabilities, in the order they see each event. */
-const MODULES: ModuleFactory[] = [createAlertsModule, createPatrolModule, createVehiclesModule, createWallscreenModule, createWorkordersModule, createOrgModule];
+const MODULES: ModuleFactory[] = [
+  createAlertsModule,
+  createPatrolModule,
+  createVehiclesModule,
+  createWallscreenModule,
+  createWorkordersModule,
+  createCamerasModule,
+  createHousesModule,
+  createHeatModule,
+  createOrgModule,
+];
 
 export interface ServerOptions {
   dataDir: string;

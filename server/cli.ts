@@ -26,6 +26,11 @@ Usage:
   smart-estate demo --district [--seed N]  a generated district (44 estates, 2 streets) + simulated devices
   smart-estate user add … --scope unit:U|company:C   a street / community / company user
 ${ORG_USAGE}
+  smart-estate import houses <file.csv> --estate E [--replace]
+                                         the house registry: building,unit,floor,room (楼栋,单元,楼层,室)
+  smart-estate houses generate --estate E [--building B] [--units 2] [--rooms 2]
+                                         a registry from each building's floors (rooms 301, 302 …)
+
 Settings (flag or environment variable):
   --host            SE_HOST             listen address (default 0.0.0.0; demo: 127.0.0.1)
   --http-port       SE_HTTP_PORT        HTTP, REST, web app and MQTT over WebSocket at /mqtt (default 8080)
@@ -283,6 +288,64 @@ function withDb(args: string[], fn: (db: ReturnType<typeof openDb>, positionals:
   }
 }
 
+async function importHouses(args: string[]) {
+  const { values, positionals } = parse(args, { estate: { type: 'string' }, replace: { type: 'boolean' } });
+  const file = positionals[0];
+  if (!file) throw new UsageError('usage: smart-estate import houses <file.csv> --estate E [--replace]');
+  const estate = required(values, 'estate');
+  const { readFileSync } = await import('node:fs');
+  const { parseHouseCsv } = await import('./houses/csv-import.ts');
+  const { buildingLookup } = await import('./houses/routes.ts');
+  const { writeRooms } = await import('./houses/registry.ts');
+  const { recordAudit } = await import('./audit/log.ts');
+  const { userInfo } = await import('node:os');
+  const config = settings(values);
+  const db = openDb(dbPath(config.dataDir));
+  try {
+    const parsed = parseHouseCsv(readFileSync(file, 'utf8'), buildingLookup(db, estate));
+    if (!parsed.ok) throw new UsageError(`${file}: nothing imported:\n  ${parsed.errors.join('\n  ')}`);
+    const summary = db.transaction(() => {
+      const s = writeRooms(db, estate, parsed.rooms, { replace: Boolean(values.replace) });
+      recordAudit(db, { actor: `cli:${userInfo().username}`, source: 'cli', action: 'houses.import', estate, summary: { ...s, replace: Boolean(values.replace) } });
+      return s;
+    })();
+    process.stdout.write(`imported ${file} into estate ${estate}: ${summary.rooms} rooms in ${summary.buildings} buildings\n`);
+  } finally {
+    db.close();
+  }
+}
+
+async function housesGenerate(args: string[]) {
+  const { values } = parse(args, { estate: { type: 'string' }, building: { type: 'string' }, units: { type: 'string' }, rooms: { type: 'string' } });
+  const estate = required(values, 'estate');
+  const count = (name: 'units' | 'rooms') => {
+    if (values[name] === undefined) return undefined;
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number ≥ 1`);
+    return n;
+  };
+  const { generateRooms, writeRooms } = await import('./houses/registry.ts');
+  const { listBuildings } = await import('./store/estates.ts');
+  const { recordAudit } = await import('./audit/log.ts');
+  const { userInfo } = await import('node:os');
+  const config = settings(values);
+  const db = openDb(dbPath(config.dataDir));
+  try {
+    const buildings = listBuildings(db, estate).filter((b) => values.building === undefined || b.id === values.building);
+    if (!buildings.length) throw new UsageError(values.building ? `building '${String(values.building)}' not found in estate ${estate}` : `estate ${estate} has no buildings`);
+    const options = { units: count('units'), roomsPerFloor: count('rooms') };
+    const rooms = buildings.flatMap((b) => generateRooms(b, options));
+    const summary = db.transaction(() => {
+      const s = writeRooms(db, estate, rooms, { replace: true });
+      recordAudit(db, { actor: `cli:${userInfo().username}`, source: 'cli', action: 'houses.generate', estate, target: (values.building as string | undefined) ?? null, summary: { ...s, ...options } });
+      return s;
+    })();
+    process.stdout.write(`generated ${summary.rooms} rooms in ${summary.buildings} buildings of estate ${estate}\n`);
+  } finally {
+    db.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command, sub, ...rest] = argv;
   const args = sub === undefined ? [] : [sub, ...rest];
@@ -307,7 +370,8 @@ export async function main(argv: string[]): Promise<void> {
         if (!positionals[0]) throw new UsageError('usage: smart-estate import district <file.csv|file.geojson>');
         return importDistrictFile(db, positionals[0]);
       });
-      if (sub !== 'buildings') throw new UsageError('usage: smart-estate import buildings|district <file>');
+      if (sub === 'houses') return importHouses(rest);
+      if (sub !== 'buildings') throw new UsageError('usage: smart-estate import buildings <file.geojson> | import district <file.csv|file.geojson> | import houses <file.csv> --estate E');
       return importBuildings(rest);
     case 'org': {
       const [verb, ...more] = rest;
@@ -316,6 +380,9 @@ export async function main(argv: string[]): Promise<void> {
         fallback: { type: 'boolean' }, estate: { type: 'string' }, community: { type: 'string' }, company: { type: 'string' }, at: { type: 'string' },
       });
     }
+    case 'houses':
+      if (sub !== 'generate') throw new UsageError('usage: smart-estate houses generate --estate E [--building B]');
+      return housesGenerate(rest);
     case undefined:
     case 'help':
     case '--help':

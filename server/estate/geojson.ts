@@ -23,11 +23,14 @@
 //                 (its plate cameras, comma-separated device ids); car-park zones: optional `capacity`
 //   "device"      Point (or null geometry: not placed); `se:device` = patrol | camera | gate | sensor;
 //                 `se:id` (required: it is the MQTT username); `name`; cameras: `se:heading` (degrees
-//                 clockwise from north) and `se:fov` (degrees); handhelds: optional `se:guard` (guard id)
+//                 clockwise from north) and `se:fov` (degrees); handhelds: optional `se:guard` (guard id);
+//                 any device: optional `se:floor` (storey it is installed on, 1 = ground, -1 = basement);
+//                 cameras: optional `se:whep`, `se:hls`, `se:snapshot` (stream URLs, server/cameras/)
 // Other features (roads, trees, …) are skipped and listed in `skipped`.
 //
 // Output rings stay closed (first point = last, as in GeoJSON) and are wound the RFC 7946 way:
 // outer rings counter-clockwise, holes clockwise. Coordinates are rounded to centimetres.
+import { STREAM_KINDS, StreamUrlError, parseStreamUrl, type StreamUrls } from '../cameras/stream-urls.ts';
 import {
   DEVICE_CLASSES, ZONE_KINDS, isId, localFrame,
   type BuildingInfo, type CheckpointInfo, type DeviceClass, type DeviceInfo, type EstateSummary, type LocalFrame,
@@ -54,6 +57,8 @@ export interface ParsedZone extends ZoneInfo {
 export interface ParsedDevice extends DeviceInfo {
   /** `se:guard` of a patrol handheld: the guard who carries it */
   guard?: string;
+  /** cameras: `se:whep`, `se:hls`, `se:snapshot` */
+  streams?: StreamUrls;
 }
 
 export const GATE_ACCESS = ['vehicle', 'pedestrian'] as const;
@@ -363,6 +368,23 @@ function parseDevice(f: RawFeature, frame: LocalFrame): ParsedDevice {
   if (guard !== undefined) {
     if (typeof guard !== 'string' || !isId(guard)) throw featureError(f, `se:guard must be a guard id (letters, digits, '_', '-', '.'), got ${JSON.stringify(guard)}`);
     device.guard = guard;
+  }
+  const floor = f.props['se:floor'];
+  if (floor !== undefined && floor !== null && floor !== '') {
+    const n = typeof floor === 'string' ? Number(floor.trim()) : floor;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < -20 || n > 300 || n === 0) throw featureError(f, `se:floor must be a storey number (1 = ground floor, -1 = first basement), got ${JSON.stringify(floor)}`);
+    device.floor = n;
+  }
+  for (const k of STREAM_KINDS) {
+    const v = f.props[`se:${k}`];
+    if (v === undefined || v === null || v === '') continue;
+    if (kind !== 'camera') throw featureError(f, `se:${k} is for cameras (se:device camera), not ${kind}`);
+    try {
+      (device.streams ??= {})[k] = parseStreamUrl(k, v);
+    } catch (err) {
+      if (err instanceof StreamUrlError) throw featureError(f, `se:${err.message}`);
+      throw err;
+    }
   }
   return device;
 }

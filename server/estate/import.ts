@@ -8,6 +8,7 @@ import { upsertBuilding, upsertCheckpoint, upsertEstate, upsertZone } from '../s
 import { addDevice, getDevice, placeDevice } from '../store/devices.ts';
 import { EstateFileError, parseEstateGeoJson, type ParseOptions, type ParsedEstate } from './geojson.ts';
 import { ensureGateTables, setCarParkCapacity, upsertGate } from './gates.ts';
+import { ensureCameraTables, setStreams } from '../cameras/store.ts';
 
 export type ImportOptions = ParseOptions;
 
@@ -59,6 +60,7 @@ export function importEstate(db: Db, parsed: ParsedEstate): ImportSummary {
   const { estate } = parsed;
   let newDevices = 0;
   ensureGateTables(db); // DDL outside the transaction
+  ensureCameraTables(db);
   db.transaction(() => {
     upsertEstate(db, estate);
     for (const b of parsed.buildings) upsertBuilding(db, estate.id, b);
@@ -67,12 +69,13 @@ export function importEstate(db: Db, parsed: ParsedEstate): ImportSummary {
     for (const g of parsed.gates) upsertGate(db, estate.id, g);
     for (const c of parsed.checkpoints) upsertCheckpoint(db, estate.id, c);
     for (const d of parsed.devices) {
-      const record = { estate: estate.id, id: d.id, kind: d.kind, name: d.name, x: d.x, y: d.y, heading: d.heading, fov: d.fov };
+      const record = { estate: estate.id, id: d.id, kind: d.kind, name: d.name, x: d.x, y: d.y, heading: d.heading, fov: d.fov, floor: d.floor ?? null };
       if (getDevice(db, d.id)) placeDevice(db, record);
       else {
         addDevice(db, record);
         newDevices++;
       }
+      if (d.streams) setStreams(db, estate.id, d.id, d.streams, []);
     }
   })();
   return {

@@ -121,15 +121,16 @@ export function openDb(file: string, options: OpenDbOptions = {}): Db {
   db.pragma('busy_timeout = 5000');
   if (!options.readonly) {
     db.exec(SCHEMA);
-    addColumnIfMissing(db, 'sessions', 'last_used_at', 'INTEGER');
+    addColumn(db, 'sessions', 'last_used_at', 'INTEGER'); // idle expiry (docs/security.md)
+    addColumn(db, 'devices', 'floor', 'INTEGER'); // the storey a device is installed on (house registry, docs/wallscreen.md)
     ensureAuditSchema(db);
     ensureOrgSchema(db);
   }
   return db;
 }
 
-/** For tables that gained a column after release: CREATE TABLE IF NOT EXISTS leaves old files as they were. */
-function addColumnIfMissing(db: Db, table: string, column: string, type: string): void {
+/** Adds a column to a table made by an older version of the schema (CREATE TABLE IF NOT EXISTS keeps the old one). */
+export function addColumn(db: Db, table: string, column: string, type: string): void {
   const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
   if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
 }

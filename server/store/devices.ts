@@ -18,6 +18,8 @@ export interface NewDevice {
   y?: number | null;
   heading?: number | null;
   fov?: number | null;
+  /** storey the device is installed on (1 = ground floor, negative = basement); null = not on a floor */
+  floor?: number | null;
 }
 
 export class DeviceError extends Error {}
@@ -36,23 +38,23 @@ export function addDevice(db: Db, d: NewDevice, options: { rotate?: boolean } = 
   if (existing) {
     if (!options.rotate) throw new DeviceError(`device '${d.id}' already exists (in estate '${existing.estate}')`);
     if (existing.estate !== d.estate) throw new DeviceError(`device '${d.id}' belongs to estate '${existing.estate}', not '${d.estate}'`);
-    db.prepare('UPDATE devices SET token_hash = ?, kind = ?, name = ?, x = ?, y = ?, heading = ?, fov = ? WHERE id = ?').run(
-      hashToken(token), d.kind, d.name ?? d.id, d.x ?? null, d.y ?? null, d.heading ?? null, d.fov ?? null, d.id,
+    db.prepare('UPDATE devices SET token_hash = ?, kind = ?, name = ?, x = ?, y = ?, heading = ?, fov = ?, floor = ? WHERE id = ?').run(
+      hashToken(token), d.kind, d.name ?? d.id, d.x ?? null, d.y ?? null, d.heading ?? null, d.fov ?? null, d.floor ?? null, d.id,
     );
     return token;
   }
   db.prepare(
-    'INSERT INTO devices (id, estate, kind, name, token_hash, x, y, heading, fov, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  ).run(d.id, d.estate, d.kind, d.name ?? d.id, hashToken(token), d.x ?? null, d.y ?? null, d.heading ?? null, d.fov ?? null, Date.now());
+    'INSERT INTO devices (id, estate, kind, name, token_hash, x, y, heading, fov, floor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  ).run(d.id, d.estate, d.kind, d.name ?? d.id, hashToken(token), d.x ?? null, d.y ?? null, d.heading ?? null, d.fov ?? null, d.floor ?? null, Date.now());
   return token;
 }
 
 export function getDevice(db: Db, id: string): DeviceRecord | undefined {
-  return prepared(db, 'SELECT id, estate, kind, name, x, y, heading, fov FROM devices WHERE id = ?').get(id) as DeviceRecord | undefined;
+  return prepared(db, 'SELECT id, estate, kind, name, x, y, heading, fov, floor FROM devices WHERE id = ?').get(id) as DeviceRecord | undefined;
 }
 
 export function listDevices(db: Db, estate: string): DeviceInfo[] {
-  return prepared(db, 'SELECT id, kind, name, x, y, heading, fov FROM devices WHERE estate = ? ORDER BY id').all(estate) as DeviceInfo[];
+  return prepared(db, 'SELECT id, kind, name, x, y, heading, fov, floor FROM devices WHERE estate = ? ORDER BY id').all(estate) as DeviceInfo[];
 }
 
 /** The device if the token is right, else undefined. */
@@ -70,7 +72,7 @@ export function placeDevice(db: Db, d: NewDevice): void {
   const existing = getDevice(db, d.id);
   if (!existing) throw new DeviceError(`device '${d.id}' not found`);
   if (existing.estate !== d.estate) throw new DeviceError(`device '${d.id}' belongs to estate '${existing.estate}', not '${d.estate}'`);
-  db.prepare('UPDATE devices SET kind = ?, name = ?, x = ?, y = ?, heading = ?, fov = ? WHERE id = ?').run(
-    d.kind, d.name ?? d.id, d.x ?? null, d.y ?? null, d.heading ?? null, d.fov ?? null, d.id,
+  db.prepare('UPDATE devices SET kind = ?, name = ?, x = ?, y = ?, heading = ?, fov = ?, floor = ? WHERE id = ?').run(
+    d.kind, d.name ?? d.id, d.x ?? null, d.y ?? null, d.heading ?? null, d.fov ?? null, d.floor ?? null, d.id,
   );
 }

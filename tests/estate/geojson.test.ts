@@ -263,3 +263,18 @@ describe('demo estate 花园小区', () => {
     });
   });
 });
+
+describe('device floors and camera streams', () => {
+  it('reads se:floor and a camera\'s se:whep / se:hls / se:snapshot, and refuses what cannot be fetched', () => {
+    const parsed = parseEstateGeoJson(fc(
+      feature({ 'se:kind': 'device', 'se:device': 'camera', 'se:id': 'cam-1', 'se:floor': '3', 'se:hls': 'http://u:p@10.0.0.9:8888/cam1/index.m3u8', 'se:whep': 'http://10.0.0.9:8889/cam1/whep', 'se:snapshot': 'http://10.0.0.9:1984/api/frame.jpeg?src=cam1' }, pt(1, 1)),
+      feature({ 'se:kind': 'device', 'se:device': 'sensor', 'se:id': 'smoke-1', 'se:floor': -1 }, pt(2, 2)),
+    ), { estate: ESTATE });
+    expect(parsed.devices[0]).toMatchObject({ floor: 3, streams: { hls: 'http://u:p@10.0.0.9:8888/cam1/index.m3u8', whep: 'http://10.0.0.9:8889/cam1/whep', snapshot: 'http://10.0.0.9:1984/api/frame.jpeg?src=cam1' } });
+    expect(parsed.devices[1].floor).toBe(-1);
+    const bad = (props: Record<string, unknown>) => errorOf(() => parseEstateGeoJson(fc(feature({ 'se:kind': 'device', 'se:id': 'd1', ...props }, pt(0, 0))), { estate: ESTATE })).message;
+    expect(bad({ 'se:device': 'camera', 'se:hls': 'rtsp://10.0.0.9/stream1' })).toMatch(/se:hls must be http or https/);
+    expect(bad({ 'se:device': 'patrol', 'se:hls': 'http://10.0.0.9/x.m3u8' })).toMatch(/se:hls is for cameras/);
+    expect(bad({ 'se:device': 'sensor', 'se:floor': 0 })).toMatch(/se:floor must be a storey/);
+  });
+});

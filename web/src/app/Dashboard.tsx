@@ -20,6 +20,9 @@ import { StalenessBanner } from '../panels/StalenessBanner.tsx';
 import { ReplayBar } from '../replay/ReplayBar.tsx';
 import { replayStore, useReplay } from '../replay/use-replay.ts';
 import { useI18n } from './i18n.ts';
+import { CameraPlayer } from '../cameras/CameraPlayer.tsx';
+import { openCamera, useOpenCamera } from '../cameras/camera-view.ts';
+import { openBuilding } from '../map/floor-view.ts';
 import { signOut, type Session } from './session.ts';
 import { useEstateChoice, useEstateDetail, useEstateList } from './use-estate.ts';
 
@@ -41,7 +44,15 @@ export function Dashboard({ session }: { session: Session }) {
   const { store, connection } = useLiveFeed(detail, session.user.name, session.token);
   const names = useMemo(() => namesOf(detail), [detail]);
   const summary = estates.find((e) => e.id === estateId) ?? detail?.estate ?? null;
-  const [pick, setPick] = useState<Pick | null>(null);
+  const [pick, setPickState] = useState<Pick | null>(null);
+  // a picked building opens floor by floor; a picked camera opens its live video
+  const setPick = useCallback((p: Pick | null) => {
+    setPickState(p);
+    openBuilding(p?.kind === 'building' ? p.id : null);
+    if (p?.kind === 'camera') openCamera(p.id);
+  }, []);
+  const cameraId = useOpenCamera();
+  const camera = cameraId ? (detail?.devices.find((d) => d.id === cameraId && d.kind === 'camera') ?? null) : null;
   const replay = useReplay(detail);
   const replaying = replay.state.status !== 'off';
   const replayed = replayStore(replay);
@@ -49,7 +60,7 @@ export function Dashboard({ session }: { session: Session }) {
   const shown = replayed ?? store;
   const timeline = replay.state.status === 'ready' ? replay.state.timeline : null;
   const clock = useMemo(() => (timeline ? () => timeline.time : Date.now), [timeline]);
-  const closePick = useCallback(() => setPick(null), []);
+  const closePick = useCallback(() => setPick(null), [setPick]);
 
   // drilled down from the district screen (/district/{unit} → /?estate=…&from=…): the way back
   const districtBack = useMemo(() => {
@@ -111,6 +122,16 @@ export function Dashboard({ session }: { session: Session }) {
               clock={clock}
               replay={replaying}
               onClose={closePick}
+            />
+          )}
+          {detail && camera && (
+            <CameraPlayer
+              key={camera.id}
+              estate={detail.estate.id}
+              device={camera}
+              online={store?.cameras.get(camera.id)?.online ?? false}
+              timeZone={detail.estate.timezone}
+              onClose={() => openCamera(null)}
             />
           )}
           {detail && <ReplayBar replay={replay} timeZone={detail.estate.timezone} />}

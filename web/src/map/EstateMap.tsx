@@ -22,6 +22,10 @@ import { Picker } from './Picker.tsx';
 import type { Pick } from './picking.ts';
 import { SceneStatsProbe } from './SceneStats.tsx';
 import { Zones } from './Zones.tsx';
+import { Floors, type FloorStats } from './Floors.tsx';
+import { useFloorView } from './floor-view.ts';
+import { HeatLayer } from './HeatLayer.tsx';
+import { useHeatWindow } from './layers.ts';
 
 const FOV = 40;
 const PICK_COLOR = '#ffd60a';
@@ -40,11 +44,13 @@ export interface EstateMapProps {
   frameloop?: 'demand' | 'never';
   /** extra scene content (the benchmark's frame driver) */
   children?: ReactNode;
+  /** fetch the heat layer from the server when it is on (the benchmark draws its own grid) */
+  heat?: boolean;
 }
 
 const noPick = () => {};
 
-export function EstateMap({ detail, store, pick = null, onPick = noPick, tourAfterMs = 0, clock, source = 'live', frameloop = 'demand', children }: EstateMapProps) {
+export function EstateMap({ detail, store, pick = null, onPick = noPick, tourAfterMs = 0, clock, source = 'live', frameloop = 'demand', children, heat = true }: EstateMapProps) {
   const theme = useTheme();
   const palette = SCENE_PALETTES[theme];
   const layers = useLayers();
@@ -55,6 +61,11 @@ export function EstateMap({ detail, store, pick = null, onPick = noPick, tourAft
   // written by LiveMarkers in the frame loop, read by the stats probe: a plain object, not state
   const markers = useMemo<MarkerCounts>(() => ({ guards: 0, vehicles: 0, cameras: 0 }), [store]);
   const picked = pick?.kind === 'building' ? (detail.buildings.find((b) => b.id === pick.id) ?? null) : null;
+  const floorView = useFloorView();
+  const heatWindow = useHeatWindow();
+  const floorStats = useMemo<FloorStats>(() => ({ floors: 0, items: 0 }), []);
+  // an opened building shows its floors instead of the highlight's tinted shell
+  const opened = floorView.building && detail.buildings.some((b) => b.id === floorView.building) ? floorView.building : null;
   const markerLayers = useMemo(
     () => ({ guards: layers.guards, trails: layers.trails, vehicles: layers.vehicles, cameras: layers.cameras, alerts: layers.alerts }),
     [layers],
@@ -75,8 +86,10 @@ export function EstateMap({ detail, store, pick = null, onPick = noPick, tourAft
       <directionalLight position={[400, 200, -300]} intensity={0.5} color="#7fb2ff" />
       <Ground bounds={bounds} color={palette.ground} gridMajor={palette.gridMajor} gridMinor={palette.gridMinor} />
       {layers.zones && <Zones zones={detail.zones} />}
-      <Buildings buildings={detail.buildings} palette={palette} visible={layers.buildings} />
-      <BuildingHighlight building={picked} color={PICK_COLOR} />
+      <Buildings buildings={detail.buildings} palette={palette} visible={layers.buildings} opened={opened} />
+      <BuildingHighlight building={opened ? null : picked} color={PICK_COLOR} />
+      <Floors buildings={detail.buildings} devices={detail.devices} store={store} stats={floorStats} />
+      {layers.heat && heat && <HeatLayer estate={detail.estate.id} window={heatWindow} />}
       <Checkpoints checkpoints={detail.checkpoints} store={store} clock={clock} visible={layers.checkpoints} />
       <LiveMarkers store={store} counts={markers} layers={markerLayers} clock={clock} />
       <Labels buildings={detail.buildings} checkpoints={detail.checkpoints} color={palette.label} outline={palette.labelOutline} visible={layers.labels} />
@@ -84,7 +97,7 @@ export function EstateMap({ detail, store, pick = null, onPick = noPick, tourAft
       <AlertPulses />
       <Picker onPick={onPick} />
       <FrameScheduler store={store} clock={clock} />
-      <SceneStatsProbe buildings={detail.buildings.length} store={store} markers={markers} source={source} />
+      <SceneStatsProbe buildings={detail.buildings.length} store={store} markers={markers} source={source} floors={floorStats} />
       {children}
     </Canvas>
   );

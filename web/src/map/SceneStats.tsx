@@ -8,6 +8,7 @@ import { useLayoutEffect, useRef } from 'react';
 import { InstancedMesh, Vector3, type BufferGeometry, type Object3D } from 'three';
 import type { LiveStore } from '../live/live-store.ts';
 import type { MarkerCounts } from './LiveMarkers.tsx';
+import type { FloorStats } from './Floors.tsx';
 
 export interface SceneStats {
   buildings: number;
@@ -21,6 +22,11 @@ export interface SceneStats {
   source: 'live' | 'replay';
   /** glyphs of the label batch on the GPU (0 until the label font is loaded and typeset) */
   labelGlyphs: number;
+  /** floors drawn of the opened building, and the things standing on them */
+  floors: number;
+  floorItems: number;
+  /** the heat layer's quad is in the scene */
+  heat: boolean;
 }
 
 export interface SceneProbe {
@@ -42,7 +48,7 @@ function labelGlyphs(scene: Object3D): number {
   return labels?.geometry?.getAttribute('aTroikaTextBatchMemberIndex')?.count ?? 0;
 }
 
-export function SceneStatsProbe({ buildings, store, markers, source = 'live' }: { buildings: number; store: LiveStore; markers: MarkerCounts; source?: 'live' | 'replay' }) {
+export function SceneStatsProbe({ buildings, store, markers, source = 'live', floors }: { buildings: number; store: LiveStore; markers: MarkerCounts; source?: 'live' | 'replay'; floors?: FloorStats }) {
   const gl = useThree((s) => s.gl);
   const camera = useThree((s) => s.camera);
   const scene = useThree((s) => s.scene);
@@ -89,6 +95,9 @@ export function SceneStatsProbe({ buildings, store, markers, source = 'live' }: 
         alerts: store.alertsReceived,
         source,
         labelGlyphs: labelGlyphs(scene),
+        floors: floors?.floors ?? 0,
+        floorItems: floors?.items ?? 0,
+        heat: !!scene.getObjectByName('heat'),
       };
     }
     frames.current++;

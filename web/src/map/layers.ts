@@ -2,17 +2,23 @@
 // trails during a drill); the choice is remembered per browser. A plain store read through a hook.
 import { useSyncExternalStore } from 'react';
 
-export const LAYERS = ['buildings', 'labels', 'zones', 'checkpoints', 'guards', 'trails', 'vehicles', 'cameras', 'alerts'] as const;
+export const LAYERS = ['buildings', 'labels', 'zones', 'checkpoints', 'guards', 'trails', 'vehicles', 'cameras', 'alerts', 'heat'] as const;
+/** Off until asked for: a density layer is an analysis view, not the live picture. */
+const OFF_BY_DEFAULT: ReadonlySet<Layer> = new Set<Layer>(['heat']);
+
+/** The heat layer's time window. */
+export const HEAT_WINDOWS = ['24h', '7d', '30d'] as const;
+export type HeatWindow = (typeof HEAT_WINDOWS)[number];
 export type Layer = (typeof LAYERS)[number];
 export type LayerState = Readonly<Record<Layer, boolean>>;
 
 const STORAGE_KEY = 'smart-estate.layers';
-const ALL_ON: LayerState = Object.fromEntries(LAYERS.map((l) => [l, true])) as Record<Layer, boolean>;
+const ALL_ON: LayerState = Object.fromEntries(LAYERS.map((l) => [l, !OFF_BY_DEFAULT.has(l)])) as Record<Layer, boolean>;
 
 function initial(): LayerState {
   try {
     const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null') as Partial<Record<Layer, unknown>> | null;
-    if (saved && typeof saved === 'object') return Object.fromEntries(LAYERS.map((l) => [l, saved[l] !== false])) as Record<Layer, boolean>;
+    if (saved && typeof saved === 'object') return Object.fromEntries(LAYERS.map((l) => [l, OFF_BY_DEFAULT.has(l) ? saved[l] === true : saved[l] !== false])) as Record<Layer, boolean>;
   } catch {
     // unreadable: all on
   }
@@ -44,4 +50,29 @@ function subscribe(listener: () => void): () => void {
 
 export function useLayers(): LayerState {
   return useSyncExternalStore(subscribe, getLayers);
+}
+
+const HEAT_KEY = 'smart-estate.heat-window';
+let heatWindow: HeatWindow = (() => {
+  try {
+    const saved = typeof window === 'undefined' ? null : localStorage.getItem(HEAT_KEY);
+    return (HEAT_WINDOWS as readonly string[]).includes(saved ?? '') ? (saved as HeatWindow) : '24h';
+  } catch {
+    return '24h';
+  }
+})();
+
+export function setHeatWindow(w: HeatWindow): void {
+  if (heatWindow === w) return;
+  heatWindow = w;
+  try {
+    localStorage.setItem(HEAT_KEY, w);
+  } catch {
+    // not remembered
+  }
+  for (const listener of listeners) listener();
+}
+
+export function useHeatWindow(): HeatWindow {
+  return useSyncExternalStore(subscribe, () => heatWindow);
 }

@@ -12,6 +12,7 @@ import type { Pick } from '../map/picking.ts';
 import { deviceLabel, summarize, type EstateNames } from './event-summary.ts';
 import { buildingAlerts, buildingEvents, buildingOfDevice, deviceAlerts, devicesOfBuilding } from './pick-details.ts';
 import { usePolled } from './use-polled.ts';
+import { FloorPicker } from './FloorPicker.tsx';
 
 const RECENT = 8;
 /** How far back a building's events are searched (its devices' and those the server tagged with it). */
@@ -151,6 +152,7 @@ export function DetailsPanel({ pick, detail, store, names, timeZone, clock, repl
           </div>
         ))}
       </dl>
+      {pick.kind === 'building' && detail.buildings.some((b) => b.id === pick.id) && <FloorPicker estate={detail.estate.id} building={detail.buildings.find((b) => b.id === pick.id)!} />}
       {pick.kind === 'building' && (
         <section>
           <h3>{t('details.devices')} <span className="details-count">{devices.length}</span></h3>

@@ -1,11 +1,13 @@
 // Map overlays on and off: a row of large toggle chips over the map's top-left corner.
 import { useI18n, type MessageKey } from '../app/i18n.ts';
-import { LAYERS, setLayer, useLayers } from '../map/layers.ts';
+import { HEAT_WINDOWS, LAYERS, setHeatWindow, setLayer, useHeatWindow, useLayers } from '../map/layers.ts';
 
 export function LayerToggles() {
   const { t } = useI18n();
   const layers = useLayers();
+  const heatWindow = useHeatWindow();
   return (
+    <>
     <div className="layer-toggles" role="group" aria-label={t('layers.title')} data-testid="layer-toggles">
       {LAYERS.map((layer) => (
         <button
@@ -20,5 +22,15 @@ export function LayerToggles() {
         </button>
       ))}
     </div>
+    {layers.heat && (
+      <div className="layer-toggles heat-windows" role="group" aria-label={t('heat.title')} data-testid="heat-windows">
+        {HEAT_WINDOWS.map((w) => (
+          <button key={w} type="button" className={`chip ${heatWindow === w ? 'on' : 'off'}`} aria-pressed={heatWindow === w} data-testid={`heat-${w}`} onClick={() => setHeatWindow(w)}>
+            {t(`heat.${w}` as MessageKey)}
+          </button>
+        ))}
+      </div>
+    )}
+    </>
   );
 }

@@ -16,6 +16,22 @@ import { createBuildingMaterial } from '../building-material.ts';
 import { EstateMap } from '../EstateMap.tsx';
 import { CROWD_GUARDS, guardPinGeometry, guardPinLowGeometry } from '../marker-geometry.ts';
 import { estateHalfSize, syntheticEstate, Wanderers } from './synthetic-estate.ts';
+import { HeatQuad } from '../HeatLayer.tsx';
+import type { HeatGridData } from '../heat-texture.ts';
+import { openBuilding } from '../floor-view.ts';
+import { floorBase, storeysOf } from '../floor-placement.ts';
+import { slabGeometry } from '../Floors.tsx';
+import { mulberry32 } from '../../../../simulators/scenario/random.ts';
+
+const HEAT_CELL = 20;
+
+/** A deterministic heat grid over the estate: most cells quiet, some hot spots. */
+function syntheticHeat(half: number): HeatGridData {
+  const cols = Math.ceil((2 * half) / HEAT_CELL);
+  const rnd = mulberry32(7);
+  const counts = Array.from({ length: cols * cols }, () => (rnd() < 0.3 ? Math.floor(rnd() ** 3 * 40) : 0));
+  return { cell: HEAT_CELL, x0: -cols * HEAT_CELL / 2, y0: -cols * HEAT_CELL / 2, cols, rows: cols, counts, max: Math.max(1, ...counts), total: counts.reduce((a, b) => a + b, 0) };
+}
 
 export interface BenchResult {
   mode: string;
@@ -46,6 +62,10 @@ interface Params {
   markers: number;
   frames: number;
   warmup: number;
+  /** every building registered with this many floors, the first one opened floor by floor (0 = none) */
+  floors: number;
+  /** the heat layer on (a synthetic grid of 20 m cells over the estate) */
+  heat: boolean;
 }
 
 function params(): Params {
@@ -54,7 +74,7 @@ function params(): Params {
     const n = Number(q.get(name));
     return Number.isFinite(n) && n >= 0 ? Math.floor(n) : fallback;
   };
-  return { mode: q.get('mode') === 'naive' ? 'naive' : 'merged', buildings: int('buildings', 1000), markers: int('markers', 10_000), frames: int('frames', 60), warmup: int('warmup', 20) };
+  return { mode: q.get('mode') === 'naive' ? 'naive' : 'merged', buildings: int('buildings', 1000), markers: int('markers', 10_000), frames: int('frames', 60), warmup: int('warmup', 20), floors: int('floors', 0), heat: q.get('heat') === '1' };
 }
 
 /** Splits markers the way an estate has them: most are guards' handhelds, then vehicles, then cameras. */
@@ -195,9 +215,14 @@ function MergedBench({ detail, setupMs }: { detail: EstateDetail; setupMs: numbe
     const labels = document.querySelector('canvas') ? (window as { __SE_STATS__?: { labelGlyphs: number } }).__SE_STATS__?.labelGlyphs ?? 0 : 0;
     return labels > 0;
   }, []);
+  const grid = useMemo(() => (p!.heat ? syntheticHeat(half) : null), [half]);
+  useEffect(() => {
+    if (p!.floors) openBuilding(detail.buildings[0]?.id ?? null);
+  }, [detail]);
   return (
     <div style={{ position: 'fixed', inset: 0 }}>
-      <EstateMap detail={detail} store={store} frameloop="never">
+      <EstateMap detail={detail} store={store} frameloop="never" heat={false}>
+        {grid && <HeatQuad grid={grid} />}
         <Driver tick={tick} ready={ready} setupMs={setupMs} markers={p!.markers} />
       </EstateMap>
     </div>
@@ -256,12 +281,70 @@ function NaiveBuildings({ detail }: { detail: EstateDetail }) {
   return <group ref={group} />;
 }
 
+/** The naive floors: a Mesh per registered floor of every building (hidden unless its building is open). */
+function NaiveFloors({ detail }: { detail: EstateDetail }) {
+  const group = useRef<Group>(null);
+  useEffect(() => {
+    const g = group.current!;
+    const material = new MeshStandardMaterial({ color: '#7f9fcc', transparent: true, opacity: 0.92 });
+    const meshes: Mesh[] = [];
+    const geometries: Array<import("three").BufferGeometry> = [];
+    for (const [i, b] of detail.buildings.entries()) {
+      const slab = slabGeometry(b);
+      if (!slab) continue;
+      geometries.push(slab);
+      const storeys = storeysOf(b);
+      for (let f = 1; f <= storeys.floors; f++) {
+        const m = new Mesh(slab, material);
+        m.position.y = floorBase(storeys, f);
+        m.visible = i === 0;
+        meshes.push(m);
+      }
+    }
+    for (const m of meshes) g.add(m);
+    return () => {
+      for (const m of meshes) g.remove(m);
+      for (const geometry of geometries) geometry.dispose();
+      material.dispose();
+    };
+  }, [detail]);
+  return <group ref={group} />;
+}
+
+/** The naive heat layer: a Mesh per non-empty cell. */
+function NaiveHeat({ grid }: { grid: HeatGridData }) {
+  const group = useRef<Group>(null);
+  useEffect(() => {
+    const g = group.current!;
+    const plane = new BoxGeometry(grid.cell, 0.2, grid.cell);
+    const materials = new Map<number, MeshStandardMaterial>();
+    const meshes: Mesh[] = [];
+    grid.counts.forEach((n, i) => {
+      if (!n) return;
+      const level = Math.min(9, Math.floor((n / grid.max) * 10));
+      let material = materials.get(level);
+      if (!material) materials.set(level, (material = new MeshStandardMaterial({ color: `hsl(${240 - level * 24}, 90%, 55%)`, transparent: true, opacity: 0.4 + level * 0.05, depthWrite: false })));
+      const m = new Mesh(plane, material);
+      m.position.set(grid.x0 + ((i % grid.cols) + 0.5) * grid.cell, 0.6, -(grid.y0 + (Math.floor(i / grid.cols) + 0.5) * grid.cell));
+      meshes.push(m);
+    });
+    for (const m of meshes) g.add(m);
+    return () => {
+      for (const m of meshes) g.remove(m);
+      plane.dispose();
+      for (const m of materials.values()) m.dispose();
+    };
+  }, [grid]);
+  return <group ref={group} />;
+}
+
 function NaiveBench({ detail, setupMs }: { detail: EstateDetail; setupMs: number }) {
   const counts = split(p!.markers);
   const half = estateHalfSize(p!.buildings);
   const walkers = useMemo(() => new Wanderers(counts.guards + counts.vehicles, half), [counts.guards, counts.vehicles, half]);
   const tick = useMemo(() => () => walkers.step(), [walkers]);
   const ready = useMemo(() => () => true, []);
+  const grid = useMemo(() => (p!.heat ? syntheticHeat(half) : null), [half]);
   const palette = SCENE_PALETTES.night;
   return (
     <div style={{ position: 'fixed', inset: 0 }}>
@@ -271,6 +354,8 @@ function NaiveBench({ detail, setupMs }: { detail: EstateDetail; setupMs: number
         <directionalLight position={[-300, 500, 200]} intensity={palette.sun} />
         <NaiveBuildings detail={detail} />
         <NaiveMarkers walkers={walkers} guards={counts.guards} cameras={counts.cameras} detail={detail} />
+        {p!.floors > 0 && <NaiveFloors detail={detail} />}
+        {grid && <NaiveHeat grid={grid} />}
         <Driver tick={tick} ready={ready} setupMs={setupMs} markers={p!.markers} />
       </Canvas>
     </div>
@@ -279,7 +364,9 @@ function NaiveBench({ detail, setupMs }: { detail: EstateDetail; setupMs: number
 
 export function MapBench() {
   const { detail, setupMs } = useMemo(() => {
-    const d = syntheticEstate({ buildings: p!.buildings, cameras: split(p!.markers).cameras });
+    const synthetic = syntheticEstate({ buildings: p!.buildings, cameras: split(p!.markers).cameras });
+    // the registry's floors: every building with this many storeys (3 m each)
+    const d = p!.floors ? { ...synthetic, buildings: synthetic.buildings.map((b) => ({ ...b, floors: p!.floors, height: p!.floors * 3 })) } : synthetic;
     // what each mode builds once: the merged geometry, or one extrusion per building
     const t0 = performance.now();
     if (p!.mode === 'merged') buildBuildingsGeometry(d.buildings)?.dispose();

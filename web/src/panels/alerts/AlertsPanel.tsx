@@ -14,6 +14,9 @@ import { actOn, activeAlerts, deviceHealth, type AlertAction, type DeviceHealthS
 import { formatCountdown, useCountdowns } from './countdown.ts';
 import './alerts.css';
 import { serverNow } from '../../app/server-clock.ts';
+import { AuthImage } from '../../cameras/CameraPlayer.tsx';
+import { openCamera } from '../../cameras/camera-view.ts';
+import { kioskOptions } from '../../kiosk/kiosk-options.ts';
 
 /** A fresh list now and then catches upserts missed while the feed was down. */
 const RESEED_MS = 30_000;
@@ -49,6 +52,8 @@ export function AlertsPanel({ store, detail, session }: SidePanelProps) {
   const { t, lang } = useI18n();
   const estate = detail.estate.id;
   const book = useMemo(() => new AlertBook(), [estate]);
+  const cameras = useMemo(() => new Set(detail.devices.filter((d) => d.kind === 'camera').map((d) => d.id)), [detail]);
+  const kiosk = useMemo(() => kioskOptions().kiosk, []);
   const sound = useMemo(() => new AlertSound(), []);
   useEffect(() => () => sound.close(), [sound]);
   const subscribe = useCallback((listener: () => void) => sound.subscribe(listener), [sound]);
@@ -65,8 +70,10 @@ export function AlertsPanel({ store, detail, session }: SidePanelProps) {
         if (!attention?.alarm) return;
         if (sound.alarm()) stats.current.beeps++;
         if (locate(attention.alert)) stats.current.flights++;
+        // the kiosk tour shows a new critical alert's camera: nobody is at the screen to click it
+        if (kiosk && attention.alert.severity === 'critical' && attention.alert.device && cameras.has(attention.alert.device)) openCamera(attention.alert.device);
       }),
-    [store, book, sound],
+    [store, book, sound, kiosk, cameras],
   );
   useEffect(() => {
     const abort = new AbortController();
@@ -175,7 +182,10 @@ export function AlertsPanel({ store, detail, session }: SidePanelProps) {
                 data-status={a.status}
                 data-type={a.type}
                 data-severity={a.severity}
-                onClick={() => locate(a)}
+                onClick={() => {
+                  locate(a);
+                  if (a.device && cameras.has(a.device)) openCamera(a.device);
+                }}
               >
                 <div className="alert-head">
                   <span className="alert-severity">{label(t, 'severity', a.severity)}</span>
@@ -197,6 +207,9 @@ export function AlertsPanel({ store, detail, session }: SidePanelProps) {
                     </span>
                   )}
                 </div>
+                {typeof a.detail?.snapshot === 'string' && a.detail.snapshot && (
+                  <AuthImage path={`/estates/${encodeURIComponent(estate)}/alerts/${a.id}/snapshot`} alt={t('camera.snapshot')} className="alert-snapshot" />
+                )}
                 <div className="alert-meta">
                   <span className={`alert-status status-${a.status}`}>{label(t, 'alertStatus', a.status)}</span>
                   <span>{label(t, 'tier', a.tier)}</span>
