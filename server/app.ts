@@ -1,5 +1,6 @@
 // Assembles one Smart Estate server: store → ingest → broker (TCP + WebSocket) → API → forwarder.
 import { createServer, type Server as HttpServer } from 'node:http';
+import { removeServerLock, writeServerLock } from './backup/lock.ts';
 import { DEFAULT_WEB_DIR } from './config.ts';
 import type { Db } from './store/db.ts';
 import { dbPath, openDb } from './store/db.ts';
@@ -242,6 +243,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw err;
   }
 
+  // `smart-estate restore` refuses to run while this file names a live process (server/backup/lock.ts).
+  writeServerLock(options.dataDir, { httpPort, mqttPort });
   let closed = false;
   return {
     httpPort,
@@ -274,6 +277,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       await checkpointer.stop();
       db.close();
+      removeServerLock(options.dataDir);
     },
   };
 }

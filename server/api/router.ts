@@ -14,6 +14,7 @@ import { authRoutes, requireUser } from './auth.ts';
 import { estateRoutes } from './estates.ts';
 import { ingestRoutes } from './ingest.ts';
 import { adminRoutes } from './admin.ts';
+import { auditRoutes } from '../audit/routes.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -58,6 +59,7 @@ export function createApp({ db, ingest, history, metrics, log, webDir, modules =
   app.use(API_PREFIX, requireUser(db));
   app.use(API_PREFIX, estateRoutes(db, history));
   app.use(API_PREFIX, adminRoutes(db));
+  app.use(API_PREFIX, auditRoutes(db));
   for (const m of modules) {
     if (!m.routes) continue;
     const router = Router();

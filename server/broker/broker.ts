@@ -10,7 +10,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { MQTT_WS_PATH, errorsTopic, liveTopic, type DeviceError, type EstateEvent } from '../../protocol/index.ts';
 import type { Db } from '../store/db.ts';
-import { authenticateDevice } from '../store/devices.ts';
+import { authenticateDevice, deviceRevocations, revokedDeviceIds } from '../store/devices.ts';
+import { dataVersion } from '../store/db.ts';
 import { SESSION_TOKEN_PREFIX } from '../store/secrets.ts';
 import { userForSession } from '../store/users.ts';
 import type { Ingest } from '../ingest/pipeline.ts';
@@ -186,6 +187,27 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
   let tcp: NetServer | null = null;
   let wss: WebSocketServer | null = null;
 
+  // A revoked device is disconnected: at once for a revoke in this process (REST), and within a
+  // second for one from another process (the CLI), seen through SQLite's data_version.
+  const disconnectRevoked = (id: string) => {
+    for (const client of Object.values((aedes as unknown as { clients: Record<string, Client> }).clients)) {
+      const who = identities.get(client);
+      if (who?.type === 'device' && who.device.id === id) {
+        log.warn(`mqtt: device '${id}' was revoked: disconnecting`);
+        client.close();
+      }
+    }
+  };
+  deviceRevocations.on('revoked', disconnectRevoked);
+  let seenVersion = dataVersion(db);
+  const revocationSweep = setInterval(() => {
+    const v = dataVersion(db);
+    if (v === seenVersion) return;
+    seenVersion = v;
+    for (const id of revokedDeviceIds(db)) disconnectRevoked(id);
+  }, 1000);
+  revocationSweep.unref();
+
   return {
     aedes,
     publishLive(events, bodies) {
@@ -232,6 +254,8 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
       });
     },
     async close() {
+      clearInterval(revocationSweep);
+      deviceRevocations.off('revoked', disconnectRevoked);
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       wss?.clients.forEach((ws) => ws.terminate());
       wss?.close();
