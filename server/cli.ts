@@ -408,6 +408,7 @@ async function backup(args: string[]) {
       shown = pct;
     },
   });
+  process.stderr.write(`backup: 100% (${r.pages}/${r.pages} pages), checked\n`);
   process.stdout.write(`backup of ${config.dataDir} written to ${r.file}: ${(r.bytes / 2 ** 20).toFixed(1)} MiB in ${Math.round(r.ms)} ms${r.restarts ? ` (restarted ${r.restarts}× by the server's writes)` : ''}\n`);
 }
 

@@ -71,8 +71,9 @@ export function adminRoutes(db: Db): Router {
     }
   });
 
-  // Revoking a device: it can no longer connect, and a connection it holds is closed.
-  router.post('/devices/:id/revoke', requireRole('admin'), (req, res) => {
+  // Revoking a device: it can no longer connect, and a connection it holds is closed. DELETE on the
+  // device (POST /devices/{d}/{kind} is the devices' own HTTP ingest); the row stays, its token dies.
+  router.delete('/devices/:id', requireRole('admin'), (req, res) => {
     const id = String(req.params.id);
     const device = getDevice(db, id);
     if (!device) throw new HttpError(404, `device '${id}' not found`);
