@@ -7,6 +7,7 @@ import type { FloodPolicy } from './security/flood.ts';
 import type { AttemptPolicy } from './security/attempts.ts';
 import { SESSION_IDLE_MS } from './store/users.ts';
 import { answerClientErrors } from './api/client-error.ts';
+import { removeServerLock, writeServerLock } from './backup/lock.ts';
 import { DEFAULT_WEB_DIR } from './config.ts';
 import type { Db } from './store/db.ts';
 import { dbPath, openDb } from './store/db.ts';
@@ -340,6 +341,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   if (tlsMaterial) log.info(`tls: ${tlsMaterial.subject}, valid to ${tlsMaterial.validTo} (HTTPS ${httpsPort || 'off'}, MQTTS ${mqttsPort || 'off'}${options.tls?.ca ? ', client certificates accepted' : ''})`);
 
+  // `smart-estate restore` refuses to run while this file names a live process (server/backup/lock.ts).
+  writeServerLock(options.dataDir, { httpPort, mqttPort });
   let closed = false;
   const httpsUrl = httpsPort ? `https://127.0.0.1:${httpsPort}` : null;
   return {
@@ -388,6 +391,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       await checkpointer.stop();
       db.close();
+      removeServerLock(options.dataDir);
     },
   };
 }

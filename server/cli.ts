@@ -2,53 +2,141 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { DEVICE_CLASSES, ROLES, type DeviceClass, type Role } from '../protocol/index.ts';
-import { ConfigError, SETTING_FLAGS, loadConfig, type Config, type SettingFlag } from './config.ts';
+import { ConfigError, SETTING_FLAGS, loadConfig, settingEnv, type Config, type SettingFlag } from './config.ts';
 import { dbPath, openDb } from './store/db.ts';
-import { DeviceError, addDevice } from './store/devices.ts';
-import { UserError, addUser } from './store/users.ts';
+import { DeviceError, addDevice, getDevice, revokeDevice } from './store/devices.ts';
+import { userInfo } from 'node:os';
+import { recordAudit, queryAudit, type AuditQuery } from './audit/log.ts';
+import { auditCsv } from './audit/csv.ts';
+import { BackupError, backupDatabase, restoreDatabase } from './backup/backup.ts';
+import { EstateFileError } from './estate/geojson.ts';
+import { UserError, addUser, getUser } from './store/users.ts';
 import { upsertEstate } from './store/estates.ts';
 import { startServer, type RunningServer } from './app.ts';
 import { ORG_USAGE, OrgError, importDistrictFile, orgCommand } from './org/cli.ts';
 
+const SETTING_HELP: Partial<Record<SettingFlag, string>> = {
+  host: 'listen address (default 0.0.0.0; demo: 127.0.0.1)',
+  'http-port': 'HTTP, REST, web app and MQTT over WebSocket at /mqtt (default 8080)',
+  'mqtt-port': 'MQTT over TCP (default 1883)',
+  'data-dir': 'SQLite data directory (default ./data)',
+  'influx-url': 'e.g. http://127.0.0.1:8086/smart_estate (unset = embedded history)',
+  synchronous: 'FULL (power-loss safe, default) or NORMAL (process-crash safe)',
+  'admin-password': "creates user 'admin' at start when missing",
+  'web-dir': 'built web app (default dist/web)',
+  'retention-days': 'raw events kept this many days (default 30)',
+  'journal-keep-days': 'with InfluxDB: forwarded journal rows kept this many days (default 7)',
+  'min-free-mb': 'pause ingest below this much free disk (MiB, default 512)',
+};
+
+/** Built from config.ts's SETTINGS, so a setting added there shows up here by itself. */
+function settingsHelp(): string {
+  const rows = SETTING_FLAGS.map((f) => `  --${f.padEnd(18)} ${settingEnv(f).padEnd(22)} ${SETTING_HELP[f] ?? ''}`.trimEnd());
+  return `Settings (flag or environment variable; every command takes them):\n${rows.join('\n')}\n`;
+}
+
+/** Each command's usage and its own options; `smart-estate <command> --help` prints it. */
+const COMMANDS: Record<string, { usage: string; about: string; options?: string[] }> = {
+  serve: { usage: 'smart-estate serve', about: 'run the server (MQTT, HTTP/WebSocket, REST, web app)' },
+  demo: {
+    usage: 'smart-estate demo [--seed N] [--speed X] [--district]', about: 'server + demo estate 花园小区 + simulated devices (--district: a generated district of 45 estates)',
+    options: ['--seed N        random seed of the simulation (default 1)', '--speed X       simulated time runs X times faster (default 1)', '--district      a generated district (2 streets, 5 communities, 4 companies, 45 estates) instead of one estate'],
+  },
+  sim: {
+    usage: 'smart-estate sim [--url mqtt://127.0.0.1:1883] [--estate garden] [--seed N] [--speed X]',
+    about: "simulated devices against a running server (rotates the demo devices' tokens in --data-dir)",
+    options: ['--url URL       the broker (default mqtt://127.0.0.1:<mqtt-port>)', '--estate E      estate to simulate (default the demo estate)', '--seed N, --speed X  as for demo'],
+  },
+  'device add': {
+    usage: 'smart-estate device add --estate E --id D --kind patrol|camera|gate|sensor [--name N] [--x X --y Y] [--heading H] [--fov F] [--rotate] [--json]',
+    about: 'register a device and print its token (shown once)',
+    options: ['--rotate        the device exists: issue a new token (also re-enables a revoked device)', '--json          print {estate, id, kind, token} as JSON'],
+  },
+  'device revoke': { usage: 'smart-estate device revoke --id D', about: 'revoke a device: it can no longer connect, and a running server disconnects it' },
+  'user add': {
+    usage: 'smart-estate user add --name N --role admin|operator|viewer --password P [--estate E | --scope unit:U|company:C] [--update]',
+    about: 'create (or with --update change) an operator', options: ['--estate E      scope the user to one estate (default all estates)', '--scope S       unit:U (a street / community officer) or company:C (a property company)', '--update        the user exists: change role, estate and password'],
+  },
+  'estate add': { usage: 'smart-estate estate add --id E --name N [--name-zh N] --lat LAT --lon LON [--timezone Asia/Shanghai]', about: 'create or update an estate' },
+  'import buildings': {
+    usage: 'smart-estate import buildings <file.geojson> [--estate E] [--dry-run]',
+    about: 'import an estate file (buildings, zones, checkpoints, gates, devices); all or nothing',
+    options: ['--estate E      the estate id (for files without "se:estate")', '--dry-run       check the file and report what would be imported; change nothing'],
+  },
+  'import district': {
+    usage: 'smart-estate import district <file.csv|file.geojson>',
+    about: "import a district's estates (id,name,name_zh,lat,lon,community,company,kind); every bad row reported, all or nothing",
+  },
+  'import houses': {
+    usage: 'smart-estate import houses <file.csv> --estate E [--replace]',
+    about: 'the house registry: building,unit,floor,room (楼栋,单元,楼层,室); every bad line reported, all or nothing',
+  },
+  'houses generate': {
+    usage: 'smart-estate houses generate --estate E [--building B] [--units 2] [--rooms 2]',
+    about: "a house registry from each building's floors (rooms 301, 302 …)",
+  },
+  org: {
+    usage: ORG_USAGE.trim().split('\n').filter((l) => !l.includes('import district')).map((l) => l.trim()).join('\n  '),
+    about: 'organisation units (district → street → community), property companies, which estate belongs where and who manages it',
+  },
+  audit: {
+    usage: 'smart-estate audit [--estate E] [--actor A] [--action device.] [--target T] [--since 2026-01-01|24h] [--limit N] [--csv]',
+    about: 'the audit log, newest first: who changed what, when, from where',
+    options: ["--action A      an action (device.add) or a prefix ending in '.' (device.)", '--since T       ISO 8601 time, or an age like 30m, 24h, 7d', '--limit N       at most N entries (default 50)', '--csv           CSV (with a BOM, for spreadsheets)'],
+  },
+  backup: {
+    usage: 'smart-estate backup --to FILE [--force]', about: 'consistent online copy of the database, safe while the server runs',
+    options: ['--to FILE       where to write the copy', '--force         overwrite FILE if it exists'],
+  },
+  restore: {
+    usage: 'smart-estate restore --from FILE [--data-dir D] [--force]', about: 'put a backup in place as the data dir\'s database (the server must be stopped)',
+    options: ['--from FILE     a file made by smart-estate backup', '--force         replace an existing database in the data dir'],
+  },
+};
+
 const USAGE = `smart-estate — 智慧小区 Smart Estate
 
 Usage:
-  smart-estate serve                     run the server (MQTT ${'$'}SE_MQTT_PORT, HTTP/WebSocket ${'$'}SE_HTTP_PORT)
-  smart-estate demo [--seed N] [--speed X]
-                                         server + demo estate 花园小区 + simulated devices
-  smart-estate sim [--url mqtt://127.0.0.1:1883] [--estate garden] [--seed N] [--speed X]
-                                         simulated devices against a running server (rotates
-                                         the demo devices' tokens in --data-dir)
-  smart-estate device add --estate E --id D --kind patrol|camera|gate|sensor [--name N] [--json]
-  smart-estate user add --name N --role admin|operator|viewer --password P [--estate E] [--update]
-  smart-estate estate add --id E --name N [--name-zh N] --lat LAT --lon LON [--timezone Asia/Shanghai]
-  smart-estate import buildings <file.geojson> [--estate E]
-  smart-estate demo --district [--seed N]  a generated district (44 estates, 2 streets) + simulated devices
-  smart-estate user add … --scope unit:U|company:C   a street / community / company user
-${ORG_USAGE}
-  smart-estate import houses <file.csv> --estate E [--replace]
-                                         the house registry: building,unit,floor,room (楼栋,单元,楼层,室)
-  smart-estate houses generate --estate E [--building B] [--units 2] [--rooms 2]
-                                         a registry from each building's floors (rooms 301, 302 …)
+${Object.values(COMMANDS).map((c) => `  ${c.usage}\n      ${c.about}`).join('\n')}
 
-Settings (flag or environment variable):
-  --host            SE_HOST             listen address (default 0.0.0.0; demo: 127.0.0.1)
-  --http-port       SE_HTTP_PORT        HTTP, REST, web app and MQTT over WebSocket at /mqtt (default 8080)
-  --mqtt-port       SE_MQTT_PORT        MQTT over TCP (default 1883)
-  --data-dir        SE_DATA_DIR         SQLite data directory (default ./data)
-  --influx-url      SE_INFLUX_URL       e.g. http://127.0.0.1:8086/smart_estate (unset = embedded history)
-  --synchronous     SE_SYNCHRONOUS      FULL (power-loss safe, default) or NORMAL (process-crash safe)
-  --admin-password  SE_ADMIN_PASSWORD   creates user 'admin' at start when missing
-  --web-dir         SE_WEB_DIR          built web app (default dist/web)
-`;
+Every command answers --help; --debug shows a stack trace on errors.
+
+${settingsHelp()}`;
+
+function commandHelp(key: string): string {
+  const c = COMMANDS[key];
+  return `Usage: ${c.usage}\n\n${c.about}\n${c.options?.length ? `\nOptions:\n${c.options.map((o) => `  ${o}`).join('\n')}\n` : ''}\n${settingsHelp()}`;
+}
+
+/** Who the audit log names for a CLI change. */
+function cliActor(): string {
+  let name = process.env.USER ?? 'unknown';
+  try {
+    name = userInfo().username;
+  } catch {
+    /* no passwd entry (containers): keep $USER */
+  }
+  return `cli:${name}`;
+}
 
 const settingOptions = Object.fromEntries(SETTING_FLAGS.map((f) => [f, { type: 'string' }])) as Record<SettingFlag, { type: 'string' }>;
 
-class UsageError extends Error {}
+/** A mistake in how the command was called: one line, and where to read more. */
+class UsageError extends Error {
+  readonly command: string | undefined;
+  constructor(message: string, command?: string) {
+    super(message);
+    this.command = command ?? currentCommand;
+  }
+}
+/** The command being run (for the "see … --help" hint). */
+let currentCommand: string | undefined;
+/** A problem the user can fix (a file, a state): one line, no usage. */
+class CliError extends Error {}
 
-function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, _command?: string) {
   try {
-    return parseArgs({ args, options: { ...settingOptions, ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return parseArgs({ args, options: { ...settingOptions, ...options, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } }, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -60,13 +148,13 @@ function settings(values: Record<string, unknown>): Config {
   return loadConfig(flags);
 }
 
-function required(values: Record<string, unknown>, name: string): string {
+function required(values: Record<string, unknown>, name: string, _command?: string): string {
   const v = values[name];
   if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
   return v;
 }
 
-function number(values: Record<string, unknown>, name: string): number | undefined {
+function number(values: Record<string, unknown>, name: string, _command?: string): number | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -202,7 +290,7 @@ async function sim(args: string[]) {
 function deviceAdd(args: string[]) {
   const { values } = parse(args, {
     estate: { type: 'string' }, id: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' },
-    x: { type: 'string' }, y: { type: 'string' }, heading: { type: 'string' }, fov: { type: 'string' }, json: { type: 'boolean' },
+    x: { type: 'string' }, y: { type: 'string' }, heading: { type: 'string' }, fov: { type: 'string' }, json: { type: 'boolean' }, rotate: { type: 'boolean' },
   });
   const kind = required(values, 'kind');
   if (!DEVICE_CLASSES.includes(kind as DeviceClass)) throw new UsageError(`--kind must be one of ${DEVICE_CLASSES.join(', ')}`);
@@ -213,7 +301,13 @@ function deviceAdd(args: string[]) {
       estate: required(values, 'estate'), id: required(values, 'id'), kind: kind as DeviceClass, name: values.name as string | undefined,
       x: number(values, 'x') ?? null, y: number(values, 'y') ?? null, heading: number(values, 'heading') ?? null, fov: number(values, 'fov') ?? null,
     };
-    const token = addDevice(db, d);
+    const rotate = Boolean(values.rotate);
+    // the token never goes into the audit summary: only what was registered
+    const token = db.transaction(() => {
+      const t = addDevice(db, d, { rotate });
+      recordAudit(db, { actor: cliActor(), source: 'cli', action: rotate ? 'device.rotate' : 'device.add', estate: d.estate, target: d.id, summary: { kind: d.kind, name: d.name ?? d.id } });
+      return t;
+    })();
     if (values.json) process.stdout.write(JSON.stringify({ estate: d.estate, id: d.id, kind: d.kind, token }) + '\n');
     else {
       process.stdout.write(`device ${d.id} (${d.kind}) added to estate ${d.estate}\ntoken (shown once, store it on the device): ${token}\n`);
@@ -232,7 +326,18 @@ function userAdd(args: string[]) {
   const config = settings(values);
   const db = openDb(dbPath(config.dataDir));
   try {
-    const user = addUser(db, { name: required(values, 'name'), role: role as Role, password: required(values, 'password'), estate: (values.estate as string) ?? null }, { update: Boolean(values.update) });
+    const name = required(values, 'name');
+    const password = required(values, 'password');
+    const user = db.transaction(() => {
+      const before = getUser(db, name);
+      const u = addUser(db, { name, role: role as Role, password, estate: (values.estate as string) ?? null }, { update: Boolean(values.update) });
+      // never the password: only what changed about the user
+      recordAudit(db, {
+        actor: cliActor(), source: 'cli', action: before ? 'user.update' : 'user.add', estate: u.estate, target: u.name,
+        summary: before ? { role: u.role, estate: u.estate, previous: { role: before.role, estate: before.estate }, password: 'changed' } : { role: u.role, estate: u.estate },
+      });
+      return u;
+    })();
     process.stdout.write(`user ${user.name} (${user.role}, ${user.estate ? `estate ${user.estate}` : 'all estates'}) saved\n`);
   } finally {
     db.close();
@@ -256,7 +361,11 @@ function estateAdd(args: string[]) {
   const db = openDb(dbPath(config.dataDir));
   try {
     const name = required(values, 'name');
-    upsertEstate(db, { id, name, nameZh: (values['name-zh'] as string) ?? name, lat, lon, timezone });
+    const estate = { id, name, nameZh: (values['name-zh'] as string) ?? name, lat, lon, timezone };
+    db.transaction(() => {
+      upsertEstate(db, estate);
+      recordAudit(db, { actor: cliActor(), source: 'cli', action: 'estate.add', estate: id, target: id, summary: estate });
+    })();
     process.stdout.write(`estate ${id} saved\n`);
   } finally {
     db.close();
@@ -264,14 +373,28 @@ function estateAdd(args: string[]) {
 }
 
 async function importBuildings(args: string[]) {
-  const { values, positionals } = parse(args, { estate: { type: 'string' } });
+  const { values, positionals } = parse(args, { estate: { type: 'string' }, 'dry-run': { type: 'boolean' } }, 'import buildings');
   const file = positionals[0];
-  if (!file) throw new UsageError('usage: smart-estate import buildings <file.geojson> [--estate E]');
+  if (!file) throw new UsageError('which file? give the estate file: smart-estate import buildings <file.geojson>', 'import buildings');
   const config = settings(values);
-  const { importEstateFile } = await import('./estate/import.ts');
+  const { importEstate, readEstateFile } = await import('./estate/import.ts');
+  // the file is read and checked in full before the database is opened: a bad file changes nothing
+  const parsed = readEstateFile(file, { estate: values.estate as string | undefined });
+  const counts = `${parsed.buildings.length} buildings, ${parsed.zones.length} zones, ${parsed.checkpoints.length} checkpoints, ${parsed.gates.length} gates, ${parsed.devices.length} devices`;
+  if (values['dry-run']) {
+    process.stdout.write(`dry run: ${file} is valid; would import into estate ${parsed.estate.id}: ${counts}${parsed.skipped.length ? ` (${parsed.skipped.length} features that are none of these skipped)` : ''}; nothing changed\n`);
+    return;
+  }
   const db = openDb(dbPath(config.dataDir));
   try {
-    const summary = importEstateFile(db, file, { estate: values.estate as string | undefined });
+    const summary = db.transaction(() => {
+      const s = importEstate(db, parsed);
+      recordAudit(db, {
+        actor: cliActor(), source: 'cli', action: 'estate.import', estate: s.estate, target: file,
+        summary: { buildings: s.buildings, zones: s.zones, checkpoints: s.checkpoints, gates: s.gates, devices: s.devices, newDevices: s.newDevices },
+      });
+      return s;
+    })();
     process.stdout.write(`imported ${file} into estate ${summary.estate}: ${summary.buildings} buildings, ${summary.zones} zones, ${summary.checkpoints} checkpoints, ${summary.devices} devices\n`);
   } finally {
     db.close();
@@ -315,6 +438,24 @@ async function importHouses(args: string[]) {
   }
 }
 
+function deviceRevoke(args: string[]) {
+  const { values } = parse(args, { id: { type: 'string' } }, 'device revoke');
+  const id = required(values, 'id', 'device revoke');
+  const config = settings(values);
+  const db = openDb(dbPath(config.dataDir));
+  try {
+    const device = getDevice(db, id);
+    if (!device) throw new CliError(`device '${id}' not found in ${config.dataDir}: check --id (and --data-dir)`);
+    db.transaction(() => {
+      revokeDevice(db, id);
+      recordAudit(db, { actor: cliActor(), source: 'cli', action: 'device.revoke', estate: device.estate, target: id, summary: { kind: device.kind } });
+    })();
+    process.stdout.write(`device ${id} (estate ${device.estate}) revoked: it can no longer connect; a running server disconnects it within a second\n`);
+  } finally {
+    db.close();
+  }
+}
+
 async function housesGenerate(args: string[]) {
   const { values } = parse(args, { estate: { type: 'string' }, building: { type: 'string' }, units: { type: 'string' }, rooms: { type: 'string' } });
   const estate = required(values, 'estate');
@@ -346,9 +487,76 @@ async function housesGenerate(args: string[]) {
   }
 }
 
+/** `24h`, `30m`, `7d`, or an ISO 8601 time. */
+function since(raw: string): number {
+  const age = /^(\d+)\s*([smhd])$/.exec(raw.trim());
+  if (age) return Date.now() - Number(age[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[age[2] as 's' | 'm' | 'h' | 'd'];
+  const t = Date.parse(raw);
+  if (!Number.isFinite(t)) throw new UsageError(`--since '${raw}' is neither an ISO 8601 time (2026-01-31T08:00) nor an age (30m, 24h, 7d)`, 'audit');
+  return t;
+}
+
+function audit(args: string[]) {
+  const { values } = parse(args, {
+    estate: { type: 'string' }, actor: { type: 'string' }, action: { type: 'string' }, target: { type: 'string' },
+    since: { type: 'string' }, limit: { type: 'string' }, csv: { type: 'boolean' },
+  }, 'audit');
+  const limit = number(values, 'limit', 'audit') ?? 50;
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number ≥ 1, got '${String(values.limit)}'`, 'audit');
+  const config = settings(values);
+  const db = openDb(dbPath(config.dataDir), { readonly: true });
+  try {
+    const q: AuditQuery = {
+      estate: values.estate as string | undefined, actor: values.actor as string | undefined, action: values.action as string | undefined,
+      target: values.target as string | undefined, from: values.since === undefined ? undefined : since(values.since as string), limit,
+    };
+    const rows = queryAudit(db, q);
+    if (values.csv) return void process.stdout.write(auditCsv(rows));
+    if (!rows.length) return void process.stdout.write('no audit entries match\n');
+    for (const r of rows) {
+      process.stdout.write(`${new Date(r.at).toISOString()}  ${r.actor.padEnd(14)} ${(r.source ?? '').padEnd(15)} ${r.action.padEnd(16)} ${(r.estate ?? '-').padEnd(10)} ${r.target ?? '-'}  ${r.summary === null ? '' : JSON.stringify(r.summary)}\n`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+async function backup(args: string[]) {
+  const { values } = parse(args, { to: { type: 'string' }, force: { type: 'boolean' } }, 'backup');
+  const to = required(values, 'to', 'backup');
+  const config = settings(values);
+  let shown = -1;
+  const r = await backupDatabase(config.dataDir, to, {
+    force: Boolean(values.force),
+    onProgress: ({ totalPages, remainingPages }) => {
+      const pct = totalPages ? Math.floor(((totalPages - remainingPages) / totalPages) * 100) : 100;
+      if (pct !== shown) process.stderr.write(`backup: ${pct}% (${totalPages - remainingPages}/${totalPages} pages)\n`);
+      shown = pct;
+    },
+  });
+  process.stderr.write(`backup: 100% (${r.pages}/${r.pages} pages), checked\n`);
+  process.stdout.write(`backup of ${config.dataDir} written to ${r.file}: ${(r.bytes / 2 ** 20).toFixed(1)} MiB in ${Math.round(r.ms)} ms${r.restarts ? ` (restarted ${r.restarts}× by the server's writes)` : ''}\n`);
+}
+
+function restore(args: string[]) {
+  const { values } = parse(args, { from: { type: 'string' }, force: { type: 'boolean' } }, 'restore');
+  const from = required(values, 'from', 'restore');
+  const config = settings(values);
+  const r = restoreDatabase(from, config.dataDir, { force: Boolean(values.force) });
+  process.stdout.write(`restored ${from} to ${r.file}${r.replaced ? ' (replacing the database that was there)' : ''}; start the server with --data-dir ${config.dataDir}\n`);
+}
+
+let debug = false;
+
 export async function main(argv: string[]): Promise<void> {
+  debug = argv.includes('--debug');
+  argv = argv.filter((a) => a !== '--debug');
   const [command, sub, ...rest] = argv;
   const args = sub === undefined ? [] : [sub, ...rest];
+  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  const key = command && sub && COMMANDS[`${command} ${sub}`] ? `${command} ${sub}` : command;
+  if (key && COMMANDS[key]) currentCommand = key;
+  if (key && COMMANDS[key] && wantsHelp) return void process.stdout.write(commandHelp(key));
   switch (command) {
     case 'serve':
       return serve(args);
@@ -357,21 +565,22 @@ export async function main(argv: string[]): Promise<void> {
     case 'sim':
       return sim(args);
     case 'device':
-      if (sub !== 'add') throw new UsageError('usage: smart-estate device add --estate E --id D --kind K');
-      return deviceAdd(rest);
+      if (sub === 'add') return deviceAdd(rest);
+      if (sub === 'revoke') return deviceRevoke(rest);
+      throw new UsageError(`'device ${sub ?? ''}' is not a command: use 'device add' or 'device revoke'`);
     case 'user':
-      if (sub !== 'add') throw new UsageError('usage: smart-estate user add --name N --role R --password P');
+      if (sub !== 'add') throw new UsageError(`'user ${sub ?? ''}' is not a command: use 'user add'`);
       return userAdd(rest);
     case 'estate':
-      if (sub !== 'add') throw new UsageError('usage: smart-estate estate add --id E --name N --lat LAT --lon LON');
+      if (sub !== 'add') throw new UsageError(`'estate ${sub ?? ''}' is not a command: use 'estate add'`);
       return estateAdd(rest);
     case 'import':
       if (sub === 'district') return withDb(rest, (db, positionals) => {
-        if (!positionals[0]) throw new UsageError('usage: smart-estate import district <file.csv|file.geojson>');
+        if (!positionals[0]) throw new UsageError('usage: smart-estate import district <file.csv|file.geojson>', 'import district');
         return importDistrictFile(db, positionals[0]);
       });
       if (sub === 'houses') return importHouses(rest);
-      if (sub !== 'buildings') throw new UsageError('usage: smart-estate import buildings <file.geojson> | import district <file.csv|file.geojson> | import houses <file.csv> --estate E');
+      if (sub !== 'buildings') throw new UsageError(`'import ${sub ?? ''}' is not a command: use 'import buildings <file.geojson>', 'import district <file>' or 'import houses <file.csv>'`);
       return importBuildings(rest);
     case 'org': {
       const [verb, ...more] = rest;
@@ -383,6 +592,12 @@ export async function main(argv: string[]): Promise<void> {
     case 'houses':
       if (sub !== 'generate') throw new UsageError('usage: smart-estate houses generate --estate E [--building B]');
       return housesGenerate(rest);
+    case 'audit':
+      return audit(args);
+    case 'backup':
+      return backup(args);
+    case 'restore':
+      return restore(args);
     case undefined:
     case 'help':
     case '--help':
@@ -394,9 +609,16 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
+/** Mistakes people can fix: their message is the whole story. */
+const EXPECTED = [UsageError, CliError, ConfigError, DeviceError, UserError, EstateFileError, BackupError, OrgError];
+
 main(process.argv.slice(2)).catch((err) => {
-  if (err instanceof UsageError) process.stderr.write(`smart-estate: ${err.message}\n\n${USAGE}`);
-  else if (err instanceof ConfigError || err instanceof DeviceError || err instanceof UserError || err instanceof OrgError) process.stderr.write(`smart-estate: ${err.message}\n`);
-  else process.stderr.write(`smart-estate: ${(err as Error)?.stack ?? err}\n`);
+  const e = err as Error;
+  if (err instanceof UsageError) {
+    const help = err.command ? `smart-estate ${err.command} --help` : 'smart-estate --help';
+    process.stderr.write(`smart-estate: ${e.message} (see ${help})\n`);
+  } else if (EXPECTED.some((k) => err instanceof k)) process.stderr.write(`smart-estate: ${e.message}\n`);
+  else process.stderr.write(`smart-estate: ${e?.message ?? String(err)}${debug ? '' : ' (run again with --debug for the stack trace)'}\n`);
+  if (debug && e?.stack) process.stderr.write(`${e.stack}\n`);
   process.exit(err instanceof UsageError ? 2 : 1);
 });

@@ -84,6 +84,8 @@ const SETTINGS = {
 } as const;
 export type SettingFlag = keyof typeof SETTINGS;
 export const SETTING_FLAGS = Object.keys(SETTINGS) as SettingFlag[];
+/** The environment variable of each setting flag (for `--help`). */
+export const settingEnv = (flag: SettingFlag): string => SETTINGS[flag];
 
 function positive(name: string, raw: string | undefined, fallback: number, problems: string[]): number {
   if (raw === undefined || raw === '') return fallback;

@@ -164,7 +164,7 @@ export function alertRoutes(router: Router, deps: RouteDeps): void {
     router.post(`/estates/:estate/alerts/:id/${path}`, act, (req, res) => {
       const estate = estateOf(req, db);
       const alert = alertIn(req, estate);
-      const result = service.act(alert.id, build(req), req.user!.name, deps.now());
+      const result = service.act(alert.id, build(req), req.user!.name, deps.now(), req.ip);
       if (!result) throw new HttpError(404, `alert '${alert.id}' not found`);
       if ('refused' in result) throw new HttpError(409, result.error, { reason: result.reason, status: service.get(alert.id)?.status });
       res.json(result.alert);

@@ -183,7 +183,7 @@ export class AlertService implements AlertSink {
   // ---- operator actions ----
 
   /** Applies an operator's action; an incident passes acknowledge/assign/resolve on to its members. */
-  act(id: number, action: OperatorAction, actor: string, now: number): { alert: Alert } | Refusal | undefined {
+  act(id: number, action: OperatorAction, actor: string, now: number, source?: string): { alert: Alert } | Refusal | undefined {
     const alert = this.get(id);
     if (!alert) return undefined;
     const run = (a: Alert): Outcome => {
@@ -202,13 +202,13 @@ export class AlertService implements AlertSink {
     };
     const outcome = run(alert);
     if (isRefusal(outcome)) return outcome;
-    const transitions: Transition[] = [outcome];
+    const transitions: Array<Transition & { source?: string }> = [{ ...outcome, source }];
     if (alert.type === INCIDENT_TYPE && (action.kind === 'acknowledge' || action.kind === 'assign' || action.kind === 'resolve')) {
       for (const member of this.open.values()) {
         if (member.incident !== id) continue;
         const o = run(member);
         // a member already acknowledged by someone else stays as it is
-        if (!isRefusal(o)) transitions.push({ ...o, log: o.log.map((e) => ({ ...e, detail: { ...e.detail, via: id } })) });
+        if (!isRefusal(o)) transitions.push({ ...o, source, log: o.log.map((e) => ({ ...e, detail: { ...e.detail, via: id } })) });
       }
     }
     this.record(transitions, now);
@@ -297,7 +297,7 @@ export class AlertService implements AlertSink {
     try {
       this.deps.store.save(
         [...latest.values()],
-        batch.flatMap((t) => t.log.map((entry) => ({ alert: t.alert.id, entry }))),
+        batch.flatMap((t) => t.log.map((entry) => ({ alert: t.alert.id, entry, source: (t as { source?: string }).source }))),
       );
     } catch (err) {
       // nothing of the batch is stored or shown; the next tick tries again (memory stays ahead)

@@ -3,6 +3,10 @@
 // An alert is stored whole as JSON plus the columns the REST filters and sorts use.
 import { nextDeadline, severityRank, type Alert, type AlertLogEntry, type AlertStatus } from '../../protocol/index.ts';
 import type { Db } from '../store/db.ts';
+import { recordAudit } from '../audit/log.ts';
+
+/** Alert log actions a person takes (the rest are the system's or a device's): audited. */
+const OPERATOR_ACTIONS = new Set<string>(['acknowledged', 'assigned', 'note', 'resolved', 'retiered']);
 import type { DeviceHealth, HealthState } from './rules/device-health.ts';
 
 const SCHEMA = `
@@ -105,7 +109,7 @@ export class AlertStore {
   }
 
   /** Writes alerts and audit entries in one transaction. */
-  readonly save = (alerts: readonly Alert[], log: ReadonlyArray<{ alert: number; entry: AlertLogEntry }>) => {
+  readonly save = (alerts: readonly Alert[], log: ReadonlyArray<{ alert: number; entry: AlertLogEntry; source?: string }>) => {
     this.db.transaction(() => {
       for (const a of alerts) {
         this.upsert.run({
@@ -124,8 +128,18 @@ export class AlertStore {
           body: JSON.stringify(a),
         });
       }
-      for (const { alert, entry } of log) {
+      const estateOf = new Map(alerts.map((a) => [a.id, a.estate]));
+      for (const { alert, entry, source } of log) {
         this.insertLog.run(alert, entry.at, entry.actor, entry.action, entry.text ?? null, entry.detail ? JSON.stringify(entry.detail) : null);
+        // An operator's action is also one row of the site-wide audit log, in this same transaction:
+        // the per-alert log stays the alert's story, the audit log the record of who changed what.
+        if (OPERATOR_ACTIONS.has(entry.action)) {
+          recordAudit(this.db, {
+            at: entry.at, actor: entry.actor, source: source ?? null, action: `alert.${entry.action}`,
+            estate: estateOf.get(alert) ?? null, target: String(alert),
+            summary: { ...(entry.text ? { text: entry.text } : {}), ...(entry.detail ? { detail: entry.detail } : {}) },
+          });
+        }
       }
     })();
   };

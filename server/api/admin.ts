@@ -2,7 +2,8 @@
 import { Router } from 'express';
 import { DEVICE_CLASSES, ROLES, type DeviceClass, type Role } from '../../protocol/index.ts';
 import type { Db } from '../store/db.ts';
-import { DeviceError, addDevice } from '../store/devices.ts';
+import { DeviceError, addDevice, deviceRevocations, getDevice, revokeDevice } from '../store/devices.ts';
+import { recordAudit } from '../audit/log.ts';
 import { UserError, addUser, getUser } from '../store/users.ts';
 import { HttpError } from './errors.ts';
 import { parseScopeRef } from '../../protocol/org.ts';
@@ -28,7 +29,7 @@ export function adminRoutes(db: Db): Router {
     if (!DEVICE_CLASSES.includes(b.kind as DeviceClass)) throw new HttpError(400, `kind must be one of ${DEVICE_CLASSES.join(', ')}`);
     assertEstateVisible(req.user, b.estate);
     try {
-      const token = addDevice(db, {
+      const d = {
         estate: b.estate,
         id: b.id,
         kind: b.kind as DeviceClass,
@@ -37,7 +38,13 @@ export function adminRoutes(db: Db): Router {
         y: optionalNumber(b.y, 'y'),
         heading: optionalNumber(b.heading, 'heading'),
         fov: optionalNumber(b.fov, 'fov'),
-      });
+      };
+      // the token is never in the summary: only what was registered
+      const token = db.transaction(() => {
+        const t = addDevice(db, d);
+        recordAudit(db, { actor: req.user!.name, source: req.ip, action: 'device.add', estate: d.estate, target: d.id, summary: { kind: d.kind, name: d.name ?? d.id } });
+        return t;
+      })();
       res.status(201).json({ estate: b.estate, id: b.id, kind: b.kind, token });
     } catch (err) {
       if (err instanceof DeviceError) throw new HttpError(/already exists/.test(err.message) ? 409 : 400, err.message);
@@ -57,11 +64,31 @@ export function adminRoutes(db: Db): Router {
     }
     if (getUser(db, b.name)) throw new HttpError(409, `user '${b.name}' already exists`);
     try {
-      res.status(201).json(addUser(db, { name: b.name, role: b.role as Role, password: b.password, estate }));
+      const user = db.transaction(() => {
+        const u = addUser(db, { name: b.name as string, role: b.role as Role, password: b.password as string, estate });
+        recordAudit(db, { actor: req.user!.name, source: req.ip, action: 'user.add', estate, target: u.name, summary: { role: u.role, estate } });
+        return u;
+      })();
+      res.status(201).json(user);
     } catch (err) {
       if (err instanceof UserError) throw new HttpError(400, err.message);
       throw err;
     }
+  });
+
+  // Revoking a device: it can no longer connect, and a connection it holds is closed. DELETE on the
+  // device (POST /devices/{d}/{kind} is the devices' own HTTP ingest); the row stays, its token dies.
+  router.delete('/devices/:id', requireRole('admin'), (req, res) => {
+    const id = String(req.params.id);
+    const device = getDevice(db, id);
+    if (!device) throw new HttpError(404, `device '${id}' not found`);
+    assertEstateVisible(req.user, device.estate);
+    db.transaction(() => {
+      revokeDevice(db, id);
+      recordAudit(db, { actor: req.user!.name, source: req.ip, action: 'device.revoke', estate: device.estate, target: id, summary: { kind: device.kind } });
+    })();
+    deviceRevocations.emit('revoked', id);
+    res.json({ estate: device.estate, id, revoked: true });
   });
 
   return router;

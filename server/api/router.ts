@@ -17,6 +17,7 @@ import { adminRoutes } from './admin.ts';
 import { sessionRoutes } from './sessions.ts';
 import type { SecurityLimits } from '../security/limits.ts';
 import { securityHeaders } from '../security/headers.ts';
+import { auditRoutes } from '../audit/routes.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -71,6 +72,7 @@ export function createApp({ db, ingest, history, metrics, log, webDir, modules =
   app.use(API_PREFIX, sessionRoutes(db, metrics, onSessionsEnded));
   app.use(API_PREFIX, estateRoutes(db, history));
   app.use(API_PREFIX, adminRoutes(db));
+  app.use(API_PREFIX, auditRoutes(db));
   for (const m of modules) {
     if (!m.routes) continue;
     const router = Router();

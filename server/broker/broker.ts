@@ -11,7 +11,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { MQTT_WS_PATH, errorsTopic, liveTopic, type DeviceError, type EstateEvent } from '../../protocol/index.ts';
 import type { Db } from '../store/db.ts';
-import { authenticateDevice, getDevice } from '../store/devices.ts';
+import { authenticateDevice, deviceRevocations, getDevice, revokedDeviceIds } from '../store/devices.ts';
+import { dataVersion } from '../store/db.ts';
 import { SESSION_TOKEN_PREFIX, hashToken } from '../store/secrets.ts';
 import { userForSessionHash } from '../store/users.ts';
 import type { SecurityLimits } from '../security/limits.ts';
@@ -285,6 +286,26 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
     }
   }, SESSION_RECHECK_MS);
   recheck.unref();
+  // A revoked device is disconnected: at once for a revoke in this process (REST), and within a
+  // second for one from another process (the CLI), seen through SQLite's data_version.
+  const disconnectRevoked = (id: string) => {
+    for (const client of Object.values((aedes as unknown as { clients: Record<string, Client> }).clients)) {
+      const who = identities.get(client);
+      if (who?.type === 'device' && who.device.id === id) {
+        log.warn(`mqtt: device '${id}' was revoked: disconnecting`);
+        client.close();
+      }
+    }
+  };
+  deviceRevocations.on('revoked', disconnectRevoked);
+  let seenVersion = dataVersion(db);
+  const revocationSweep = setInterval(() => {
+    const v = dataVersion(db);
+    if (v === seenVersion) return;
+    seenVersion = v;
+    for (const id of revokedDeviceIds(db)) disconnectRevoked(id);
+  }, 1000);
+  revocationSweep.unref();
 
   return {
     aedes,
@@ -348,6 +369,8 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
     },
     async close() {
       clearInterval(recheck);
+      clearInterval(revocationSweep);
+      deviceRevocations.off('revoked', disconnectRevoked);
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       wss?.clients.forEach((ws) => ws.terminate());
       wss?.close();

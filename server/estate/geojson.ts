@@ -93,10 +93,13 @@ export interface ParseOptions {
 }
 
 /** A bad estate file; `feature` is the index in `features` when one feature is at fault. */
+/** `problems` lists every bad feature of the file (one line each), so a user fixes them in one pass. */
 export class EstateFileError extends Error {
-  constructor(message: string, readonly feature?: number) {
+  readonly problems: string[];
+  constructor(message: string, readonly feature?: number, problems?: string[]) {
     super(message);
     this.name = 'EstateFileError';
+    this.problems = problems ?? [message];
   }
 }
 
@@ -114,9 +117,29 @@ export function parseEstateGeoJson(json: unknown, options: ParseOptions = {}): P
     throw new EstateFileError(`not a GeoJSON FeatureCollection (got ${got})`);
   }
   if (!Array.isArray(json.features)) throw new EstateFileError('FeatureCollection has no "features" array');
-  const features = json.features.map((f, index) => rawFeature(f, index));
+  // Every bad feature is collected rather than thrown at the first, so one run lists them all;
+  // the file is still all-or-nothing (any problem throws at the end, nothing is returned).
+  const problems: string[] = [];
+  let firstBad: number | undefined;
+  const attempt = (fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      if (!(err instanceof EstateFileError)) throw err;
+      firstBad ??= err.feature;
+      problems.push(...err.problems);
+    }
+  };
+  const features: RawFeature[] = [];
+  json.features.forEach((f, index) => attempt(() => void features.push(rawFeature(f, index))));
 
-  const estate = resolveEstate(json['se:estate'], options.estate, features);
+  let estate: EstateSummary;
+  try {
+    estate = resolveEstate(json['se:estate'], options.estate, features);
+  } catch (err) {
+    if (err instanceof EstateFileError) throw collected([...err.problems, ...problems], problems.length ? firstBad : err.feature);
+    throw err;
+  }
   const frame = localFrame(estate);
   const out: ParsedEstate = { estate, buildings: [], zones: [], checkpoints: [], devices: [], gates: [], skipped: [] };
   const seen = new Map<string, number>();
@@ -128,51 +151,55 @@ export function parseEstateGeoJson(json: unknown, options: ParseOptions = {}): P
   };
 
   for (const f of features) {
-    const kind = f.props['se:kind'];
-    if (kind === undefined) {
-      if (!isBuilding(f.props)) {
-        out.skipped.push(`features[${f.index}] ${f.label}`);
-        continue;
+    attempt(() => {
+      const kind = f.props['se:kind'];
+      if (kind === undefined) {
+        if (!isBuilding(f.props)) {
+          out.skipped.push(`features[${f.index}] ${f.label}`);
+          return;
+        }
+        const b = parseBuilding(f, frame);
+        claim('building', b.id, f);
+        out.buildings.push(b);
+        return;
       }
-      const b = parseBuilding(f, frame);
-      claim('building', b.id, f);
-      out.buildings.push(b);
-      continue;
-    }
-    switch (kind) {
-      case 'zone': {
-        const z = parseZone(f, frame);
-        claim('zone', z.id, f);
-        out.zones.push(z);
-        break;
+      switch (kind) {
+        case 'zone': {
+          const z = parseZone(f, frame);
+          claim('zone', z.id, f);
+          out.zones.push(z);
+          break;
+        }
+        case 'checkpoint': {
+          const c = parseCheckpoint(f, frame);
+          claim('checkpoint', c.id, f);
+          out.checkpoints.push(c);
+          break;
+        }
+        case 'gate': {
+          const g = parseGate(f, frame);
+          claim('gate', g.id, f);
+          out.gates.push(g);
+          break;
+        }
+        case 'device': {
+          const d = parseDevice(f, frame);
+          claim('device', d.id, f);
+          out.devices.push(d);
+          break;
+        }
+        default:
+          throw featureError(f, `unknown se:kind '${String(kind)}' (one of zone, checkpoint, gate, device)`);
       }
-      case 'checkpoint': {
-        const c = parseCheckpoint(f, frame);
-        claim('checkpoint', c.id, f);
-        out.checkpoints.push(c);
-        break;
-      }
-      case 'gate': {
-        const g = parseGate(f, frame);
-        claim('gate', g.id, f);
-        out.gates.push(g);
-        break;
-      }
-      case 'device': {
-        const d = parseDevice(f, frame);
-        claim('device', d.id, f);
-        out.devices.push(d);
-        break;
-      }
-      default:
-        throw featureError(f, `unknown se:kind '${String(kind)}' (one of zone, checkpoint, gate, device)`);
-    }
+    });
   }
   for (const g of out.gates) {
     if (g.carPark === undefined || out.zones.some((z) => z.id === g.carPark && z.kind === 'car_park')) continue;
-    const f = features[seen.get(`gate:${g.id}`)!];
-    throw featureError(f, `se:car_park '${g.carPark}' is not a car_park zone of this file`);
+    const f = features.find((x) => x.index === seen.get(`gate:${g.id}`))!;
+    firstBad ??= f.index;
+    problems.push(featureError(f, `se:car_park '${g.carPark}' is not a car_park zone of this file`).message);
   }
+  if (problems.length) throw collected(problems, firstBad);
   return out;
 }
 
@@ -260,6 +287,12 @@ function labelOf(p: Props): string {
     if (tag) parts.push(`${tag}=${String(p[tag])}`);
   }
   return parts.length ? `(${parts.join(', ')})` : '(no id or name)';
+}
+
+/** One error for all the file's problems; `feature` is the first bad feature's index. */
+function collected(problems: string[], feature: number | undefined): EstateFileError {
+  if (problems.length === 1) return new EstateFileError(problems[0], feature, problems);
+  return new EstateFileError(`${problems.length} problems:\n  ${problems.join('\n  ')}`, feature, problems);
 }
 
 function featureError(f: Pick<RawFeature, 'index' | 'label'>, problem: string): EstateFileError {

@@ -3,6 +3,7 @@
 // Re-importing updates what is there and never duplicates: every row is keyed by (estate, id).
 // Features removed from the file are not deleted (they may have been added by other means).
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Db } from '../store/db.ts';
 import { upsertBuilding, upsertCheckpoint, upsertEstate, upsertZone } from '../store/estates.ts';
 import { addDevice, getDevice, placeDevice } from '../store/devices.ts';
@@ -31,6 +32,9 @@ export function readEstateFile(path: string, options: ImportOptions = {}): Parse
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new EstateFileError(`${path}: no such file (looked for ${resolve(path)}): check the path`);
+    if (code === 'EISDIR') throw new EstateFileError(`${path}: is a directory: give the .geojson file inside it`);
     throw new EstateFileError(`${path}: cannot read: ${(err as Error).message}`);
   }
   let json: unknown;
@@ -42,7 +46,7 @@ export function readEstateFile(path: string, options: ImportOptions = {}): Parse
   try {
     return parseEstateGeoJson(json, options);
   } catch (err) {
-    if (err instanceof EstateFileError) throw new EstateFileError(`${path}: ${err.message}`, err.feature);
+    if (err instanceof EstateFileError) throw new EstateFileError(`${path}: ${err.message}`, err.feature, err.problems.map((p) => `${path}: ${p}`));
     throw err;
   }
 }

@@ -4,6 +4,7 @@ import type { Db } from './db.ts';
 import { prepared } from './statements.ts';
 import { DEVICE_TOKEN_PREFIX, hashToken, newToken, safeEqualHex } from './secrets.ts';
 import { getEstate } from './estates.ts';
+import { EventEmitter } from 'node:events';
 
 export interface DeviceRecord extends DeviceInfo {
   estate: string;
@@ -75,4 +76,30 @@ export function placeDevice(db: Db, d: NewDevice): void {
   db.prepare('UPDATE devices SET kind = ?, name = ?, x = ?, y = ?, heading = ?, fov = ?, floor = ? WHERE id = ?').run(
     d.kind, d.name ?? d.id, d.x ?? null, d.y ?? null, d.heading ?? null, d.fov ?? null, d.floor ?? null, d.id,
   );
+}
+
+/**
+ * A revoked device keeps its row (its events and placement still name it) but its token hash is
+ * replaced by a marker no token hashes to, so it can never authenticate again; `device add
+ * --rotate` issues a new token. The server's broker disconnects it: at once when the revoke ran in
+ * the server's process (REST), within a second when another process did it (the CLI; see broker.ts).
+ */
+export const REVOKED = 'revoked';
+
+/** In-process notice of revocations (the broker listens), emitted after the change is committed. */
+export const deviceRevocations = new EventEmitter<{ revoked: [id: string] }>();
+
+export function revokeDevice(db: Db, id: string): DeviceRecord {
+  const existing = getDevice(db, id);
+  if (!existing) throw new DeviceError(`device '${id}' not found`);
+  db.prepare('UPDATE devices SET token_hash = ? WHERE id = ?').run(REVOKED, id);
+  return existing;
+}
+
+export function revokedDeviceIds(db: Db): string[] {
+  return prepared(db, 'SELECT id FROM devices WHERE token_hash = ?').pluck().all(REVOKED) as string[];
+}
+
+export function isRevoked(db: Db, id: string): boolean {
+  return prepared(db, 'SELECT 1 FROM devices WHERE id = ? AND token_hash = ?').get(id, REVOKED) !== undefined;
 }

@@ -84,7 +84,7 @@ describe('importEstateFile', () => {
   });
 
   it('bad files: unreadable, not JSON, bad features — the path and the feature in the message', () => {
-    expect(() => importEstateFile(db, join(dir, 'missing.geojson'))).toThrow(/missing\.geojson: cannot read/);
+    expect(() => importEstateFile(db, join(dir, 'missing.geojson'))).toThrow(/missing\.geojson: no such file/);
     expect(() => importEstateFile(db, writeJson('broken.geojson', '{"type": "FeatureCollection", '))).toThrow(/broken\.geojson: not JSON/);
     const bad = writeJson('bad.geojson', {
       type: 'FeatureCollection', 'se:estate': { id: 'x', lat: 30, lon: 120 },
