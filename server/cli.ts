@@ -5,8 +5,7 @@ import { DEVICE_CLASSES, ROLES, type DeviceClass, type Role } from '../protocol/
 import { ConfigError, SETTING_FLAGS, loadConfig, settingEnv, type Config, type SettingFlag } from './config.ts';
 import { dbPath, openDb } from './store/db.ts';
 import { DeviceError, addDevice, getDevice, revokeDevice } from './store/devices.ts';
-import { userInfo } from 'node:os';
-import { recordAudit, queryAudit, type AuditQuery } from './audit/log.ts';
+import { cliActor, recordAudit, queryAudit, type AuditQuery } from './audit/log.ts';
 import { auditCsv } from './audit/csv.ts';
 import { BackupError, backupDatabase, restoreDatabase } from './backup/backup.ts';
 import { EstateFileError } from './estate/geojson.ts';
@@ -106,17 +105,6 @@ ${settingsHelp()}`;
 function commandHelp(key: string): string {
   const c = COMMANDS[key];
   return `Usage: ${c.usage}\n\n${c.about}\n${c.options?.length ? `\nOptions:\n${c.options.map((o) => `  ${o}`).join('\n')}\n` : ''}\n${settingsHelp()}`;
-}
-
-/** Who the audit log names for a CLI change. */
-function cliActor(): string {
-  let name = process.env.USER ?? 'unknown';
-  try {
-    name = userInfo().username;
-  } catch {
-    /* no passwd entry (containers): keep $USER */
-  }
-  return `cli:${name}`;
 }
 
 const settingOptions = Object.fromEntries(SETTING_FLAGS.map((f) => [f, { type: 'string' }])) as Record<SettingFlag, { type: 'string' }>;
@@ -420,8 +408,6 @@ async function importHouses(args: string[]) {
   const { parseHouseCsv } = await import('./houses/csv-import.ts');
   const { buildingLookup } = await import('./houses/routes.ts');
   const { writeRooms } = await import('./houses/registry.ts');
-  const { recordAudit } = await import('./audit/log.ts');
-  const { userInfo } = await import('node:os');
   const config = settings(values);
   const db = openDb(dbPath(config.dataDir));
   try {
@@ -429,7 +415,7 @@ async function importHouses(args: string[]) {
     if (!parsed.ok) throw new UsageError(`${file}: nothing imported:\n  ${parsed.errors.join('\n  ')}`);
     const summary = db.transaction(() => {
       const s = writeRooms(db, estate, parsed.rooms, { replace: Boolean(values.replace) });
-      recordAudit(db, { actor: `cli:${userInfo().username}`, source: 'cli', action: 'houses.import', estate, summary: { ...s, replace: Boolean(values.replace) } });
+      recordAudit(db, { actor: cliActor(), source: 'cli', action: 'houses.import', estate, summary: { ...s, replace: Boolean(values.replace) } });
       return s;
     })();
     process.stdout.write(`imported ${file} into estate ${estate}: ${summary.rooms} rooms in ${summary.buildings} buildings\n`);
@@ -467,8 +453,6 @@ async function housesGenerate(args: string[]) {
   };
   const { generateRooms, writeRooms } = await import('./houses/registry.ts');
   const { listBuildings } = await import('./store/estates.ts');
-  const { recordAudit } = await import('./audit/log.ts');
-  const { userInfo } = await import('node:os');
   const config = settings(values);
   const db = openDb(dbPath(config.dataDir));
   try {
@@ -478,7 +462,7 @@ async function housesGenerate(args: string[]) {
     const rooms = buildings.flatMap((b) => generateRooms(b, options));
     const summary = db.transaction(() => {
       const s = writeRooms(db, estate, rooms, { replace: true });
-      recordAudit(db, { actor: `cli:${userInfo().username}`, source: 'cli', action: 'houses.generate', estate, target: (values.building as string | undefined) ?? null, summary: { ...s, ...options } });
+      recordAudit(db, { actor: cliActor(), source: 'cli', action: 'houses.generate', estate, target: (values.building as string | undefined) ?? null, summary: { ...s, ...options } });
       return s;
     })();
     process.stdout.write(`generated ${summary.rooms} rooms in ${summary.buildings} buildings of estate ${estate}\n`);

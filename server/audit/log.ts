@@ -3,6 +3,7 @@
 // through `recordAudit`; nothing ever updates or deletes a row. A summary never holds a secret
 // (no tokens, no passwords): callers pass what changed, not the credentials they issued.
 import type { Db } from '../store/db.ts';
+import { userInfo } from 'node:os';
 import { prepared } from '../store/statements.ts';
 
 const SCHEMA = `
@@ -97,4 +98,15 @@ export function queryAudit(db: Db, q: AuditQuery = {}): AuditRow[] {
     .prepare(`SELECT seq, at, actor, source, action, estate, target, summary FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ${limit}`)
     .all(...args) as (Omit<AuditRow, 'summary'> & { summary: string | null })[];
   return rows.map((r) => ({ ...r, summary: r.summary === null ? null : JSON.parse(r.summary) }));
+}
+
+/** Who the audit log names for a change made with the `smart-estate` CLI: `cli:<os user>`. */
+export function cliActor(): string {
+  let name = process.env.USER ?? 'unknown';
+  try {
+    name = userInfo().username;
+  } catch {
+    /* no passwd entry (containers): keep $USER */
+  }
+  return `cli:${name}`;
 }

@@ -1,7 +1,7 @@
 // `smart-estate org …` and `smart-estate import district`: the same operations as the REST routes,
 // audited with the CLI's user as actor.
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { cliActor } from '../audit/log.ts';
 import type { Db } from '../store/db.ts';
 import { ImportError, importDistrict, rowsFromCsv, rowsFromGeoJson } from './import.ts';
 import { OrgError, assignCompany, placeEstate, upsertCompany, upsertUnit, type Actor } from './store.ts';
@@ -13,19 +13,12 @@ export const ORG_USAGE = `  smart-estate org unit add --id U --kind district|str
   smart-estate import district <file.csv|file.geojson>   (id,name,name_zh,lat,lon,community,company,kind)
 `;
 
-export const cliActor = (): Actor => ({ actor: `cli:${safeUser()}`, source: 'cli' });
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
-}
+const cliWho = (): Actor => ({ actor: cliActor(), source: 'cli' });
 
 export { OrgError, ImportError };
 
 export function orgCommand(db: Db, what: string, verb: string, v: Record<string, unknown>): string {
-  const who = cliActor();
+  const who = cliWho();
   const s = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
   if (what === 'unit' && verb === 'add') {
     const u = upsertUnit(db, { id: s('id'), kind: s('kind'), name: s('name'), nameZh: s('name-zh'), parent: s('parent') }, who);
@@ -52,7 +45,7 @@ export function importDistrictFile(db: Db, file: string): string {
   const text = readFileSync(file, 'utf8');
   const parsed = /\.(geo)?json$/i.test(file) ? rowsFromGeoJson(JSON.parse(text)) : rowsFromCsv(text);
   try {
-    const r = importDistrict(db, parsed, cliActor());
+    const r = importDistrict(db, parsed, cliWho());
     return `imported ${r.estates} estates from ${file}`;
   } catch (err) {
     if (err instanceof ImportError) throw new OrgError(`${file}: ${err.errors.length} bad rows, nothing imported:\n` + err.errors.map((e) => `  row ${e.row}: ${e.error}`).join('\n'));
