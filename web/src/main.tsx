@@ -8,6 +8,8 @@ import './app/styles.css';
 const root = createRoot(document.getElementById('root')!);
 // /guard is the guards' phone app (巡更): its own small bundle, without the 3D wall screen.
 if (/^\/guard(\/|$)/.test(location.pathname)) void import('./guard/main.tsx').then((m) => m.renderGuard(root));
+// /report is the residents' page (报事报修), opened from a building's QR code: its own small bundle too.
+else if (/^\/report(\/|$)/.test(location.pathname)) void import('./report/main.tsx').then((m) => m.renderReport(root));
 else
   void import('./app/App.tsx').then(({ App }) =>
     root.render(
