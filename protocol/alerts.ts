@@ -1,12 +1,14 @@
 // Alerts as the server publishes them (`estates/{e}/alerts`, REST) and the wall screen reads them: the
 // lifecycle states, severities, the 54321 service pledge, and the REST shapes. Shared by server and web.
+// The 54321 clock itself (tiers, deadlines) lives in clock.ts, shared with work orders.
+import { SLA_TIERS, deadlines, isSlaTier, racingDeadline, type SlaTier } from './clock.ts';
 
 export const ALERT_SEVERITIES = ['info', 'warning', 'major', 'critical'] as const;
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 
 /** The 54321 service pledge: how fast an alert must be fixed (all need a guard on site within 5 min). */
-export const ALERT_TIERS = ['small', 'serious', 'complex', 'special'] as const;
-export type AlertTier = (typeof ALERT_TIERS)[number];
+export const ALERT_TIERS = SLA_TIERS;
+export type AlertTier = SlaTier;
 
 /** open → acknowledged → resolved (auto-cleared alerts are resolved with resolution `auto_cleared`). */
 export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
@@ -14,15 +16,6 @@ export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 /** How an alert ended: an operator resolved it, or the condition ended by itself. */
 export type AlertResolution = 'resolved' | 'auto_cleared';
-
-/** 54321 响应标准: on site in 5 min; a small fix in 40 min, serious 3 h, complex 2 days; special: a plan within 1 day. */
-export const ON_SITE_MS = 5 * 60_000;
-export const TIER_MS: Record<AlertTier, number> = {
-  small: 40 * 60_000,
-  serious: 3 * 3600_000,
-  complex: 2 * 86_400_000,
-  special: 86_400_000,
-};
 
 /** Escalation steps: 1 = not on site in time, 2 = not fixed (or no plan) in time. */
 export type EscalationLevel = 0 | 1 | 2;
@@ -43,7 +36,8 @@ export type AlertChangeKind =
   | 'escalated'
   | 'grouped'
   | 'resolved'
-  | 'auto_cleared';
+  | 'auto_cleared'
+  | 'work_order';
 
 /** One alert, as stored and as published. Times are epoch ms (server clock). */
 export interface Alert {
@@ -97,6 +91,8 @@ export interface Alert {
   incident?: number;
   /** on an incident: how many alerts it groups */
   members?: number;
+  /** the work order made from this alert (POST /estates/{e}/alerts/{id}/workorder) */
+  workOrder?: number;
 }
 
 /** What `estates/{e}/alerts` carries: the alert after the change, and what changed. */
@@ -160,9 +156,10 @@ export const severityRank = (s: string): number => {
   return i < 0 ? 0 : i;
 };
 
-export function isAlertTier(value: unknown): value is AlertTier {
-  return typeof value === 'string' && (ALERT_TIERS as readonly string[]).includes(value);
-}
+export const isAlertTier = isSlaTier;
+
+/** An alert's 54321 deadlines from its opening (alerts never pause). */
+export const alertDeadlines = (openedAt: number, tier: AlertTier) => deadlines({ startedAt: openedAt, tier });
 
 export function isAlertSeverity(value: unknown): value is AlertSeverity {
   return typeof value === 'string' && (ALERT_SEVERITIES as readonly string[]).includes(value);
@@ -170,7 +167,5 @@ export function isAlertSeverity(value: unknown): value is AlertSeverity {
 
 /** The deadline an open alert is racing now: on site first, then the fix; null when resolved. */
 export function nextDeadline(a: Pick<Alert, 'status' | 'onSiteAt' | 'onSiteDue' | 'fixDue'>): { kind: 'on_site' | 'fix'; at: number } | null {
-  if (a.status === 'resolved') return null;
-  if (a.onSiteAt === undefined) return { kind: 'on_site', at: a.onSiteDue };
-  return { kind: 'fix', at: a.fixDue };
+  return racingDeadline(a.status === 'resolved', a.onSiteAt, a);
 }

@@ -6,3 +6,5 @@ export * from './api.ts';
 export * from './alerts.ts';
 export * from './patrol.ts';
 export * from './vehicles.ts';
+export * from './clock.ts';
+export * from './workorders.ts';

@@ -26,9 +26,9 @@ export const alertsTopic = (estate: string) => `estates/${estate}/alerts`;
 
 /**
  * Server-only estate channels for dashboards, `estates/{e}/{channel}`: alert upserts, patrol tour
- * progress, car-park occupancy. Only the server publishes them; operators of the estate may subscribe.
+ * progress, car-park occupancy, work-order upserts (WorkOrderUpsert). Only the server publishes them; operators of the estate may subscribe.
  */
-export const ESTATE_CHANNELS = ['alerts', 'patrol', 'occupancy'] as const;
+export const ESTATE_CHANNELS = ['alerts', 'patrol', 'occupancy', 'workorders'] as const;
 export type EstateChannel = (typeof ESTATE_CHANNELS)[number];
 export const channelTopic = (estate: string, channel: EstateChannel) => `estates/${estate}/${channel}`;
 

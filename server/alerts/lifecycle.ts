@@ -3,8 +3,7 @@
 // the change and the audit entries to keep, or a refusal (HTTP 409) saying why not. No I/O here.
 import {
   ALERT_SEVERITIES,
-  ON_SITE_MS,
-  TIER_MS,
+  alertDeadlines,
   severityRank,
   type Alert,
   type AlertChangeKind,
@@ -65,8 +64,7 @@ export function openAlert(input: AlertInput, id: number, tier: AlertTier, now: n
     openedAt: now,
     updatedAt: now,
     version: 1,
-    onSiteDue: now + ON_SITE_MS,
-    fixDue: now + TIER_MS[tier],
+    ...alertDeadlines(now, tier),
     escalation: 0,
   };
   return { alert, change: 'raised', log: [{ at: now, actor: SYSTEM, action: 'raised', detail: { severity: input.severity, tier, observedAt: input.at } }] };
@@ -162,7 +160,7 @@ export function resolve(alert: Alert, actor: string, now: number, note?: string)
 /** A different tier (the operator knows better than the rule): the fix deadline moves, the clock does not restart. */
 export function retier(alert: Alert, actor: string, tier: AlertTier, now: number): Outcome {
   if (alert.status === 'resolved') return { refused: true, reason: 'resolved', error: `alert ${alert.id} is resolved: its tier is history` };
-  const next = bump(alert, { tier, fixDue: alert.openedAt + TIER_MS[tier] }, now);
+  const next = bump(alert, { tier, fixDue: alertDeadlines(alert.openedAt, tier).fixDue }, now);
   return { alert: next, change: 'retiered', log: [{ at: now, actor, action: 'retiered', detail: { tier, previous: alert.tier } }] };
 }
 

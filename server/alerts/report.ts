@@ -1,7 +1,7 @@
 // The response-time report (54321 台账): per month (the estate's time zone) and tier, how many alerts,
 // how fast a guard was on site and how fast they were fixed, against the pledge. Incident members are
 // counted through their incident (one storm is one response, not fifty). Pure; JSON and CSV.
-import { ALERT_TIERS, ON_SITE_MS, TIER_MS, type Alert, type ResponseReport, type ResponseReportRow } from '../../protocol/index.ts';
+import { ALERT_TIERS, withinPledge, type Alert, type ResponseReport, type ResponseReportRow } from '../../protocol/index.ts';
 import { localMonth } from './hours.ts';
 
 export const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -40,7 +40,7 @@ export function responseReport(alerts: Iterable<Alert>, estate: string, timeZone
     if (a.onSiteAt !== undefined) {
       row.onSite++;
       const s = a.onSiteAt - a.openedAt;
-      if (s <= ON_SITE_MS) row.onSiteInTime++;
+      if (withinPledge('on_site', a.tier, s)) row.onSiteInTime++;
       g.onSite.push(s / 1000);
     }
     if (a.acknowledgedAt !== undefined) g.ack.push((a.acknowledgedAt - a.openedAt) / 1000);
@@ -49,7 +49,7 @@ export function responseReport(alerts: Iterable<Alert>, estate: string, timeZone
       else {
         row.resolved++;
         const s = a.resolvedAt - a.openedAt;
-        if (s <= TIER_MS[a.tier]) row.fixedInTime++;
+        if (withinPledge('fix', a.tier, s)) row.fixedInTime++;
         g.fix.push(s / 1000);
       }
     }
