@@ -2,7 +2,7 @@
 // trails during a drill); the choice is remembered per browser. A plain store read through a hook.
 import { useSyncExternalStore } from 'react';
 
-export const LAYERS = ['buildings', 'labels', 'zones', 'checkpoints', 'guards', 'trails', 'vehicles', 'cameras', 'alerts'] as const;
+export const LAYERS = ['buildings', 'labels', 'zones', 'checkpoints', 'guards', 'trails', 'vehicles', 'cameras', 'alerts', 'workorders'] as const;
 export type Layer = (typeof LAYERS)[number];
 export type LayerState = Readonly<Record<Layer, boolean>>;
 

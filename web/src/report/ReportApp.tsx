@@ -41,9 +41,9 @@ export function ReportApp() {
         </button>
       </header>
       {where.track ? (
-        <TrackView key={where.track.id} track={where.track} />
+        <TrackView key={where.track} track={where.track} />
       ) : where.estate ? (
-        <NewReport key={where.estate} estate={where.estate} building={where.building} onTrack={(r) => go(trackPath(r.track))} />
+        <NewReport key={where.estate} estate={where.estate} building={where.building} onTrack={(r) => go(trackPath(r.token))} />
       ) : (
         <p className="report-card report-failure" role="alert">
           {t('form.noEstate')}
@@ -61,14 +61,14 @@ function NewReport({ estate, building, onTrack }: { estate: string; building: st
   useEffect(() => {
     let live = true;
     setLoaded({ status: 'loading' });
-    fetchInfo(estate).then(
+    fetchInfo(estate, building).then(
       (info) => live && setLoaded({ status: 'ready', info }),
       (err: Error) => live && setLoaded({ status: 'failed', error: err.message }),
     );
     return () => {
       live = false;
     };
-  }, [estate, attempt]);
+  }, [estate, building, attempt]);
 
   if (loaded.status === 'loading') return <p className="report-card report-dim">{t('form.loading')}</p>;
   if (loaded.status === 'failed') {
@@ -96,13 +96,13 @@ function NewReport({ estate, building, onTrack }: { estate: string; building: st
 function ReceiptCard({ receipt, onTrack, onAgain }: { receipt: Receipt; onTrack(): void; onAgain(): void }) {
   const { t } = useReportI18n();
   const [copied, setCopied] = useState(false);
-  const url = `${location.origin}${trackPath(receipt.track)}`;
+  const url = `${location.origin}${trackPath(receipt.token)}`;
   return (
     <section className="report-card report-receipt" data-testid="report-receipt" data-order={receipt.id}>
       <h2>✓ {t('done.heading')}</h2>
-      <p className="report-number" data-testid="report-number">{t('done.number', { id: receipt.number })}</p>
+      <p className="report-number" data-testid="report-number">{t('done.number', { id: receipt.id })}</p>
       <p className="report-dim">{t('done.save')}</p>
-      <a className="report-track-link" href={trackPath(receipt.track)} data-testid="report-track-link" onClick={(e) => (e.preventDefault(), onTrack())}>
+      <a className="report-track-link" href={trackPath(receipt.token)} data-testid="report-track-link" onClick={(e) => (e.preventDefault(), onTrack())}>
         {url}
       </a>
       <div className="report-row">

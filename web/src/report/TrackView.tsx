@@ -6,7 +6,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { formatCountdown, useCountdowns } from '../panels/alerts/countdown.ts';
 import { isReportKey, useReportI18n, type ReportKey } from './report-i18n.ts';
 import { ReportError } from './report-http.ts';
-import { cachedTrack, confirmFix, fetchTrack, RATINGS, reopen, type Rating, type TrackRef, type TrackedRequest } from './report-api.ts';
+import { serverNow } from '../app/server-clock.ts';
+import { cachedTrack, confirmFix, fetchInfo, fetchTrack, photoUrl, RATINGS, reopen, trackDeadline, type Rating, type TrackRef, type TrackedRequest } from './report-api.ts';
 
 const REFRESH_MS = 30_000;
 
@@ -15,13 +16,10 @@ export function TrackView({ track }: { track: TrackRef }) {
   const [view, setView] = useState<TrackedRequest | null>(() => cachedTrack(track)?.view ?? null);
   const [cachedAt, setCachedAt] = useState<number | null>(() => cachedTrack(track)?.at ?? null);
   const [error, setError] = useState<{ notFound: boolean; message: string } | null>(null);
-  const clockOffset = useRef(0);
 
   const load = useCallback(async () => {
     try {
-      const { view: v, serverTime } = await fetchTrack(track);
-      if (serverTime !== null) clockOffset.current = serverTime - Date.now();
-      setView(v);
+      setView(await fetchTrack(track));
       setCachedAt(null);
       setError(null);
     } catch (err) {
@@ -42,12 +40,22 @@ export function TrackView({ track }: { track: TrackRef }) {
     };
   }, [load]);
 
-  const clock = useCallback(() => Date.now() + clockOffset.current, []);
+  const clock = serverNow;
+  // the building's name (the answer has its id): from the estate's form, once
+  const [buildingNames, setBuildingNames] = useState<Record<string, string>>({});
+  const estate = view?.estate;
+  useEffect(() => {
+    if (!estate) return;
+    fetchInfo(estate, null).then(
+      (info) => setBuildingNames(Object.fromEntries(info.buildings.map((b) => [b.id, b.name]))),
+      () => undefined,
+    );
+  }, [estate]);
   const countdowns = useRef<HTMLDivElement>(null);
   useCountdowns(countdowns, clock);
 
   const time = (ms: number) =>
-    new Intl.DateTimeFormat(lang, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false, timeZone: view?.timezone }).format(ms);
+    new Intl.DateTimeFormat(lang, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false }).format(ms);
 
   if (!view) {
     return (
@@ -61,7 +69,8 @@ export function TrackView({ track }: { track: TrackRef }) {
   }
 
   const statusKey = `status.${view.status}`;
-  const deadline = view.deadline;
+  const buildingName = view.building ? (buildingNames[view.building] ?? view.building) : null;
+  const deadline = trackDeadline(view);
   return (
     <section className="report-card" data-testid="track" data-state="ready" data-status={view.status}>
       <div className="report-label-row">
@@ -72,29 +81,29 @@ export function TrackView({ track }: { track: TrackRef }) {
       </div>
       {cachedAt !== null && <p className="report-stale">{t('track.offline', { time: time(cachedAt) })}</p>}
       {error && <p className="report-failure" role="alert">{t('track.failed', { error: error.message })}</p>}
-      <p className="report-number" data-testid="track-number">{t('done.number', { id: view.number })}</p>
+      <p className="report-number" data-testid="track-number">{t('done.number', { id: view.id })}</p>
       <p className={`report-status status-${view.status}`} data-testid="track-status">
         {isReportKey(statusKey) ? t(statusKey) : view.status}
       </p>
       <dl className="report-facts">
         <dt>{t('form.category')}</dt>
-        <dd>{lang === 'en' ? view.category.name || view.category.nameZh : view.category.nameZh || view.category.name}</dd>
-        {view.buildingName && (
+        <dd>{lang === 'en' ? view.categoryName || view.categoryZh : view.categoryZh || view.categoryName}</dd>
+        {buildingName && (
           <>
             <dt>{t('form.building')}</dt>
-            <dd>{view.buildingName}</dd>
+            <dd>{buildingName}</dd>
           </>
         )}
         <dt>{t('track.submitted')}</dt>
-        <dd>{time(view.createdAt)}</dd>
+        <dd>{time(view.openedAt)}</dd>
       </dl>
       <p className="report-description" data-testid="track-description">{view.description}</p>
-      {view.paused && (
+      {view.status === 'paused' && (
         <p className="report-paused" data-testid="track-paused">
-          {view.paused.reason ? t('track.paused', { reason: view.paused.reason }) : t('track.pausedNoReason')}
+          {view.pauseReason ? t('track.paused', { reason: view.pauseReason }) : t('track.pausedNoReason')}
         </p>
       )}
-      {deadline && !view.paused && (
+      {deadline && (
         <div className="report-deadline" ref={countdowns} data-testid="track-deadline" data-kind={deadline.kind}>
           <span>{t(`track.deadline.${deadline.kind}` as ReportKey)}</span>
           <strong className="report-countdown" data-due={deadline.at} data-opened={deadline.opened} data-testid="track-countdown">
@@ -105,29 +114,34 @@ export function TrackView({ track }: { track: TrackRef }) {
       )}
       {view.photos.length > 0 && (
         <div className="report-thumbs">
-          {view.photos.map((url) => (
-            <a key={url} className="report-thumb" href={url} target="_blank" rel="noreferrer">
-              <img src={url} alt="" />
+          {view.photos.map((p) => (
+            <a key={p.hash} className="report-thumb" href={photoUrl(track, p.hash)} target="_blank" rel="noreferrer">
+              <img src={photoUrl(track, p.hash)} alt="" />
             </a>
           ))}
         </div>
       )}
       <h3>{t('track.notes')}</h3>
-      {view.notes.length === 0 ? (
+      {view.timeline.length === 0 ? (
         <p className="report-dim">{t('track.noNotes')}</p>
       ) : (
         <ol className="report-notes" data-testid="track-notes">
-          {view.notes.map((n, i) => (
-            <li key={`${n.at}-${i}`} data-testid="track-note">
-              <time>{time(n.at)}</time>
-              <span>{n.text}</span>
-            </li>
-          ))}
+          {[...view.timeline].reverse().map((n, i) => {
+            const key = `tl.${n.action}`;
+            return (
+              <li key={`${n.at}-${i}`} data-testid="track-note" data-action={n.action}>
+                <time>
+                  {time(n.at)} · {isReportKey(key) ? t(key) : n.action}
+                </time>
+                {n.text && <span>{n.text}</span>}
+              </li>
+            );
+          })}
         </ol>
       )}
       {view.rating && (
-        <p className="report-rated" data-testid="track-rated" data-rating={view.rating.rating}>
-          {t('track.rated', { rating: t(`rating.${view.rating.rating}` as ReportKey) })}
+        <p className="report-rated" data-testid="track-rated" data-rating={view.rating.score}>
+          {t('track.rated', { rating: t(`rating.${view.rating.score}` as ReportKey) })}
           {view.rating.comment && <span className="report-dim"> · {view.rating.comment}</span>}
         </p>
       )}

@@ -1,66 +1,49 @@
-// PROVISIONAL until protocol/workorders.ts lands: the residents' public routes.
+// The residents' public routes (docs/workorders.md, "Residents — no login"): the form's estate,
+// buildings and categories; the report itself (multipart with its photos, upload progress shown);
+// the tracking view by its secret token; confirm + rate, or reopen. The last tracking answer is kept
+// on the phone so the page still shows something in a dead spot.
 import { API_PREFIX } from '../../../protocol/api.ts';
+import { racingDeadline } from '../../../protocol/clock.ts';
+import {
+  WORKORDER_LIMITS,
+  type Rating,
+  type ReportFormResponse,
+  type ResidentConfirmRequest,
+  type ResidentCreateResponse,
+  type ResidentReopenRequest,
+  type ResidentTrackResponse,
+} from '../../../protocol/workorders.ts';
 import type { ReportDraft } from './draft.ts';
 import { send } from './report-http.ts';
 
-export const MAX_DESCRIPTION = 2000;
-export const RATINGS = ['satisfied', 'basically_satisfied', 'unsatisfied'] as const;
-export type Rating = (typeof RATINGS)[number];
+export { RATINGS, type Rating } from '../../../protocol/workorders.ts';
+export const MAX_DESCRIPTION = WORKORDER_LIMITS.descriptionChars;
 
-export interface ReportInfo {
-  estate: { id: string; name: string; nameZh: string; timezone: string };
-  buildings: Array<{ id: string; name: string }>;
-  categories: Array<{ code: string; name: string; nameZh: string }>;
-}
-
-export interface Receipt {
-  id: string;
-  number: string;
-  /** path + query of the tracking view */
-  track: TrackRef;
-}
-
-export interface TrackRef {
-  id: string;
-  key: string;
-}
-
-export interface TrackedRequest {
-  id: string;
-  number: string;
-  status: string;
-  timezone: string;
-  category: { code: string; name: string; nameZh: string };
-  buildingName?: string;
-  description: string;
-  createdAt: number;
-  deadline: { kind: 'on_site' | 'resolve' | 'plan'; at: number; opened: number } | null;
-  paused?: { reason: string; since: number };
-  notes: Array<{ at: number; text: string }>;
-  photos: string[];
-  rating?: { rating: Rating; comment?: string };
-  canConfirm: boolean;
-  canReopen: boolean;
-}
+export type ReportInfo = ReportFormResponse;
+export type Receipt = ResidentCreateResponse;
+export type TrackedRequest = ResidentTrackResponse;
+/** The secret tracking token (the link's `t`). */
+export type TrackRef = string;
 
 export type SendProgress = { stage: 'preparing' | 'uploading' | 'waiting'; fraction: number };
 
-export async function fetchInfo(estate: string): Promise<ReportInfo> {
-  return send<ReportInfo>({ method: 'GET', url: `${API_PREFIX}/public/estates/${encodeURIComponent(estate)}/report` });
+const pub = `${API_PREFIX}/public`;
+
+export function fetchInfo(estate: string, building: string | null): Promise<ReportInfo> {
+  return send<ReportInfo>({ method: 'GET', url: `${pub}/estates/${encodeURIComponent(estate)}/report-form${building ? `?b=${encodeURIComponent(building)}` : ''}` });
 }
 
-export async function submitReport(d: ReportDraft, progress: (p: SendProgress) => void): Promise<Receipt> {
+export function submitReport(d: ReportDraft, progress: (p: SendProgress) => void): Promise<Receipt> {
   const form = new FormData();
-  form.set('clientId', d.clientId);
   form.set('category', d.category);
-  form.set('description', d.description);
+  form.set('description', d.description.trim());
   if (d.building) form.set('building', d.building);
   if (d.name.trim()) form.set('name', d.name.trim());
   if (d.phone.trim()) form.set('phone', d.phone.trim());
-  for (const p of d.photos) form.append('photo', p.blob, p.name);
+  for (const p of d.photos) form.append('photos', p.blob, p.name);
   return send<Receipt>({
     method: 'POST',
-    url: `${API_PREFIX}/public/estates/${encodeURIComponent(d.estate)}/requests`,
+    url: `${pub}/estates/${encodeURIComponent(d.estate)}/requests`,
     body: form,
     hasPhotos: d.photos.length > 0,
     onProgress: (fraction) => progress({ stage: 'uploading', fraction }),
@@ -70,39 +53,55 @@ export async function submitReport(d: ReportDraft, progress: (p: SendProgress) =
 
 const TRACK_KEY = 'smart-estate.report.track.';
 
-export async function fetchTrack(ref: TrackRef): Promise<{ view: TrackedRequest; serverTime: number | null }> {
-  const view = await send<TrackedRequest>({ method: 'GET', url: `${API_PREFIX}/public/requests/${encodeURIComponent(ref.id)}?k=${encodeURIComponent(ref.key)}` });
+function keep(token: TrackRef, view: TrackedRequest): TrackedRequest {
   try {
-    localStorage.setItem(TRACK_KEY + ref.id, JSON.stringify({ at: Date.now(), view }));
+    localStorage.setItem(TRACK_KEY + token, JSON.stringify({ at: Date.now(), view }));
   } catch {
-    // storage full
+    // storage full: still shown
   }
-  return { view, serverTime: null };
+  return view;
 }
 
-export function cachedTrack(ref: TrackRef): { at: number; view: TrackedRequest } | null {
+export async function fetchTrack(token: TrackRef): Promise<TrackedRequest> {
+  return keep(token, await send<TrackedRequest>({ method: 'GET', url: `${pub}/requests/${encodeURIComponent(token)}` }));
+}
+
+export function cachedTrack(token: TrackRef): { at: number; view: TrackedRequest } | null {
   try {
-    return JSON.parse(localStorage.getItem(TRACK_KEY + ref.id) ?? 'null');
+    return JSON.parse(localStorage.getItem(TRACK_KEY + token) ?? 'null') as { at: number; view: TrackedRequest } | null;
   } catch {
     return null;
   }
 }
 
-export function confirmFix(ref: TrackRef, rating: Rating, comment: string): Promise<TrackedRequest> {
-  return send({ method: 'POST', url: `${API_PREFIX}/public/requests/${encodeURIComponent(ref.id)}/confirm?k=${encodeURIComponent(ref.key)}`, body: JSON.stringify({ rating, comment }) });
+export async function confirmFix(token: TrackRef, rating: Rating, comment: string): Promise<TrackedRequest> {
+  const body: ResidentConfirmRequest = comment ? { rating, comment } : { rating };
+  return keep(token, await send<TrackedRequest>({ method: 'POST', url: `${pub}/requests/${encodeURIComponent(token)}/confirm`, body: JSON.stringify(body) }));
 }
 
-export function reopen(ref: TrackRef, reason: string): Promise<TrackedRequest> {
-  return send({ method: 'POST', url: `${API_PREFIX}/public/requests/${encodeURIComponent(ref.id)}/reopen?k=${encodeURIComponent(ref.key)}`, body: JSON.stringify({ reason }) });
+export async function reopen(token: TrackRef, reason: string): Promise<TrackedRequest> {
+  const body: ResidentReopenRequest = { reason };
+  return keep(token, await send<TrackedRequest>({ method: 'POST', url: `${pub}/requests/${encodeURIComponent(token)}/reopen`, body: JSON.stringify(body) }));
 }
 
-export function trackPath(ref: TrackRef): string {
-  return `/report/track?id=${encodeURIComponent(ref.id)}&k=${encodeURIComponent(ref.key)}`;
+export const photoUrl = (token: TrackRef, hash: string) => `${pub}/requests/${encodeURIComponent(token)}/photos/${encodeURIComponent(hash)}`;
+
+export function trackPath(token: TrackRef): string {
+  return `/report/track?t=${encodeURIComponent(token)}`;
 }
 
 export function parseTrack(search: string): TrackRef | null {
-  const q = new URLSearchParams(search);
-  const id = q.get('id');
-  const key = q.get('k');
-  return id && key ? { id, key } : null;
+  return new URLSearchParams(search).get('t') || null;
+}
+
+/** The deadline the resident's order races now: staff on site first, then the fix (special: a plan); none when done or paused. */
+export function trackDeadline(v: TrackedRequest): { kind: 'on_site' | 'resolve' | 'plan'; at: number; opened: number } | null {
+  if (v.status === 'paused') return null;
+  const done = v.status === 'resolved' || v.status === 'closed' || v.status === 'cancelled';
+  // on site since the last reopening (a reopened order needs staff there again)
+  const last = (action: string) => v.timeline.reduce((at, e) => (e.action === action ? Math.max(at, e.at) : at), -1);
+  const onSite = v.status === 'on_site' || (last('on_site') >= 0 && last('on_site') >= last('reopened'));
+  const d = racingDeadline(done, onSite ? v.openedAt : undefined, v);
+  if (!d) return null;
+  return { kind: d.kind === 'on_site' ? 'on_site' : v.tier === 'special' ? 'plan' : 'resolve', at: d.at, opened: v.openedAt };
 }

@@ -2,7 +2,10 @@
 // because fetch cannot report upload progress, and a resident on a weak link must see that three
 // photos are on their way. Errors are sorted into what the page says differently: no network (keep
 // the draft, try again), too many requests (say when to retry, from Retry-After), a refused photo,
-// anything else with the server's own reason.
+// anything else with the server's own reason. Every answer's X-Server-Time sets the page's idea of
+// the server clock (app/server-clock.ts), so a phone set wrong still counts the deadline right.
+import { SERVER_TIME_HEADER } from '../../../protocol/api.ts';
+import { observeServerTime } from '../app/server-clock.ts';
 
 export type ReportFailure =
   | { kind: 'network'; message: string }
@@ -74,7 +77,9 @@ export function send<T>(options: SendOptions): Promise<T> {
     xhr.onerror = () => reject(new ReportError({ kind: 'network', message: 'network error' }));
     xhr.ontimeout = () => reject(new ReportError({ kind: 'network', message: 'timed out' }));
     xhr.onabort = () => reject(new ReportError({ kind: 'network', message: 'aborted' }));
+    const sentAt = Date.now();
     xhr.onload = () => {
+      observeServerTime(xhr.getResponseHeader(SERVER_TIME_HEADER), sentAt, Date.now());
       let body: unknown = null;
       try {
         body = xhr.responseText ? JSON.parse(xhr.responseText) : null;
