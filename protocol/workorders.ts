@@ -189,6 +189,8 @@ export interface WorkOrder {
   /** measured on the clock (pauses excluded) */
   onSiteMs?: number;
   fixMs?: number;
+  /** measured on the clock when the rectification plan was filed (special: the plan is the pledge) */
+  planMs?: number;
   /** 1 = on-site warning sent, 2 = fix warning sent */
   warned: 0 | 1 | 2;
   /** 1 = not on site in time, 2 = not fixed (special: no plan) in time */

@@ -24,9 +24,10 @@ import { createAlertsModule } from './alerts/module.ts';
 import { createWallscreenModule } from './wallscreen/module.ts';
 import { createPatrolModule } from './patrol/module.ts';
 import { createVehiclesModule } from './vehicles/module.ts';
+import { createWorkordersModule } from './workorders/module.ts';
 
 /** Estate capabilities, in the order they see each event. */
-const MODULES: ModuleFactory[] = [createAlertsModule, createPatrolModule, createVehiclesModule, createWallscreenModule];
+const MODULES: ModuleFactory[] = [createAlertsModule, createPatrolModule, createVehiclesModule, createWallscreenModule, createWorkordersModule];
 
 export interface ServerOptions {
   dataDir: string;
@@ -104,6 +105,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     alerts: {
       raise: (alert) => alertSink.raise(alert),
       clear: (estate, source, type, at) => alertSink.clear(estate, source, type, at),
+      get: (id) => alertSink.get?.(id),
+      linkWorkOrder: (id, order, actor) => alertSink.linkWorkOrder?.(id, order, actor),
     },
     // Late-bound like alerts: adapters only submit from requests, once the server is up.
     submit: (device, kind, json, transport) => new Promise((resolve) => ingest.submit(device, kind, { json }, transport, resolve)),

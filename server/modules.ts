@@ -50,6 +50,8 @@ export interface EstateModule {
   routes?(router: Router): void;
   /** REST routes under /api/v1 before operator authentication (devices, webhooks with their own auth). */
   publicRoutes?(router: Router): void;
+  /** Routes outside /api/v1 with their own auth and error shape (e.g. Open311 at /open311/v2). */
+  rootRoutes?(router: Router): void;
   stop?(): Promise<void> | void;
 }
 

@@ -126,6 +126,8 @@ export const createAlertsModule: ModuleFactory = (ctx): AlertsModule => {
     alertSink: {
       raise: (alert) => service.raise(alert, ctx.now()),
       clear: (estate, source, type, at) => service.clear(estate, source, type, at, ctx.now()),
+      get: (id) => service.get(id),
+      linkWorkOrder: (id, order, actor) => service.linkWorkOrder(id, order, actor, ctx.now()),
     },
     onCommitted(events) {
       const now = ctx.now();

@@ -217,6 +217,15 @@ export class AlertService implements AlertSink {
     return { alert: this.get(id)! };
   }
 
+  /** A work order was made from this alert: the alert keeps its id (linked both ways), on disk before the answer. */
+  linkWorkOrder(id: number, workOrder: number, actor: string, now = Date.now()): void {
+    const alert = this.get(id);
+    if (!alert || alert.workOrder === workOrder) return;
+    const next = { ...alert, workOrder, version: alert.version + 1, updatedAt: now };
+    this.record([{ alert: next, change: 'work_order', log: [{ at: now, actor, action: 'work_order', detail: { workOrder } }] }], now);
+    this.commit();
+  }
+
   // ---- on site, escalation, flushing ----
 
   /** A guard's check-in or position near an open alert stops its on-site clock (and its incident's). */

@@ -33,6 +33,10 @@ export interface AlertSink {
   raise(alert: AlertInput): void;
   /** the condition ended (auto-clear), e.g. a device came back online */
   clear(estate: string, source: string, type: string, at: number): void;
+  /** an alert by id (work orders are made from alerts); absent without the alerts module */
+  get?(id: number): import('../../protocol/alerts.ts').Alert | undefined;
+  /** stores the work order made from an alert on the alert (linked both ways) */
+  linkWorkOrder?(id: number, workOrder: number, actor: string): void;
 }
 
 export const NO_ALERTS: AlertSink = { raise() {}, clear() {} };

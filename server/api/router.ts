@@ -68,6 +68,13 @@ export function createApp({ db, ingest, history, metrics, log, webDir, modules =
     throw new HttpError(404, 'no such API endpoint');
   });
 
+  for (const m of modules) {
+    if (!m.rootRoutes) continue;
+    const router = Router();
+    m.rootRoutes(router);
+    app.use(router);
+  }
+
   const index = join(webDir, 'index.html');
   if (existsSync(index)) {
     app.use(express.static(webDir, { index: false, maxAge: '1h' }));
