@@ -4,10 +4,12 @@ import { ingestCase } from './ingest.ts';
 import { connectionsCase } from './connections.ts';
 import { alertLatencyCase } from './alert-latency.ts';
 import { mapCase } from './map.ts';
+import { workordersCase } from './workorders.ts';
 
 export const CASES: BenchCase[] = [
   ingestCase,
   connectionsCase,
   alertLatencyCase,
   mapCase,
+  workordersCase,
 ];

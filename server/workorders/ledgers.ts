@@ -61,11 +61,46 @@ export function rectificationRow(o: WorkOrder): RectificationLedgerRow {
 
 // ---- the monthly report ----
 
+/**
+ * The instants local months start, found once per month (the month only changes at a local
+ * midnight, and every zone's offset is a multiple of 15 minutes): hourly steps across the UTC day
+ * of the 1st, then quarter hours. Rows are then bucketed by a comparison, not an Intl call each
+ * (Intl per row cost ~25 µs: 220 ms for one month of an estate-year).
+ */
+function monthOf(timeZone: string, from: string, to: string): (t: number) => string {
+  const [fy, fm] = from.split('-').map(Number);
+  const [ty, tm] = to.split('-').map(Number);
+  const starts: Array<{ at: number; month: string }> = [];
+  const count = (ty - fy) * 12 + (tm - fm) + 2; // from … to, and the month after (its start ends `to`)
+  for (let k = 0; k < count; k++) {
+    const y = fy + Math.floor((fm - 1 + k) / 12);
+    const m = ((fm - 1 + k) % 12) + 1;
+    const month = `${y}-${String(m).padStart(2, '0')}`;
+    const base = Date.UTC(y, m - 1, 1);
+    let t = base - 15 * 3600_000;
+    while (localMonth(t, timeZone) !== month && t < base + 15 * 3600_000) t += 3600_000;
+    let start = t;
+    for (let q = t - 3 * 900_000; q < t; q += 900_000) {
+      if (localMonth(q, timeZone) === month) {
+        start = q;
+        break;
+      }
+    }
+    starts.push({ at: start, month });
+  }
+  return (t) => {
+    let month = '0000-00';
+    for (const s of starts) if (t >= s.at) month = s.month;
+    return month;
+  };
+}
+
 export function monthlyReport(rows: Iterable<ReportRowData>, estate: string, timeZone: string, from: string, to: string): WorkOrderReport {
+  const monthAt = monthOf(timeZone, from, to);
   type Acc = { row: WorkOrderReportRow; onSite: number[]; fix: number[] };
   const groups = new Map<string, Acc>();
   for (const r of rows) {
-    const month = localMonth(r.opened_at, timeZone);
+    const month = monthAt(r.opened_at);
     if (month < from || month > to) continue;
     const key = `${month}\u0000${r.tier}\u0000${r.category}`;
     let g = groups.get(key);

@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS workorders (
   body TEXT NOT NULL                 -- JSON WorkOrder
 );
 CREATE INDEX IF NOT EXISTS workorders_estate_opened ON workorders (estate, opened_at);
+-- ledgers and lists leave spam out: counting and paging then stay inside this index
+CREATE INDEX IF NOT EXISTS workorders_estate_spam_opened ON workorders (estate, spam, opened_at);
 CREATE INDEX IF NOT EXISTS workorders_open ON workorders (estate, due) WHERE done = 0;
 CREATE INDEX IF NOT EXISTS workorders_plan ON workorders (estate, opened_at) WHERE needs_plan = 1;
 CREATE UNIQUE INDEX IF NOT EXISTS workorders_token ON workorders (token_hash) WHERE token_hash IS NOT NULL;
@@ -240,7 +242,11 @@ export class WorkOrderStore {
     const { sql, args } = this.where(estate, f);
     const order = f.sort === 'due' ? 'done, due IS NULL, due, id' : 'opened_at DESC, id DESC';
     const total = this.db.prepare(`SELECT count(*) FROM workorders WHERE ${sql}`).pluck().get(...args) as number;
-    const bodies = this.db.prepare(`SELECT body FROM workorders WHERE ${sql} ORDER BY ${order} LIMIT ? OFFSET ?`).pluck().all(...args, limit, offset) as string[];
+    // page the ids first (index only), then read the bodies of the page: a deep offset skips index entries, not JSON
+    const bodies = this.db
+      .prepare(`SELECT body FROM workorders WHERE id IN (SELECT id FROM workorders WHERE ${sql} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`)
+      .pluck()
+      .all(...args, limit, offset) as string[];
     return { orders: bodies.map((b) => JSON.parse(b) as WorkOrder), total };
   }
 
