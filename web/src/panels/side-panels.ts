@@ -28,7 +28,7 @@ export interface SidePanel {
 /** Panels above the latest events, in order. */
 export const SIDE_PANELS: SidePanel[] = [
   { id: 'alerts', grow: 2, component: AlertsPanel },
-  { id: 'workorders', grow: 1.6, component: WorkOrdersPanel },
+  { id: 'workorders', grow: 1.2, component: WorkOrdersPanel },
   { id: 'gates', grow: 1.5, component: GatesPanel },
   { id: 'patrol', grow: 1.2, component: PatrolPanel },
 ];

@@ -224,17 +224,18 @@ export function AlertsPanel({ store, detail, session }: SidePanelProps) {
                       {wo.t('wo.alertOrder', { id: (a.workOrder ?? ordered.get(a.id))! })}
                     </span>
                   )}
+                    {canAct && a.workOrder === undefined && !ordered.has(a.id) && !isIncident(a) && (
+                      <button type="button" className="alert-to-order" data-testid="alert-to-order" disabled={busy === a.id} onClick={(e) => (e.stopPropagation(), toOrder(a))}>
+                        {busy === a.id ? wo.t('wo.toOrderBusy') : wo.t('wo.toOrder')}
+                      </button>
+                    )}
+
                 </div>
                 {canAct && (
                   <div className="alert-actions">
                     {a.status === 'open' && (
                       <button type="button" className="alert-button ack" data-testid="alert-ack" disabled={busy === a.id} onClick={(e) => (e.stopPropagation(), run(a, 'acknowledge'))}>
                         {t('alerts.ack')}
-                      </button>
-                    )}
-                    {a.workOrder === undefined && !ordered.has(a.id) && !isIncident(a) && (
-                      <button type="button" className="alert-button to-order" data-testid="alert-to-order" disabled={busy === a.id} onClick={(e) => (e.stopPropagation(), toOrder(a))}>
-                        {busy === a.id ? wo.t('wo.toOrderBusy') : wo.t('wo.toOrder')}
                       </button>
                     )}
                     <button
