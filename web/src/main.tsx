@@ -21,6 +21,8 @@ else if (/^\/district\//.test(location.pathname))
       </StrictMode>,
     ),
   );
+// /report is the residents' page (报事报修), opened from a building's QR code: its own small bundle too.
+else if (/^\/report(\/|$)/.test(location.pathname)) void import('./report/main.tsx').then((m) => m.renderReport(root));
 else
   void import('./app/App.tsx').then(({ App }) =>
     root.render(

@@ -16,6 +16,7 @@ import { Header } from '../panels/Header.tsx';
 import { LayerToggles } from '../panels/LayerToggles.tsx';
 import { Legend } from '../panels/Legend.tsx';
 import { SIDE_PANELS } from '../panels/side-panels.ts';
+import { OverdueCounter } from '../panels/workorders/OverdueCounter.tsx';
 import { StalenessBanner } from '../panels/StalenessBanner.tsx';
 import { ReplayBar } from '../replay/ReplayBar.tsx';
 import { replayStore, useReplay } from '../replay/use-replay.ts';
@@ -92,6 +93,7 @@ export function Dashboard({ session }: { session: Session }) {
         kiosk={options.kiosk}
         replaying={replaying}
         onReplay={detail ? () => { setPick(null); replay.open(); } : undefined}
+        extra={store && <OverdueCounter store={store} />}
       />
       <main className="dashboard-main">
         <section className="map-area">

@@ -4,17 +4,19 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { PatrolMe } from '../../../protocol/patrol.ts';
 import { setLang } from '../app/i18n.ts';
-import { buildCheckin, buildSos, sameCode, type BuiltCheckin } from './checkin.ts';
+import type { HandheldAction, HandheldWorkResponse } from '../../../protocol/workorders.ts';
+import { buildCheckin, buildSos, newEventId, sameCode, type BuiltCheckin } from './checkin.ts';
 import { CheckinForm, type CheckinRequest } from './CheckinForm.tsx';
 import { clearCredentials, loadCredentials, saveCredentials, type GuardCredentials } from './credentials.ts';
-import { cachedMe, clearCachedMe, fetchMe, GuardApiError } from './guard-api.ts';
+import { cachedMe, cachedWork, clearCachedMe, fetchMe, fetchWork, GuardApiError } from './guard-api.ts';
 import { useGuardI18n, type GuardKey } from './guard-i18n.ts';
 import { GuardLink, type LinkSnapshot } from './link.ts';
-import type { OutboxItem } from './outbox.ts';
+import { isWorkItem, type OutboxItem } from './outbox.ts';
 import { currentFix } from './position.ts';
 import { SignIn } from './SignIn.tsx';
 import { SosButton } from './SosButton.tsx';
 import { TourCard } from './TourCard.tsx';
+import { WorkTab, type WorkStep } from './WorkTab.tsx';
 
 const REFRESH_MS = 60_000;
 const NO_LINK: LinkSnapshot = { state: 'offline', pending: [], syncing: false, error: null };
@@ -64,8 +66,25 @@ function Home({ creds, onSignOut }: { creds: GuardCredentials; onSignOut(): void
   const [me, setMe] = useState<PatrolMe | null>(saved?.me ?? null);
   const [cachedAt, setCachedAt] = useState<number | null>(saved?.at ?? null);
   const [toast, setToast] = useState<Toast | null>(null);
+  const [tab, setTab] = useState<'patrol' | 'work'>('patrol');
+  const savedWork = useMemo(() => cachedWork(creds), [creds]);
+  const [work, setWork] = useState<{ work: HandheldWorkResponse; fetchedAt: number } | null>(savedWork ? { work: savedWork.work, fetchedAt: savedWork.at } : null);
+  const [workCachedAt, setWorkCachedAt] = useState<number | null>(savedWork?.at ?? null);
+
+  const refreshWork = useCallback(async () => {
+    try {
+      const w = await fetchWork(creds);
+      setWork({ work: w, fetchedAt: Date.now() });
+      setWorkCachedAt(null);
+    } catch (err) {
+      const e = err as GuardApiError;
+      if (e.status === 0) setWorkCachedAt((at) => at ?? cachedWork(creds)?.at ?? null);
+      // a server without work orders (404) just has no work tab content
+    }
+  }, [creds]);
 
   const refresh = useCallback(async () => {
+    void refreshWork();
     try {
       setMe(await fetchMe(creds));
       setCachedAt(null);
@@ -74,7 +93,7 @@ function Home({ creds, onSignOut }: { creds: GuardCredentials; onSignOut(): void
       if (e.status === 0) setCachedAt((at) => at ?? cachedMe(creds)?.at ?? null);
       else setToast({ key: 'error.sync', params: { error: e.message }, kind: 'error' });
     }
-  }, [creds]);
+  }, [creds, refreshWork]);
 
   // after a sync, the server's statuses replace the queued ones (debounced: a queue drains in a burst)
   const pendingRefresh = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -90,6 +109,7 @@ function Home({ creds, onSignOut }: { creds: GuardCredentials; onSignOut(): void
         ? new GuardLink(creds, estate, {
             onSynced: () => refreshSoon(),
             onRejected: (e) => setToast({ key: 'error.rejected', params: { error: e.error }, kind: 'error' }),
+            onWorkRefused: (_item, error) => setToast({ key: 'work.refused', params: { error }, kind: 'error' }),
           })
         : null,
     // eslint-disable-next-line react-hooks/exhaustive-deps -- one link per device and estate
@@ -147,6 +167,28 @@ function Home({ creds, onSignOut }: { creds: GuardCredentials; onSignOut(): void
     if (await queue(built, now)) setToast({ key: snapshot.state === 'online' ? 'sos.sent' : 'sos.queued', kind: 'warn' });
   };
 
+  /** A work-order step: queued first (with its own actionId and the time of the tap), sent by the link. */
+  const workStep = async (step: WorkStep) => {
+    if (!link || !estate) return;
+    const now = Date.now();
+    let place: Pick<HandheldAction, 'lat' | 'lon'> = {};
+    if (step.gps) {
+      const fix = await currentFix(true, 8_000);
+      if (!fix) {
+        setToast({ key: 'work.noFix', kind: 'warn' });
+        return;
+      }
+      place = { lat: fix.lat, lon: fix.lon };
+    }
+    const actionId = newEventId(creds.device, now).slice(0, 80);
+    const { gps: _gps, ...fields } = step;
+    const action: HandheldAction = { actionId, guard: creds.guard, at: now, ...fields, ...place };
+    await link.enqueue({ kind: 'work', id: actionId, queuedAt: now, device: creds.device, estate, action });
+    setToast({ key: 'work.queued', kind: 'ok' });
+  };
+  const workPending = snapshot.pending.filter(isWorkItem);
+  const openOrders = work?.work.orders.length ?? 0;
+
   const pending = snapshot.pending.length;
   return (
     <main className="guard-home">
@@ -180,8 +222,22 @@ function Home({ creds, onSignOut }: { creds: GuardCredentials; onSignOut(): void
           {t(toast.key, toast.params)}
         </p>
       )}
-      {me ? <TourCard me={me} queue={snapshot.pending} cachedAt={cachedAt} onRefresh={() => void refresh()} /> : <p className="guard-card guard-dim">{t('signin.offline')}</p>}
-      <CheckinForm onCheckin={checkin} />
+      <nav className="guard-tabs" role="tablist">
+        <button type="button" role="tab" aria-selected={tab === 'patrol'} className={tab === 'patrol' ? 'on' : ''} onClick={() => setTab('patrol')} data-testid="tab-patrol">
+          {t('tab.patrol')}
+        </button>
+        <button type="button" role="tab" aria-selected={tab === 'work'} className={tab === 'work' ? 'on' : ''} onClick={() => setTab('work')} data-testid="tab-work" data-count={openOrders}>
+          {t('tab.work', { count: openOrders || '' })}
+        </button>
+      </nav>
+      {tab === 'work' ? (
+        <WorkTab work={work?.work ?? null} fetchedAt={work?.fetchedAt ?? Date.now()} cachedAt={workCachedAt} pending={workPending} onStep={workStep} onRefresh={() => void refreshWork()} />
+      ) : (
+        <>
+          {me ? <TourCard me={me} queue={snapshot.pending} cachedAt={cachedAt} onRefresh={() => void refresh()} /> : <p className="guard-card guard-dim">{t('signin.offline')}</p>}
+          <CheckinForm onCheckin={checkin} />
+        </>
+      )}
       <SosButton onSos={sos} />
       <footer className="guard-footer">
         <button type="button" className="guard-link" onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')} data-testid="guard-language">

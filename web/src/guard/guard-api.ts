@@ -3,6 +3,7 @@
 import { API_PREFIX } from '../../../protocol/api.ts';
 import type { ApiError } from '../../../protocol/api.ts';
 import type { PatrolMe } from '../../../protocol/patrol.ts';
+import type { HandheldAction, HandheldActionResponse, HandheldWorkResponse } from '../../../protocol/workorders.ts';
 import type { GuardCredentials } from './credentials.ts';
 
 export class GuardApiError extends Error {
@@ -64,4 +65,37 @@ export function clearCachedMe(): void {
 
 export function uploadPhoto(c: GuardCredentials, id: string, dataUrl: string): Promise<{ ref: string }> {
   return call(c, `/patrol/photos/${encodeURIComponent(id)}`, { method: 'PUT', body: JSON.stringify({ dataUrl }) });
+}
+
+/** One queued work-order action. 200 = applied (or applied before); 409 = refused for good (the reason says why): both are answers, kept by the server per actionId. */
+export async function postAction(c: GuardCredentials, action: HandheldAction): Promise<HandheldActionResponse> {
+  try {
+    return await call<HandheldActionResponse>(c, '/workorders/actions', { method: 'POST', body: JSON.stringify(action) });
+  } catch (err) {
+    const e = err as GuardApiError;
+    if (e.status === 409) return { actionId: action.actionId, applied: false, status: 409, error: e.message };
+    throw err;
+  }
+}
+
+const WORK_KEY = 'smart-estate.guard.work';
+
+/** The guard's open work orders; the last answer is kept for the offline view. */
+export async function fetchWork(c: GuardCredentials, signal?: AbortSignal): Promise<HandheldWorkResponse> {
+  const work = await call<HandheldWorkResponse>(c, `/workorders/me?guard=${encodeURIComponent(c.guard)}`, { signal });
+  try {
+    localStorage.setItem(WORK_KEY, JSON.stringify({ device: c.device, at: Date.now(), work }));
+  } catch {
+    // storage full: the tab still works online
+  }
+  return work;
+}
+
+export function cachedWork(c: GuardCredentials): { work: HandheldWorkResponse; at: number } | null {
+  try {
+    const saved = JSON.parse(localStorage.getItem(WORK_KEY) ?? 'null') as { device: string; at: number; work: HandheldWorkResponse } | null;
+    return saved && saved.device === c.device ? { work: saved.work, at: saved.at } : null;
+  } catch {
+    return null;
+  }
 }

@@ -8,8 +8,8 @@ import { deviceTopic, errorsTopic } from '../../../protocol/topics.ts';
 import type { DeviceError } from '../../../protocol/schemas.ts';
 import { defaultFeedUrl } from '../live/mqtt-feed.ts';
 import type { GuardCredentials } from './credentials.ts';
-import { GuardApiError, uploadPhoto } from './guard-api.ts';
-import { outbox, type OutboxItem } from './outbox.ts';
+import { GuardApiError, postAction, uploadPhoto } from './guard-api.ts';
+import { outbox, type CheckinItem, type OutboxItem, type WorkItem } from './outbox.ts';
 
 export type LinkState = 'offline' | 'connecting' | 'online';
 
@@ -26,6 +26,8 @@ export interface LinkHooks {
   onSynced(item: OutboxItem): void;
   /** the server refused a publish (its `errors` topic) */
   onRejected(error: DeviceError): void;
+  /** a work-order action was answered with a refusal (409, or a 4xx for a bad action): it leaves the queue */
+  onWorkRefused?(item: WorkItem, error: string): void;
 }
 
 const RETRY_MS = 3_000;
@@ -155,7 +157,7 @@ export class GuardLink {
     });
   }
 
-  private publish(client: MqttClient, item: OutboxItem): Promise<void> {
+  private publish(client: MqttClient, item: CheckinItem): Promise<void> {
     return new Promise((resolve, reject) => {
       const onClose = () => finish(new Error('connection closed before the PUBACK'));
       const timer = setTimeout(() => finish(new Error('no PUBACK within 15 s')), PUBACK_TIMEOUT_MS);
@@ -170,6 +172,25 @@ export class GuardLink {
     });
   }
 
+  /** One work-order action over REST; removed once answered (applied or refused), kept on no answer. */
+  private async sendWork(item: WorkItem): Promise<void> {
+    let refused: string | null = null;
+    try {
+      const answer = await postAction(this.creds, item.action);
+      if (answer.status !== 200) refused = answer.error ?? `HTTP ${answer.status}`;
+    } catch (err) {
+      const e = err as GuardApiError;
+      // a bad action (400), an order gone (404), a photo too large (413): resending cannot help
+      if (e.status >= 400 && e.status < 500 && e.status !== 401 && e.status !== 408 && e.status !== 429) refused = e.message;
+      else throw err;
+    }
+    await outbox.remove(item.id);
+    await this.reload();
+    this.set({ error: null });
+    if (refused !== null) this.hooks.onWorkRefused?.(item, refused);
+    this.hooks.onSynced(item);
+  }
+
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
@@ -180,6 +201,10 @@ export class GuardLink {
         if (!client || this.snapshot.state !== 'online' || this.stopped) break;
         const [item] = await this.mine();
         if (!item) break;
+        if (item.kind === 'work') {
+          await this.sendWork(item);
+          continue;
+        }
         if (item.photo) {
           try {
             await uploadPhoto(this.creds, item.photo.id, item.photo.dataUrl);

@@ -18,6 +18,27 @@ export class ChannelHub {
     return () => set!.delete(handler);
   }
 
+  private connectHandlers = new Set<() => void>();
+  /** (re)subscriptions so far: a panel that keeps state from a channel refetches after each one but the first */
+  connects = 0;
+
+  /** Called after every (re)subscription of the feed: what was published while it was down is lost, so refetch. */
+  onConnect(handler: () => void): () => void {
+    this.connectHandlers.add(handler);
+    return () => this.connectHandlers.delete(handler);
+  }
+
+  connected(): void {
+    this.connects++;
+    for (const handler of this.connectHandlers) {
+      try {
+        handler();
+      } catch (err) {
+        console.error('channel reconnect handler:', err);
+      }
+    }
+  }
+
   dispatch(channel: EstateChannel, payload: unknown): void {
     this.counts.set(channel, (this.counts.get(channel) ?? 0) + 1);
     for (const handler of this.handlers.get(channel) ?? []) {

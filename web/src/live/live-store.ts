@@ -7,6 +7,7 @@ import { pointInPolygon, type Polygon } from '../../../protocol/geo.ts';
 import type { EstateEvent, EventData } from '../../../protocol/schemas.ts';
 import type { EventKind } from '../../../protocol/topics.ts';
 import { ChannelHub } from './channels.ts';
+import { WorkOrderBook } from './work-order-book.ts';
 
 /** How many events the side panel keeps. */
 export const PANEL_CAPACITY = 50;
@@ -161,6 +162,8 @@ function scalar(value: unknown): value is string | number | boolean {
 export class LiveStore {
   /** server channels (alerts, patrol, occupancy) for the panels that want them */
   readonly channels = new ChannelHub();
+  /** open work orders (the work-order panel feeds it; the map's layer draws it; replay refills it) */
+  readonly workOrders = new WorkOrderBook();
   readonly estate: string;
   readonly guards = new Map<string, GuardMarker>();
   readonly vehicles = new Map<string, VehicleMarker>();
@@ -257,6 +260,7 @@ export class LiveStore {
     this.touch('guards');
     this.touch('vehicles');
     this.touch('cameras');
+    this.workOrders.clear();
     this.eventsVersion++;
   }
 

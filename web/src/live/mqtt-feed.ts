@@ -59,6 +59,8 @@ export function connectLiveFeed(options: LiveFeedOptions): () => void {
       const refused = err || granted?.some((g) => g.qos === 128);
       options.onState(refused ? 'offline' : 'connected');
       if (refused) options.onAuthError?.();
+      // channel messages published while the link was down are gone: panels refetch their lists
+      else store.channels.connected();
     });
   });
   client.on('reconnect', () => options.onState('connecting'));

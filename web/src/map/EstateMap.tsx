@@ -6,6 +6,7 @@ import { Canvas } from '@react-three/fiber';
 import { useMemo, type ReactNode } from 'react';
 import type { EstateDetail } from '../../../protocol/api.ts';
 import { SCENE_PALETTES, useTheme } from '../app/theme.ts';
+import { serverNow } from '../app/server-clock.ts';
 import type { LiveStore } from '../live/live-store.ts';
 import { tallestRoof } from './building-geometry.ts';
 import { BuildingHighlight, Buildings } from './Buildings.tsx';
@@ -21,6 +22,7 @@ import { LiveMarkers, type MarkerCounts } from './LiveMarkers.tsx';
 import { Picker } from './Picker.tsx';
 import type { Pick } from './picking.ts';
 import { SceneStatsProbe } from './SceneStats.tsx';
+import { WorkOrders } from './WorkOrders.tsx';
 import { Zones } from './Zones.tsx';
 import { Floors, type FloorStats } from './Floors.tsx';
 import { useFloorView } from './floor-view.ts';
@@ -92,6 +94,7 @@ export function EstateMap({ detail, store, pick = null, onPick = noPick, tourAft
       {layers.heat && heat && <HeatLayer estate={detail.estate.id} window={heatWindow} />}
       <Checkpoints checkpoints={detail.checkpoints} store={store} clock={clock} visible={layers.checkpoints} />
       <LiveMarkers store={store} counts={markers} layers={markerLayers} clock={clock} />
+      <WorkOrders source={store.workOrders} buildings={detail.buildings} clock={clock === Date.now || !clock ? serverNow : clock} visible={layers.workorders} />
       <Labels buildings={detail.buildings} checkpoints={detail.checkpoints} color={palette.label} outline={palette.labelOutline} visible={layers.labels} />
       <CameraRig bounds={bounds} fov={FOV} height={tallest} tourAfterMs={tourAfterMs} />
       <AlertPulses />

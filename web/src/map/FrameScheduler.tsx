@@ -24,8 +24,10 @@ export function FrameScheduler({ store, clock = Date.now }: { store: LiveStore; 
         store.expire(clock());
         lastExpire = now;
       }
-      if (store.markersVersion !== version || now - lastFrame >= HEARTBEAT_MS) {
-        version = store.markersVersion;
+      // work orders have their own book (and version): a new one shows within a poll, not a heartbeat
+      const current = store.markersVersion + store.workOrders.version;
+      if (current !== version || now - lastFrame >= HEARTBEAT_MS) {
+        version = current;
         lastFrame = now;
         invalidate();
       }

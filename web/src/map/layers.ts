@@ -2,7 +2,7 @@
 // trails during a drill); the choice is remembered per browser. A plain store read through a hook.
 import { useSyncExternalStore } from 'react';
 
-export const LAYERS = ['buildings', 'labels', 'zones', 'checkpoints', 'guards', 'trails', 'vehicles', 'cameras', 'alerts', 'heat'] as const;
+export const LAYERS = ['buildings', 'labels', 'zones', 'checkpoints', 'guards', 'trails', 'vehicles', 'cameras', 'alerts', 'workorders', 'heat'] as const;
 /** Off until asked for: a density layer is an analysis view, not the live picture. */
 const OFF_BY_DEFAULT: ReadonlySet<Layer> = new Set<Layer>(['heat']);
 

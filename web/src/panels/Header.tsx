@@ -1,5 +1,6 @@
 // The header bar: product name, estate (and a picker when the account sees several), estate time,
 // live-feed state, language toggle and sign-out.
+import type { ReactNode } from 'react';
 import type { EstateSummary } from '../../../protocol/api.ts';
 import { useI18n } from '../app/i18n.ts';
 import { setLang } from '../app/i18n.ts';
@@ -19,13 +20,15 @@ export interface HeaderProps {
   kiosk?: boolean;
   replaying?: boolean;
   onReplay?(): void;
+  /** capability figures shown before the clock (the work orders' overdue counter) */
+  extra?: ReactNode;
 }
 
 export function estateName(estate: EstateSummary, lang: string): string {
   return lang === 'en' ? estate.name || estate.nameZh : estate.nameZh || estate.name;
 }
 
-export function Header({ estates, estate, onEstate, connection, user, onSignOut, kiosk = false, replaying = false, onReplay }: HeaderProps) {
+export function Header({ estates, estate, onEstate, connection, user, onSignOut, kiosk = false, replaying = false, onReplay, extra }: HeaderProps) {
   const { t, lang } = useI18n();
   const theme = useTheme();
   return (
@@ -50,6 +53,7 @@ export function Header({ estates, estate, onEstate, connection, user, onSignOut,
         )}
       </div>
       <div className="header-right">
+        {extra}
         {estate && <Clock timeZone={estate.timezone} />}
         <ConnectionBadge state={connection} />
         {onReplay && !replaying && (

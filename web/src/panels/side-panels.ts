@@ -8,6 +8,7 @@ import type { Session } from '../app/session.ts';
 import { AlertsPanel } from './alerts/AlertsPanel.tsx';
 import { GatesPanel } from './gates/GatesPanel.tsx';
 import { PatrolPanel } from './patrol/PatrolPanel.tsx';
+import { WorkOrdersPanel } from './workorders/WorkOrdersPanel.tsx';
 
 export interface SidePanelProps {
   store: LiveStore;
@@ -27,6 +28,7 @@ export interface SidePanel {
 /** Panels above the latest events, in order. */
 export const SIDE_PANELS: SidePanel[] = [
   { id: 'alerts', grow: 2, component: AlertsPanel },
+  { id: 'workorders', grow: 1.2, component: WorkOrdersPanel },
   { id: 'gates', grow: 1.5, component: GatesPanel },
   { id: 'patrol', grow: 1.2, component: PatrolPanel },
 ];

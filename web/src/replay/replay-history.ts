@@ -7,6 +7,7 @@ import { DEVICE_KINDS } from '../../../protocol/topics.ts';
 import type { EstateEvent } from '../../../protocol/schemas.ts';
 import { ApiRequestError, getJson, queryEvents } from '../app/api.ts';
 import type { AlertMessage } from '../live/live-store.ts';
+import type { WorkOrder, WorkOrderListResponse } from '../../../protocol/workorders.ts';
 import type { ReplayItem } from './replay-timeline.ts';
 
 export const REPLAY_WINDOW_MS = 24 * 3600_000;
@@ -52,6 +53,51 @@ export function alertChanges(alerts: readonly AlertMessage[], from: number, to: 
   return out;
 }
 
+/**
+ * Work orders (as REST lists them: their latest state) → the order at each milestone inside the
+ * window: opened, accepted, on site, paused (the running pause only: earlier pauses are in the
+ * order's log, not its row), resolved / closed / cancelled (which take it off the map).
+ */
+export function workOrderChanges(orders: readonly WorkOrder[], from: number, to: number): ReplayItem[] {
+  const out: ReplayItem[] = [];
+  for (const o of orders) {
+    const base = { ...o, onSiteAt: undefined, onSiteBy: undefined, pausedAt: undefined, pauseReason: undefined };
+    const steps: Array<[number | undefined, Partial<WorkOrder>]> = [
+      [o.openedAt, { status: o.dispatchedAt !== undefined && o.dispatchedAt <= o.openedAt ? 'dispatched' : 'new' }],
+      [o.dispatchedAt, { status: 'dispatched' }],
+      [o.acceptedAt, { status: 'accepted' }],
+      [o.onSiteAt, { status: 'on_site', onSiteAt: o.onSiteAt, onSiteBy: o.onSiteBy }],
+      [o.status === 'paused' ? o.pausedAt : undefined, { status: 'paused', pausedAt: o.pausedAt, pauseReason: o.pauseReason }],
+      [o.resolvedAt, { status: 'resolved' }],
+      [o.closedAt, { status: 'closed' }],
+      [o.cancelledAt, { status: 'cancelled' }],
+    ];
+    let state: WorkOrder = base;
+    for (const [at, patch] of steps.filter(([at]) => typeof at === 'number').sort((a, b) => a[0]! - b[0]!)) {
+      state = { ...state, ...patch };
+      if (at! >= from && at! <= to) out.push({ at: at!, workOrder: state });
+      else if (at! < from) out.push({ at: from, workOrder: state }); // the state it had when the window opened
+    }
+  }
+  return out;
+}
+
+async function workOrders(estate: string, from: number, signal: AbortSignal): Promise<WorkOrder[]> {
+  const path = `/estates/${encodeURIComponent(estate)}/workorders`;
+  try {
+    // opened in the window, and those opened earlier that are still open
+    const [recent, open] = await Promise.all([
+      getJson<WorkOrderListResponse>(`${path}?since=${from}&limit=500&sort=newest`, signal),
+      getJson<WorkOrderListResponse>(`${path}?status=active&limit=500&sort=due`, signal),
+    ]);
+    return [...new Map([...open.orders, ...recent.orders].map((o) => [o.id, o])).values()];
+  } catch (err) {
+    // no work-order capability on this server (404): replay without them
+    if (err instanceof ApiRequestError && err.status === 404) return [];
+    throw err;
+  }
+}
+
 async function kindEvents(estate: string, kind: string, from: number, to: number, signal: AbortSignal): Promise<{ events: EstateEvent[]; truncated: boolean }> {
   const seen = new Set<string>();
   const out: EstateEvent[] = [];
@@ -85,5 +131,6 @@ export async function loadReplay(estate: string, to: number, signal: AbortSignal
     // no alerts capability on this server (404): replay the devices' events alone
     if (!(err instanceof ApiRequestError) || err.status !== 404) throw err;
   }
+  items.push(...workOrderChanges(await workOrders(estate, from, signal), from, to));
   return { items, from, to, truncated: kinds.some((k) => k.truncated) };
 }

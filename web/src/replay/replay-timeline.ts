@@ -3,9 +3,10 @@
 // from the start (tens of thousands of events take a fraction of a second). Pure: no timers, no
 // network, so replay semantics are unit-tested in Node.
 import type { EstateEvent } from '../../../protocol/schemas.ts';
+import type { WorkOrder } from '../../../protocol/workorders.ts';
 import type { AlertMessage, LiveStore } from '../live/live-store.ts';
 
-export type ReplayItem = { at: number; event: EstateEvent } | { at: number; alert: AlertMessage };
+export type ReplayItem = { at: number; event: EstateEvent } | { at: number; alert: AlertMessage } | { at: number; workOrder: WorkOrder };
 
 export class ReplayTimeline {
   readonly items: ReplayItem[];
@@ -39,7 +40,8 @@ export class ReplayTimeline {
       const item = this.items[this.cursor++];
       // the recorded time is the clock: received "then", not now
       if ('event' in item) store.ingest({ ...item.event, rx: item.at }, target);
-      else store.ingestAlert({ ...item.alert, updatedAt: item.at }, item.at);
+      else if ('alert' in item) store.ingestAlert({ ...item.alert, updatedAt: item.at }, item.at);
+      else store.workOrders.put(item.workOrder, item.at);
     }
     store.expire(target);
     store.markersVersion++;

@@ -9,8 +9,10 @@ import { pulseAt, requestFlyTo } from '../../map/map-commands.ts';
 import type { SidePanelProps } from '../side-panels.ts';
 import { usePolled } from '../use-polled.ts';
 import { AlertBook, isIncident } from './alert-book.ts';
-import { AlertSound } from './alert-sound.ts';
+import { sharedAlertSound } from './alert-sound.ts';
 import { actOn, activeAlerts, deviceHealth, type AlertAction, type DeviceHealthSummary } from './alerts-api.ts';
+import { alertToOrder } from '../workorders/workorders-api.ts';
+import { useWoI18n } from '../workorders/wo-i18n.ts';
 import { formatCountdown, useCountdowns } from './countdown.ts';
 import './alerts.css';
 import { serverNow } from '../../app/server-clock.ts';
@@ -54,8 +56,8 @@ export function AlertsPanel({ store, detail, session }: SidePanelProps) {
   const book = useMemo(() => new AlertBook(), [estate]);
   const cameras = useMemo(() => new Set(detail.devices.filter((d) => d.kind === 'camera').map((d) => d.id)), [detail]);
   const kiosk = useMemo(() => kioskOptions().kiosk, []);
-  const sound = useMemo(() => new AlertSound(), []);
-  useEffect(() => () => sound.close(), [sound]);
+  // one sound for the page: the work-order panel's overdue alarm shares it (and its unlock click)
+  const sound = useMemo(sharedAlertSound, []);
   const subscribe = useCallback((listener: () => void) => sound.subscribe(listener), [sound]);
   const soundState = useSyncExternalStore(subscribe, () => sound.state);
   const stats = useRef({ beeps: 0, flights: 0 });
@@ -109,6 +111,19 @@ export function AlertsPanel({ store, detail, session }: SidePanelProps) {
   });
 
   const [busy, setBusy] = useState<number | null>(null);
+  // 转工单: the order made from an alert shows on its card at once (the alert's own upsert confirms it)
+  const wo = useWoI18n();
+  const [ordered, setOrdered] = useState<ReadonlyMap<number, number>>(new Map());
+  const toOrder = (alert: Alert) => {
+    setBusy(alert.id);
+    alertToOrder(estate, alert.id).then(
+      (order) => {
+        setOrdered((m) => new Map(m).set(alert.id, order.id));
+        setActionError(null);
+      },
+      (err: Error) => setActionError(wo.t('wo.failed', { error: err.message })),
+    ).finally(() => setBusy(null));
+  };
   const [confirming, setConfirming] = useState<{ id: number; until: number } | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const canAct = session.user.role !== 'viewer';
@@ -217,6 +232,17 @@ export function AlertsPanel({ store, detail, session }: SidePanelProps) {
                   {a.escalation > 0 && <span className="alert-escalated">{t('alerts.escalated', { level: a.escalation })}</span>}
                   {a.assignee && <span>{t('alerts.assignee', { name: a.assignee })}</span>}
                   {a.acknowledgedBy && a.status === 'acknowledged' && <span>{t('alerts.ackBy', { name: a.acknowledgedBy })}</span>}
+                  {(a.workOrder ?? ordered.get(a.id)) !== undefined && (
+                    <span className="alert-order" data-testid="alert-order" data-order-id={a.workOrder ?? ordered.get(a.id)}>
+                      {wo.t('wo.alertOrder', { id: (a.workOrder ?? ordered.get(a.id))! })}
+                    </span>
+                  )}
+                    {canAct && a.workOrder === undefined && !ordered.has(a.id) && !isIncident(a) && (
+                      <button type="button" className="alert-to-order" data-testid="alert-to-order" disabled={busy === a.id} onClick={(e) => (e.stopPropagation(), toOrder(a))}>
+                        {busy === a.id ? wo.t('wo.toOrderBusy') : wo.t('wo.toOrder')}
+                      </button>
+                    )}
+
                 </div>
                 {canAct && (
                   <div className="alert-actions">

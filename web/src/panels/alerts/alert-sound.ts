@@ -127,3 +127,13 @@ export class AlertSound {
     for (const l of this.listeners) l();
   }
 }
+
+let shared: AlertSound | null = null;
+
+/**
+ * The page's one alarm sound, shared by the alerts and work-order panels: one AudioContext, one
+ * "enable sound" click for both. Lives as long as the page (never closed by a panel unmounting).
+ */
+export function sharedAlertSound(): AlertSound {
+  return (shared ??= new AlertSound());
+}
