@@ -1,4 +1,5 @@
-// Map overlays on and off: a row of large toggle chips over the map's top-left corner.
+// Map overlays on and off: a row of large toggle chips over the map's top-left corner, and below it
+// (in the same column, so it moves down when the chips wrap on a narrow screen) the heat layer's window.
 import { useI18n, type MessageKey } from '../app/i18n.ts';
 import { HEAT_WINDOWS, LAYERS, setHeatWindow, setLayer, useHeatWindow, useLayers } from '../map/layers.ts';
 
@@ -7,7 +8,7 @@ export function LayerToggles() {
   const layers = useLayers();
   const heatWindow = useHeatWindow();
   return (
-    <>
+    <div className="map-toolbar">
     <div className="layer-toggles" role="group" aria-label={t('layers.title')} data-testid="layer-toggles">
       {LAYERS.map((layer) => (
         <button
@@ -31,6 +32,6 @@ export function LayerToggles() {
         ))}
       </div>
     )}
-    </>
+    </div>
   );
 }
