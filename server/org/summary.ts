@@ -188,6 +188,8 @@ export function naiveEstateBadge(db: Db, estate: string, now: number): EstateBad
     else if (r.state === 'offline') b.devices.offline += r.n;
     if (r.last !== null && (b.lastHeard === null || r.last > b.lastHeard)) b.lastHeard = r.last;
   }
+  if (hasTable(db, 'workorders'))
+    b.overdueWorkOrders = prepared(db, "SELECT count(*) FROM workorders WHERE estate = ? AND done = 0 AND spam = 0 AND status != 'paused' AND due <= ?").pluck().get(estate, now) as number;
   b.devices.unknown = Math.max(0, b.devices.registered - b.devices.online - b.devices.offline);
   b.condition = conditionOf(b, now, DEFAULT_SILENT_AFTER_MS);
   return b;

@@ -14,7 +14,7 @@ import { scorecardCsv, scorecardXlsx } from '../../server/org/scorecard-export.t
 import { ImportError, importDistrict, rowsFromCsv } from '../../server/org/import.ts';
 import { seedDistrict, WHO } from './fixture.ts';
 import { WorkOrderStore } from '../../server/workorders/store.ts';
-import { snapshot } from '../../server/org/summary.ts';
+import { naiveEstateBadge, snapshot } from '../../server/org/summary.ts';
 import { deadlines, type SlaTier } from '../../protocol/clock.ts';
 import type { WorkOrder } from '../../protocol/index.ts';
 
@@ -182,6 +182,8 @@ describe('scorecard with work orders', () => {
     const badge = (e: string) => s.badges.get(e)!.overdueWorkOrders;
     expect(badge('e1')).toBe(2);
     expect(badge('e2')).toBe(0);
+    // the benchmark's naive per-estate badge agrees
+    expect(naiveEstateBadge(wdb, 'e1', NOW)!.overdueWorkOrders).toBe(2);
   });
 });
 
