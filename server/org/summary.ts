@@ -84,6 +84,15 @@ export function snapshot(db: Db, now: number, options: { silentAfterMs?: number 
        FROM alerts WHERE status != 'resolved' AND incident IS NULL AND severity IN ('major', 'critical') ORDER BY opened_at DESC, id DESC LIMIT 500`,
     ).all() as SeriousAlert[]);
   }
+  if (hasTable(db, 'workorders')) {
+    // open orders past the deadline they race now (paused ones wait; spam is nobody's work), as the
+    // work-order list's "overdue" filter counts them; estates with the module but none overdue show 0
+    for (const b of badges.values()) b.overdueWorkOrders = 0;
+    for (const r of prepared(db, "SELECT estate, count(*) AS n FROM workorders WHERE done = 0 AND spam = 0 AND status != 'paused' AND due <= ? GROUP BY estate").all(now) as Array<{ estate: string; n: number }>) {
+      const b = badges.get(r.estate);
+      if (b) b.overdueWorkOrders = r.n;
+    }
+  }
   if (hasTable(db, 'alert_device_health')) {
     for (const r of prepared(db, 'SELECT estate, state, count(*) AS n, max(last_seen) AS last FROM alert_device_health GROUP BY estate, state').all() as Array<{ estate: string; state: string; n: number; last: number | null }>) {
       const b = badges.get(r.estate);
@@ -179,6 +188,8 @@ export function naiveEstateBadge(db: Db, estate: string, now: number): EstateBad
     else if (r.state === 'offline') b.devices.offline += r.n;
     if (r.last !== null && (b.lastHeard === null || r.last > b.lastHeard)) b.lastHeard = r.last;
   }
+  if (hasTable(db, 'workorders'))
+    b.overdueWorkOrders = prepared(db, "SELECT count(*) FROM workorders WHERE estate = ? AND done = 0 AND spam = 0 AND status != 'paused' AND due <= ?").pluck().get(estate, now) as number;
   b.devices.unknown = Math.max(0, b.devices.registered - b.devices.online - b.devices.offline);
   b.condition = conditionOf(b, now, DEFAULT_SILENT_AFTER_MS);
   return b;

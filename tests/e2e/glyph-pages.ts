@@ -12,6 +12,7 @@ import { GARDEN_PATROL } from '../../server/estate/demo/garden-patrol.ts';
 import { demoRoster } from '../../simulators/scenario/plates.ts';
 import { ZH_CN_MESSAGES } from '../../web/src/app/i18n.ts';
 import { GUARD_ZH_CN_MESSAGES } from '../../web/src/guard/guard-i18n.ts';
+import { REPORT_ZH_CN_MESSAGES } from '../../web/src/report/report-i18n.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -80,6 +81,28 @@ export const GLYPH_PAGES: GlyphPage[] = [
     path: '/guard',
     ready: 'html.guard-app #root *',
     sources: { 'zh-CN UI (web/src/guard/guard-i18n.ts)': () => Object.values(GUARD_ZH_CN_MESSAGES), ...SHARED_SOURCES },
+  },
+  {
+    // the residents' page of the test server's estate (a building's QR code opens /report?e=…&b=…)
+    name: "residents' page",
+    path: '/report?e=test',
+    ready: '[data-testid="report-form"]',
+    sources: {
+      'zh-CN UI (web/src/report/report-i18n.ts)': () => Object.values(REPORT_ZH_CN_MESSAGES),
+      'the page code and the work-order categories (web/src/report, protocol/workorders.ts)': () => sourceLiterals('web/src/report', 'protocol/workorders.ts'),
+      ...SHARED_SOURCES,
+    },
+  },
+  {
+    // signed out it is the login page, with the district's style sheets loaded; signed in, its own text
+    name: 'district wall screen',
+    path: '/district/d',
+    ready: '[data-testid="login-form"]',
+    sources: {
+      'zh-CN UI (web/src/app/i18n.ts, the login)': () => Object.values(ZH_CN_MESSAGES),
+      'the district pages (web/src/district) and the org protocol (protocol/org.ts)': () => sourceLiterals('web/src/district', 'protocol/org.ts'),
+      ...SHARED_SOURCES,
+    },
   },
 ];
 

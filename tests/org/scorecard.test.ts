@@ -13,6 +13,10 @@ import { buildScorecard, monthBounds, scorecardItems } from '../../server/org/sc
 import { scorecardCsv, scorecardXlsx } from '../../server/org/scorecard-export.ts';
 import { ImportError, importDistrict, rowsFromCsv } from '../../server/org/import.ts';
 import { seedDistrict, WHO } from './fixture.ts';
+import { WorkOrderStore } from '../../server/workorders/store.ts';
+import { naiveEstateBadge, snapshot } from '../../server/org/summary.ts';
+import { deadlines, type SlaTier } from '../../protocol/clock.ts';
+import type { WorkOrder } from '../../protocol/index.ts';
 
 let dir: string;
 let db: Db;
@@ -116,6 +120,70 @@ describe('scorecard', () => {
     expect(o1).not.toMatch(/,0,/);
     const xlsx = await scorecardXlsx(card);
     expect(xlsx.subarray(0, 2).toString()).toBe('PK');
+  });
+});
+
+describe('scorecard with work orders', () => {
+  let wdir: string;
+  let wdb: Db;
+  const day = (n: number) => FEB.from + n * 86_400_000;
+  let id = 100;
+  // a stored order as the work-order service writes it (WorkOrderStore.writeOrder, the store's own upsert)
+  function order(openedAt: number, tier: SlaTier, o: { fixMin?: number; planMin?: number; status?: WorkOrder['status']; spam?: boolean; rating?: 'satisfied' | 'basic' | 'unsatisfied'; planDeadline?: number; resolvedAt?: number }) {
+    const d = deadlines({ startedAt: openedAt, tier });
+    const status = o.status ?? (o.fixMin !== undefined ? 'closed' : 'accepted');
+    const w = {
+      id: id++, estate: 'e1', source: 'resident', category: 'plumbing', tier, status, description: `工单${id}`, photos: [], department: 'engineering',
+      openedAt, updatedAt: openedAt, version: 1, pausedMs: 0, onSiteDue: d.onSiteDue, fixDue: d.fixDue, onSiteMs: 3 * MIN,
+      fixMs: o.fixMin === undefined ? undefined : o.fixMin * MIN, planMs: o.planMin === undefined ? undefined : o.planMin * MIN,
+      resolvedAt: o.resolvedAt ?? (o.fixMin === undefined ? undefined : openedAt + o.fixMin * MIN), warned: 0, escalation: 0, reopenCount: 0, spam: o.spam ?? false,
+      rating: o.rating ? { score: o.rating, at: openedAt + 2 * 86_400_000 } : undefined, needsPlan: tier === 'complex' || tier === 'special',
+      plan: o.planDeadline === undefined ? undefined : { department: 'engineering', measures: '更换管道', deadline: o.planDeadline },
+    } as unknown as WorkOrder;
+    new WorkOrderStore(wdb).writeOrder(w);
+  }
+  beforeAll(() => {
+    wdir = mkdtempSync(join(tmpdir(), 'se-score-wo-'));
+    wdb = openDb(join(wdir, 'x.db'));
+    new AlertStore(wdb);
+    seedDistrict(wdb);
+    // one on-time alert in e1: the work orders add to its 54321 tally
+    const a = { id: 1, estate: 'e1', source: 's1', type: 'intrusion', tier: 'small', titleZh: '告警', title: 'a', openedAt: day(1), onSiteAt: day(1) + 2 * MIN, resolvedAt: day(1) + 20 * MIN, resolution: 'fixed' };
+    wdb.prepare(`INSERT INTO alerts (id, estate, source, type, status, severity, severity_rank, tier, due, opened_at, resolved_at, incident, body) VALUES (1, 'e1', 's1', 'intrusion', 'resolved', 'major', 2, 'small', NULL, ?, ?, NULL, ?)`).run(day(1), a.resolvedAt, JSON.stringify(a));
+    order(day(1), 'small', { fixMin: 30, rating: 'satisfied' }); // on time, 满意 5
+    order(day(2), 'small', { fixMin: 50, rating: 'unsatisfied' }); // late, 不满意 1
+    order(day(3), 'small', {}); // open long past its 40 min: late, and overdue on the badge
+    order(day(3), 'small', { fixMin: 10, spam: true, rating: 'satisfied' }); // spam: left out everywhere
+    order(day(3), 'small', { status: 'cancelled' }); // cancelled: left out
+    // special: the plan in 10 h is the pledge (on time); its plan's deadline (day 10) met on day 9; 基本满意 3
+    order(day(5), 'special', { planMin: 600, fixMin: 4 * 1440, rating: 'basic', planDeadline: day(10) });
+    // complex, still open: late on the 54321 clock, its plan's deadline (day 12) passed → overdue, and on the badge
+    order(day(6), 'complex', { planMin: 120, planDeadline: day(12) });
+  });
+  afterAll(() => {
+    wdb.close();
+    rmSync(wdir, { recursive: true, force: true });
+  });
+
+  it('adds work orders to the 54321 tally, counts overdue rectifications and maps ratings to 1–5', () => {
+    const card = buildScorecard(wdb, METRIC_SOURCES, { month: '2026-02', estates: null, now: NOW });
+    const e1 = card.estates.find((r) => r.id === 'e1')!;
+    // alert on time + orders: on time, late, open-late, special on time, complex open-late → 3 of 6
+    expect(e1.metrics.onTime54321).toMatchObject({ num: 3, den: 6, value: 0.5, points: 50 });
+    expect(e1.metrics.onTime54321.sources).toEqual(expect.arrayContaining(['alerts', 'workorders']));
+    // two rectifications due in February, one past its deadline
+    expect(e1.metrics.overdueRectifications).toMatchObject({ value: 1, num: 1, den: 2, points: 50 });
+    // (5 + 1 + 3) ÷ 3 = 3 → (3 − 1) ÷ 4 × 100 = 50
+    expect(e1.metrics.satisfaction).toMatchObject({ value: 3, num: 3, points: 50 });
+    const items = scorecardItems(wdb, METRIC_SOURCES, { month: '2026-02', metric: 'overdueRectifications', company: 'A', now: NOW });
+    expect(items.map((i) => [i.kind, i.ok])).toEqual([['workorder', true], ['workorder', false]]);
+    // the badge: two open orders past their deadline in e1, none in e2
+    const s = snapshot(wdb, NOW);
+    const badge = (e: string) => s.badges.get(e)!.overdueWorkOrders;
+    expect(badge('e1')).toBe(2);
+    expect(badge('e2')).toBe(0);
+    // the benchmark's naive per-estate badge agrees
+    expect(naiveEstateBadge(wdb, 'e1', NOW)!.overdueWorkOrders).toBe(2);
   });
 });
 

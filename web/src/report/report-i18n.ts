@@ -117,6 +117,8 @@ const zh = {
 } as const;
 
 export type ReportKey = keyof typeof zh;
+/** the zh-CN table (the glyph test draws every character of it) */
+export const REPORT_ZH_CN_MESSAGES: Readonly<Record<ReportKey, string>> = zh;
 
 const en: Record<ReportKey, string> = {
   'app.title': 'Report a problem',
