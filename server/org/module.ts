@@ -14,7 +14,10 @@ export const SUMMARY_IDLE_REFRESH_MS = 10_000;
 export function createOrgModule(ctx: ModuleContext): EstateModule {
   let latest: DistrictSnapshot | null = null;
   let dirty = true;
+  /** events since the last publish: a REST read that refreshed the snapshot must not swallow them */
+  let unpublished = true;
   let lastRun = 0;
+  let lastPublish = 0;
   const published = new Map<string, string>();
 
   const refresh = (): DistrictSnapshot => {
@@ -28,6 +31,8 @@ export function createOrgModule(ctx: ModuleContext): EstateModule {
 
   const publishAll = () => {
     const s = refresh();
+    unpublished = false;
+    lastPublish = ctx.now();
     const groups = [...[...s.units.keys()].map((id) => ({ kind: 'unit' as const, id })), ...[...s.companies.keys()].map((id) => ({ kind: 'company' as const, id }))];
     for (const g of groups) {
       const summary = groupSummary(s, g);
@@ -42,7 +47,7 @@ export function createOrgModule(ctx: ModuleContext): EstateModule {
   };
 
   const timer = setInterval(() => {
-    if (!dirty && ctx.now() - lastRun < SUMMARY_IDLE_REFRESH_MS) return;
+    if (!unpublished && ctx.now() - lastPublish < SUMMARY_IDLE_REFRESH_MS) return;
     try {
       publishAll();
     } catch (err) {
@@ -55,6 +60,7 @@ export function createOrgModule(ctx: ModuleContext): EstateModule {
     name: 'org',
     onCommitted() {
       dirty = true;
+      unpublished = true;
     },
     routes(router) {
       orgRoutes(router, { db: ctx.db, sources: METRIC_SOURCES, now: ctx.now, summary: current });
