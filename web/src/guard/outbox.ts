@@ -6,6 +6,7 @@
 // same client-generated actionId, which the server applies once and answers the same every time.
 import type { CheckinPayload } from '../../../protocol/schemas.ts';
 import type { HandheldAction } from '../../../protocol/workorders.ts';
+import { idbStore } from '../app/idb-store.ts';
 
 interface OutboxBase {
   /** the event id or action id (also the IndexedDB key) */
@@ -35,37 +36,8 @@ export type OutboxItem = CheckinItem | WorkItem;
 export const isCheckinItem = (item: OutboxItem): item is CheckinItem => item.kind !== 'work';
 export const isWorkItem = (item: OutboxItem): item is WorkItem => item.kind === 'work';
 
-const DB_NAME = 'smart-estate-guard';
-const STORE = 'outbox';
-
-let opening: Promise<IDBDatabase> | null = null;
-
-function open(): Promise<IDBDatabase> {
-  opening ??= new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB_NAME, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: 'id' });
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => {
-      opening = null;
-      reject(req.error ?? new Error('IndexedDB unavailable'));
-    };
-  });
-  return opening;
-}
-
-function run<T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
-  return open().then(
-    (db) =>
-      new Promise<T>((resolve, reject) => {
-        const tx = db.transaction(STORE, mode);
-        const req = work(tx.objectStore(STORE));
-        // resolve on the transaction's completion: only then is a write durable
-        tx.oncomplete = () => resolve(req.result);
-        tx.onerror = () => reject(tx.error ?? req.error ?? new Error('IndexedDB transaction failed'));
-        tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
-      }),
-  );
-}
+// one store: smart-estate-guard / outbox, keyed by id
+const run = idbStore('smart-estate-guard', 'outbox', 'id');
 
 export const outbox = {
   add: (item: OutboxItem) => run('readwrite', (s) => s.put(item)).then(() => undefined),

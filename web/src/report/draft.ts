@@ -1,6 +1,7 @@
 // The resident's unsent report, kept on the phone (IndexedDB, photos as Blobs) as they type: a
 // dropped connection, a reload or a phone call in the middle loses nothing, and the report is still
 // there to send when the network is back. One draft per estate; removed once the server took it.
+import { idbStore } from '../app/idb-store.ts';
 
 export interface DraftPhoto {
   /** stable within the draft (React key, removal) */
@@ -23,36 +24,8 @@ export interface ReportDraft {
   savedAt: number;
 }
 
-const DB_NAME = 'smart-estate-report';
-const STORE = 'drafts';
-
-let opening: Promise<IDBDatabase> | null = null;
-
-function open(): Promise<IDBDatabase> {
-  opening ??= new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB_NAME, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: 'estate' });
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => {
-      opening = null;
-      reject(req.error ?? new Error('IndexedDB unavailable'));
-    };
-  });
-  return opening;
-}
-
-function run<T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
-  return open().then(
-    (db) =>
-      new Promise<T>((resolve, reject) => {
-        const tx = db.transaction(STORE, mode);
-        const req = work(tx.objectStore(STORE));
-        tx.oncomplete = () => resolve(req.result);
-        tx.onerror = () => reject(tx.error ?? req.error ?? new Error('IndexedDB transaction failed'));
-        tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
-      }),
-  );
-}
+// one store: smart-estate-report / drafts, keyed by estate
+const run = idbStore('smart-estate-report', 'drafts', 'estate');
 
 export const drafts = {
   load: (estate: string): Promise<ReportDraft | null> => run<ReportDraft | undefined>('readonly', (s) => s.get(estate) as IDBRequest<ReportDraft | undefined>).then((d) => d ?? null, () => null),
