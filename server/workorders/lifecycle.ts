@@ -13,10 +13,8 @@ import {
   type WorkOrderChange,
   type WorkOrderLogEntry,
   type WorkOrderNotice,
-  type WorkOrderSource,
   type WorkOrderStatus,
   type PhotoRef,
-  type Reporter,
 } from '../../protocol/index.ts';
 
 export const SYSTEM = 'system';
@@ -55,24 +53,11 @@ const refuse = (reason: RefusalReason, error: string): Refusal => ({ refused: tr
 /** Tiers whose orders need a rectification plan (整改台账). */
 export const needsPlanFor = (tier: SlaTier): boolean => tier === 'complex' || tier === 'special';
 
-export interface NewOrder {
-  estate: string;
-  source: WorkOrderSource;
-  category: string;
-  tier: SlaTier;
-  department: string;
-  description: string;
-  building?: string;
-  x?: number;
-  y?: number;
-  lat?: number;
-  lon?: number;
-  address?: string;
-  reporter?: Reporter;
-  photos?: PhotoRef[];
-  mediaUrls?: string[];
-  alert?: number;
-}
+/** What intake knows of a new order: the WorkOrder's own fields, photos optional. */
+export type NewOrder = Pick<
+  WorkOrder,
+  'estate' | 'source' | 'category' | 'tier' | 'department' | 'description' | 'building' | 'x' | 'y' | 'lat' | 'lon' | 'address' | 'reporter' | 'mediaUrls' | 'alert'
+> & { photos?: PhotoRef[] };
 
 function bump(o: WorkOrder, patch: Partial<WorkOrder>, now: number): WorkOrder {
   return { ...o, ...patch, version: o.version + 1, updatedAt: now };
