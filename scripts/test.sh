@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian/Ubuntu machine: installs what the tests need (influxd, the
-# influx CLI, Debian's Chromium, mosquitto_pub) through apt when missing, the npm packages from the
+# influx CLI, Debian's Chromium, mosquitto_pub, redis-server, haproxy, the mosquitto broker) through apt when missing, the npm packages from the
 # lock file, then type-checks, builds the web app and runs every test against real parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,9 @@ command -v influx >/dev/null 2>&1 || need+=(influxdb-client)
 command -v mosquitto_pub >/dev/null 2>&1 || need+=(mosquitto-clients)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v fc-list >/dev/null 2>&1 || need+=(fontconfig)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ -x /usr/sbin/haproxy ] || need+=(haproxy)
+[ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test: installing ${need[*]} with apt-get"
   sudo=""
