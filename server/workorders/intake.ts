@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { WORKORDER_LIMITS, isSlaTier, type PhotoRef, type Reporter, type SlaTier, type WorkOrder, type WorkOrderSource } from '../../protocol/index.ts';
 import { HttpError } from '../api/errors.ts';
+import { RESEND_KEEP_MS, clientHash, openToken, sealToken } from './resend.ts';
 import type { Db } from '../store/db.ts';
 import { getEstate, listBuildings } from '../store/estates.ts';
 import { EstateContexts, buildingAt } from '../ingest/estate-context.ts';
@@ -66,9 +67,22 @@ export class Intake {
   }
 
   /** Checks, builds and commits a new order; returns it with the resident's token (when asked). */
-  create(estate: string, input: IntakeInput, actor: Actor, now: number, opts: { token?: boolean; extra?: (order: WorkOrder) => void; photos?: () => PhotoRef[] } = {}): { order: WorkOrder; token?: string } {
+  create(
+    estate: string,
+    input: IntakeInput,
+    actor: Actor,
+    now: number,
+    opts: { token?: boolean; extra?: (order: WorkOrder) => void; photos?: () => PhotoRef[]; clientId?: string } = {},
+  ): { order: WorkOrder; token?: string; resent?: true } {
     const e = getEstate(this.db, estate);
     if (!e) throw new HttpError(404, `estate '${estate}' not found`, { reason: 'unknown_estate' });
+    // a resend of a request already taken: its receipt again, nothing new (no second order, no photos stored)
+    const kept = opts.clientId && opts.token ? this.service.store.resend(clientHash(estate, opts.clientId)) : undefined;
+    if (kept) {
+      const order = this.service.get(kept.workorder) ?? this.service.store.get(kept.workorder);
+      const token = openToken(estate, opts.clientId!, kept.tokenBox);
+      if (order && token) return { order, token, resent: true };
+    }
     const config = this.service.config(estate);
     const cat = typeof input.category === 'string' ? category(config, input.category) : undefined;
     if (!cat) throw bad(unknownCategory(input.category), 'unknown_category');
@@ -134,6 +148,7 @@ export class Intake {
     const token = opts.token ? randomBytes(24).toString('base64url') : undefined;
     this.service.commit(transitions, actor, () => {
       if (token) this.service.store.setTokenHash(order.id, hashToken(token));
+      if (token && opts.clientId) this.service.store.keepResend(clientHash(estate, opts.clientId), order.id, sealToken(estate, opts.clientId, token), now, RESEND_KEEP_MS);
       opts.extra?.(order);
     });
     return { order, token };

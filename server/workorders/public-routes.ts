@@ -27,6 +27,7 @@ import { asHttp, isMultipart, readMultipart } from './multipart.ts';
 import { checkPhoto, PhotoError } from './photos.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { claimedPresence, type RouteDeps } from './routes.ts';
+import { clientIdOf } from './resend.ts';
 
 export interface PublicDeps extends RouteDeps {
   metrics: Metrics;
@@ -115,9 +116,11 @@ export function residentRoutes(router: Router, deps: PublicDeps): void {
       const input: IntakeInput = { source: 'resident', category: fields.category, description: fields.description, building: fields.building, name: fields.name, phone: fields.phone, lat: fields.lat, lon: fields.lon };
       // photos reach the disk only once everything else is checked
       const photos = () => uploads.map((u) => deps.photos.put(u.data, u.mime, 'resident', now));
-      const { order, token } = deps.intake.create(estate, input, { name: 'resident', source: req.ip ?? null }, now, { token: true, photos });
+      const clientId = clientIdOf(fields.clientId, req.get('idempotency-key'));
+      const { order, token, resent } = deps.intake.create(estate, input, { name: 'resident', source: req.ip ?? null }, now, { token: true, photos, clientId });
       const out: ResidentCreateResponse = { id: order.id, token: token!, trackUrl: `/report/track?t=${token}`, tier: order.tier, onSiteDue: order.onSiteDue, fixDue: order.fixDue };
-      res.status(201).json(out);
+      // 200 with the same receipt for a resend; 201 when this request made the order
+      res.status(resent ? 200 : 201).json(out);
     } catch (err) {
       deps.metrics.rejected.inc({ reason: 'workorder_request', transport: 'http' });
       throw err;

@@ -69,6 +69,14 @@ CREATE TABLE IF NOT EXISTS workorder_actions (
   response TEXT NOT NULL,            -- JSON HandheldActionResponse (the first answer, repeated to retries)
   PRIMARY KEY (device, action_id)
 );
+-- residents' receipts by client id, so a resend after a lost answer gets the same order (resend.ts)
+CREATE TABLE IF NOT EXISTS workorder_resends (
+  client_hash TEXT PRIMARY KEY,      -- SHA-256 of estate + the phone's client id
+  workorder INTEGER NOT NULL,
+  token_box TEXT NOT NULL,           -- the tracking token sealed with a key only the client id gives
+  at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS workorder_resends_at ON workorder_resends (at);
 `;
 
 export interface OrderFilter {
@@ -117,6 +125,9 @@ export class WorkOrderStore {
   private readonly setToken;
   private readonly getAction;
   private readonly putAction;
+  private readonly getResend;
+  private readonly putResend;
+  private readonly pruneResends;
   private lastId: number;
 
   constructor(private readonly db: Db) {
@@ -138,7 +149,21 @@ export class WorkOrderStore {
     this.setToken = db.prepare('UPDATE workorders SET token_hash = ? WHERE id = ?');
     this.getAction = db.prepare('SELECT response FROM workorder_actions WHERE device = ? AND action_id = ?').pluck();
     this.putAction = db.prepare('INSERT INTO workorder_actions (device, action_id, at, status, response) VALUES (?, ?, ?, ?, ?)');
+    this.getResend = db.prepare('SELECT workorder, token_box AS tokenBox FROM workorder_resends WHERE client_hash = ?');
+    this.putResend = db.prepare('INSERT INTO workorder_resends (client_hash, workorder, token_box, at) VALUES (?, ?, ?, ?)');
+    this.pruneResends = db.prepare('DELETE FROM workorder_resends WHERE at < ?');
     this.lastId = (db.prepare('SELECT max(id) FROM workorders').pluck().get() as number | null) ?? 0;
+  }
+
+  /** The receipt kept for a client id's hash, if the request was taken before. */
+  resend(clientHash: string): { workorder: number; tokenBox: string } | undefined {
+    return this.getResend.get(clientHash) as { workorder: number; tokenBox: string } | undefined;
+  }
+
+  /** Inside save's transaction: keep the receipt for resends, and forget those older than keepMs. */
+  keepResend(clientHash: string, workorder: number, tokenBox: string, now: number, keepMs: number): void {
+    this.putResend.run(clientHash, workorder, tokenBox, now);
+    this.pruneResends.run(now - keepMs);
   }
 
   nextId(): number {

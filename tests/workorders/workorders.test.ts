@@ -223,6 +223,33 @@ describe('bad input is refused with a reason and loses nothing else', () => {
     expect(ok.status).toBe(201);
   });
 
+  it('a resend after a lost answer (same client id) gets the same receipt, not a second order; the database keeps no usable token', async () => {
+    const before = server.db.prepare('SELECT count(*) FROM workorders').pluck().get() as number;
+    const clientId = 'r-mkz1x2-0011223344556677';
+    const fields = { category: 'plumbing', description: '厨房下水慢', building: 'B1', clientId };
+    const first = await resident('test', form(fields, [{ data: PNG, type: 'image/png', name: 'sink.png' }]));
+    expect(first.status).toBe(201);
+    const again = await resident('test', form(fields, [{ data: PNG, type: 'image/png', name: 'sink.png' }]));
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body); // same order, same tracking token
+    expect((await server.api(`/api/v1/public/requests/${again.body.token}`)).body.id).toBe(first.body.id);
+    // the header works too (other clients), and a different id is a different request
+    const viaHeader = await fetch(`${server.url}/api/v1/public/estates/test/requests`, { method: 'POST', body: JSON.stringify({ category: 'plumbing', description: '厨房下水慢' }), headers: { 'content-type': 'application/json', 'idempotency-key': clientId } });
+    expect(viaHeader.status).toBe(200);
+    expect((await viaHeader.json()).id).toBe(first.body.id);
+    const other = await resident('test', { ...fields, clientId: 'r-mkz1x2-8899aabbccddeeff' });
+    expect(other.status).toBe(201);
+    expect(other.body.id).not.toBe(first.body.id);
+    expect(server.db.prepare('SELECT count(*) FROM workorders').pluck().get()).toBe(before + 2);
+    // what is stored: a hash of the id and a sealed token, neither the id nor the token itself
+    const rows = server.db.prepare('SELECT client_hash, token_box FROM workorder_resends').all() as Array<{ client_hash: string; token_box: string }>;
+    const dump = JSON.stringify(rows);
+    expect(dump).not.toContain(clientId);
+    expect(dump).not.toContain(first.body.token);
+    const bad = await resident('test', { ...fields, clientId: 'no spaces allowed' });
+    expect(bad).toMatchObject({ status: 400, body: { reason: 'bad_field' } });
+  });
+
   it('a flood of 200 requests from one address: the first ones are kept, the rest get 429 with Retry-After', async () => {
     const results = [];
     for (let i = 0; i < 200; i++) results.push(await resident('flood', { category: 'other', description: `flood ${i}` }));

@@ -40,6 +40,8 @@ export function submitReport(d: ReportDraft, progress: (p: SendProgress) => void
   if (d.building) form.set('building', d.building);
   if (d.name.trim()) form.set('name', d.name.trim());
   if (d.phone.trim()) form.set('phone', d.phone.trim());
+  // the same id on every resend of this draft: a lost answer never makes a second request
+  form.set('clientId', d.clientId);
   for (const p of d.photos) form.append('photos', p.blob, p.name);
   return send<Receipt>({
     method: 'POST',
