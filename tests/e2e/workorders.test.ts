@@ -167,6 +167,8 @@ describe('residents’ requests and work orders', () => {
     // every step reached the server once: one log entry per action
     const log = ((await server.api(`/api/v1/estates/${ESTATE}/workorders/${orderId}`, { token: admin })).body as WorkOrderDetailResponse).log;
     for (const action of ['accepted', 'on_site', 'paused', 'resumed', 'resolved']) expect(log.filter((l) => l.action === action), action).toHaveLength(1);
+    // the phone's GPS accuracy travelled with the position (a vaguer fix than the geofence is refused)
+    expect(log.find((l) => l.action === 'on_site')?.detail).toMatchObject({ via: 'handheld', accuracy: 5 });
 
     // the resident confirms and rates
     await resident.reload();

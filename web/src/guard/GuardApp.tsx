@@ -171,14 +171,15 @@ function Home({ creds, onSignOut }: { creds: GuardCredentials; onSignOut(): void
   const workStep = async (step: WorkStep) => {
     if (!link || !estate) return;
     const now = Date.now();
-    let place: Pick<HandheldAction, 'lat' | 'lon'> = {};
+    let place: Pick<HandheldAction, 'lat' | 'lon' | 'accuracy'> = {};
     if (step.gps) {
       const fix = await currentFix(true, 8_000);
       if (!fix) {
         setToast({ key: 'work.noFix', kind: 'warn' });
         return;
       }
-      place = { lat: fix.lat, lon: fix.lon };
+      // the accuracy goes with the position, so a fix vaguer than the geofence is refused, not taken as proof
+      place = { lat: fix.lat, lon: fix.lon, ...(fix.accuracy !== undefined ? { accuracy: fix.accuracy } : {}) };
     }
     const actionId = newEventId(creds.device, now).slice(0, 80);
     const { gps: _gps, ...fields } = step;

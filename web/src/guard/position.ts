@@ -3,6 +3,8 @@
 export interface Fix {
   lat: number;
   lon: number;
+  /** the fix's radius of uncertainty (m, rounded up): the server refuses an on-site proof vaguer than the geofence */
+  accuracy?: number;
 }
 
 export async function currentFix(mayAsk: boolean, timeoutMs = 3_000): Promise<Fix | undefined> {
@@ -20,7 +22,8 @@ export async function currentFix(mayAsk: boolean, timeoutMs = 3_000): Promise<Fi
     navigator.geolocation.getCurrentPosition(
       (p) => {
         clearTimeout(timer);
-        resolve({ lat: Number(p.coords.latitude.toFixed(7)), lon: Number(p.coords.longitude.toFixed(7)) });
+        const accuracy = Number.isFinite(p.coords.accuracy) && p.coords.accuracy >= 0 ? Math.ceil(p.coords.accuracy) : undefined;
+        resolve({ lat: Number(p.coords.latitude.toFixed(7)), lon: Number(p.coords.longitude.toFixed(7)), ...(accuracy !== undefined ? { accuracy } : {}) });
       },
       () => {
         clearTimeout(timer);
