@@ -17,6 +17,7 @@ import { launchBrowser, type TestBrowser } from '../support/browser.ts';
 import { until } from '../support/process.ts';
 import { startTestServer } from '../support/server.ts';
 import { buildWeb } from '../support/web-build.ts';
+import { floorBase, SLAB_M, storeysOf } from '../../web/src/map/floor-placement.ts';
 
 const ESTATE = 'garden';
 const AUTH = `Basic ${Buffer.from('nvr:pa55').toString('base64')}`;
@@ -29,7 +30,11 @@ interface Stats {
   floorItems: number;
   heat: boolean;
 }
-type Win = { __SE_STATS__?: Stats; __SE_SCENE__?: { project(x: number, y: number, h?: number): { px: number; py: number; visible: boolean } }; __SE_HEAT__?: { cells: number; total: number } };
+type Drawn = Array<{ name: string; calls: number }>;
+type Win = { __SE_STATS__?: Stats; __SE_SCENE__?: { project(x: number, y: number, h?: number): { px: number; py: number; visible: boolean }; drawn(): Drawn }; __SE_HEAT__?: { cells: number; total: number } };
+/** the opened building's floor layer: its slabs, what stands on them, anything else put in its group */
+const FLOOR_VIEW = /^(floors|floor-items|floor-view)$/;
+const callsOf = (scene: Drawn, name: RegExp) => scene.filter((d) => name.test(d.name)).reduce((n, d) => n + d.calls, 0);
 
 /** Pixels of a screenshot region: how many differ from another shot, and how many are "hot" (red/orange). */
 function region(png: PNG, x0: number, y0: number, w: number, h: number) {
@@ -120,6 +125,9 @@ describe('map: live camera video, floors, heat', () => {
   });
 
   const stats = () => browser.page.evaluate(() => (window as unknown as Win).__SE_STATS__ ?? null);
+  // what the scene would draw, object by object (the renderer's own count, stats().drawCalls, moves by
+  // one or two with what frustum culling leaves out and pulsing rings; this names who draws)
+  const drawn = () => browser.page.evaluate(() => (window as unknown as Win).__SE_SCENE__!.drawn());
   const project = (x: number, y: number, h = 0) => browser.page.evaluate(([a, b, c]) => (window as unknown as Win).__SE_SCENE__!.project(a, b, c), [x, y, h] as const);
   // screenshots wait for a frame from SwiftShader: on a busy machine that takes a while
   const shot = async (name: string) => PNG.sync.read(await browser.page.screenshot({ path: join(shots, name), timeout: 90_000 }));
@@ -167,8 +175,13 @@ describe('map: live camera video, floors, heat', () => {
       const s = await stats();
       return s && s.floors === 0 ? s : null;
     }, 20_000, 100))!;
-    const base = closed.drawCalls;
-    const above = await project(front.center[0], front.center[1], front.height + 40);
+    expect(callsOf(await drawn(), FLOOR_VIEW)).toBe(0);
+    // the top floor's slab once the floors stand apart: above the old roof line, where the closed map
+    // showed only what is behind the building (and away from the alarm ring pulsing on the ground)
+    const storeys = storeysOf(front);
+    const top = floorBase(storeys, storeys.floors) + SLAB_M / 2;
+    expect(top).toBeGreaterThan(front.height + 2);
+    const above = await project(front.center[0], front.center[1], top);
     const before = await shot('map-closed-night.png');
     const at = await project(front.center[0], front.center[1], Math.min(front.height, 12) / 2);
     await page.mouse.click(at.px, at.py);
@@ -178,13 +191,16 @@ describe('map: live camera video, floors, heat', () => {
       const s = await stats();
       return s && s.floors === floors && s.floorItems >= 2 ? s : null;
     }, 20_000, 100);
-    // floors: one instanced call, things on them: one, the faded façade: two — never a call per floor
-    expect(open.drawCalls).toBeLessThanOrEqual(base + 4);
-    expect(open.drawCalls).toBeLessThanOrEqual(20);
+    // floors: one instanced call, things on them: one, the faded façade: two more groups of the one
+    // merged building mesh — never a call per floor; and the whole frame within the map's budget
+    const scene = await drawn();
+    expect(callsOf(scene, FLOOR_VIEW), JSON.stringify(scene)).toBe(2);
+    expect(callsOf(scene, /^buildings$/), JSON.stringify(scene)).toBeLessThanOrEqual(3);
+    expect(open.drawCalls, JSON.stringify(scene)).toBeLessThanOrEqual(20);
     const opened = await shot('map-floors-night.png');
     // the floors stand apart above the old roof line: pixels there changed
-    const column = region(opened, Math.round(above.px) - 30, Math.round(above.py) - 30, 60, 60);
-    expect(differing(before, opened, column)).toBeGreaterThan(column.length * 0.05);
+    const column = region(opened, Math.round(above.px) - 8, Math.round(above.py) - 3, 16, 6);
+    expect(differing(before, opened, column), `pixels of the top slab at ${Math.round(above.px)},${Math.round(above.py)}`).toBeGreaterThan(column.length * 0.5);
     // one floor alone: its slab and the alert's device on it
     await page.getByTestId('floor-3').click();
     await until('floor 3 isolated', async () => {
@@ -208,6 +224,7 @@ describe('map: live camera video, floors, heat', () => {
   it('draws the alert heat layer in one call, in both themes', { timeout: 240_000 }, async () => {
     const { page } = browser;
     const off = (await stats())!;
+    expect(callsOf(await drawn(), /^heat$/)).toBe(0);
     const spot = await project(-36, -14);
     const box = (png: PNG) => region(png, Math.round(spot.px) - 40, Math.round(spot.py) - 40, 80, 80);
     const before = await shot('map-heat-off-night.png');
@@ -218,9 +235,10 @@ describe('map: live camera video, floors, heat', () => {
       const h = await page.evaluate(() => (window as unknown as Win).__SE_HEAT__ ?? null);
       return s?.heat && h && h.total > 0 && s.frames > off.frames ? { s, h } : null;
     }, 20_000, 100);
-    // one quad (the scene's other calls come and go with pulsing alarm rings: at most one more)
-    expect(on.s.drawCalls).toBeLessThanOrEqual(off.drawCalls + 1);
-    expect(on.s.drawCalls).toBeLessThanOrEqual(20);
+    // one quad, and the whole frame within the map's budget
+    const scene = await drawn();
+    expect(callsOf(scene, /^heat$/), JSON.stringify(scene)).toBe(1);
+    expect(on.s.drawCalls, JSON.stringify(scene)).toBeLessThanOrEqual(20);
     // the last 24 h: today's 7 of the cluster and the floor alert (and any the demo devices raise meanwhile)
     expect(on.h.total).toBeGreaterThanOrEqual(8);
     const day24 = on.h.total;

@@ -14,7 +14,8 @@ import { buildBuildingsGeometry } from '../../web/src/map/building-geometry.ts';
 import { checkpointState, CHECKPOINT_FRESH_MS, CHECKPOINT_OVERDUE_MS } from '../../web/src/map/Checkpoints.tsx';
 import { fontCoverage, mergeRanges } from '../../web/src/map/font-coverage.ts';
 import { capacityFor, createInstances, writeTransform } from '../../web/src/map/instances.ts';
-import { labelSpecs, MAX_BUILDING_LABELS } from '../../web/src/map/Labels.tsx';
+import { labelHeight, labelSpecs, MAX_BUILDING_LABELS } from '../../web/src/map/Labels.tsx';
+import { floorBase, SLAB_M, storeysOf } from '../../web/src/map/floor-placement.ts';
 import { resolvePick } from '../../web/src/map/picking.ts';
 import { buildingAlerts, buildingOfDevice, devicesOfBuilding, nearBuilding } from '../../web/src/panels/pick-details.ts';
 import { syntheticEstate } from '../../web/src/map/bench/synthetic-estate.ts';
@@ -59,6 +60,15 @@ describe('labels', () => {
     const left = detail.buildings.filter((b) => !buildingSpecs.some((s) => s.key === `b:${b.id}`));
     expect(Math.max(...left.map((b) => b.height + 3))).toBeLessThanOrEqual(lowest);
     expect(specs.filter((s) => s.key.startsWith('c:'))).toHaveLength(5);
+  });
+
+  it('raises an opened building\'s name above its floors, standing apart, and puts it back on the roof', () => {
+    const b = { ...syntheticEstate({ buildings: 1, checkpoints: 0 }).buildings[0], height: 18, floors: 6, minHeight: 0 };
+    expect(labelHeight(b, false)).toBe(21);
+    // six storeys of 3 m with 2.4 m between them: the top slab's upper face at 5 × 5.4 + 1.2 m
+    const top = floorBase(storeysOf(b), 6) + SLAB_M;
+    expect(top).toBeCloseTo(28.2, 5);
+    expect(labelHeight(b, true)).toBeCloseTo(top + 3, 5);
   });
 });
 

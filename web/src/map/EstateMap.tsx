@@ -95,7 +95,7 @@ export function EstateMap({ detail, store, pick = null, onPick = noPick, tourAft
       <Checkpoints checkpoints={detail.checkpoints} store={store} clock={clock} visible={layers.checkpoints} />
       <LiveMarkers store={store} counts={markers} layers={markerLayers} clock={clock} />
       <WorkOrders source={store.workOrders} buildings={detail.buildings} clock={clock === Date.now || !clock ? serverNow : clock} visible={layers.workorders} />
-      <Labels buildings={detail.buildings} checkpoints={detail.checkpoints} color={palette.label} outline={palette.labelOutline} visible={layers.labels} />
+      <Labels buildings={detail.buildings} checkpoints={detail.checkpoints} color={palette.label} outline={palette.labelOutline} visible={layers.labels} opened={opened} />
       <CameraRig bounds={bounds} fov={FOV} height={tallest} tourAfterMs={tourAfterMs} />
       <AlertPulses />
       <Picker onPick={onPick} />

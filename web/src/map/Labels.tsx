@@ -8,6 +8,7 @@ import { BatchedText, Text } from 'troika-three-text';
 import type { BuildingInfo, CheckpointInfo } from '../../../protocol/api.ts';
 import type { CodePointRanges } from './font-coverage.ts';
 import { LABEL_FONT_URL, labelCoverage } from './label-font.ts';
+import { floorBase, SLAB_M, storeysOf } from './floor-placement.ts';
 
 /**
  * A BatchedText that repacks its members' matrices and colours only when told something changed
@@ -63,7 +64,7 @@ export function labelSpecs(buildings: readonly BuildingInfo[], checkpoints: read
   const tallest = [...buildings].sort((a, b) => b.height - a.height).slice(0, MAX_BUILDING_LABELS);
   for (const b of tallest) {
     const text = clean(b.name || b.id);
-    if (text) out.push({ key: `b:${b.id}`, text, x: b.center[0], y: b.center[1], z: b.height + 3, size: BUILDING_FONT_M });
+    if (text) out.push({ key: `b:${b.id}`, text, x: b.center[0], y: b.center[1], z: labelHeight(b, false), size: BUILDING_FONT_M });
   }
   for (const c of checkpoints) {
     const text = clean(c.name || c.id);
@@ -72,12 +73,21 @@ export function labelSpecs(buildings: readonly BuildingInfo[], checkpoints: read
   return out;
 }
 
-export function Labels({ buildings, checkpoints, color, outline, visible = true }: {
+/** Where a building's label stands: on its roof, or above its floors when it is opened floor by floor. */
+export function labelHeight(building: BuildingInfo, opened: boolean): number {
+  if (!opened) return building.height + 3;
+  const storeys = storeysOf(building);
+  return Math.max(building.height, floorBase(storeys, storeys.floors) + SLAB_M) + 3;
+}
+
+export function Labels({ buildings, checkpoints, color, outline, visible = true, opened = null }: {
   buildings: readonly BuildingInfo[];
   checkpoints: readonly CheckpointInfo[];
   color: string;
   outline: string;
   visible?: boolean;
+  /** the building opened floor by floor: its name rises above the floors instead of crossing them */
+  opened?: string | null;
 }) {
   const invalidate = useThree((s) => s.invalidate);
   const [coverage, setCoverage] = useState<CodePointRanges | null>(null);
@@ -100,6 +110,7 @@ export function Labels({ buildings, checkpoints, color, outline, visible = true 
   const batch = useMemo(() => {
     if (!specs.length) return null;
     const batched = new StillBatchedText();
+    batched.userData.byKey = new Map<string, Text>();
     batched.font = LABEL_FONT_URL;
     batched.name = 'labels';
     batched.renderOrder = 20;
@@ -122,6 +133,7 @@ export function Labels({ buildings, checkpoints, color, outline, visible = true 
       text.matrixAutoUpdate = false;
       text.updateMatrix();
       batched.addText(text);
+      (batched.userData.byKey as Map<string, Text>).set(spec.key, text);
     }
     return batched;
   }, [specs]);
@@ -169,6 +181,27 @@ export function Labels({ buildings, checkpoints, color, outline, visible = true 
     }
     batch.version++;
   });
+
+  // the opened building's name stands above its floors; the one closed before goes back on its roof
+  const raised = useRef<{ batch: StillBatchedText | null; id: string | null }>({ batch: null, id: null });
+  useEffect(() => {
+    if (!batch) return;
+    const byKey = batch.userData.byKey as Map<string, Text>;
+    const move = (id: string | null, open: boolean) => {
+      const b = id ? buildings.find((x) => x.id === id) : undefined;
+      const member = id ? byKey.get(`b:${id}`) : undefined;
+      if (!b || !member) return;
+      member.position.y = labelHeight(b, open);
+      member.updateMatrix();
+    };
+    const r = raised.current;
+    if (r.batch === batch && r.id === opened) return;
+    if (r.batch === batch) move(r.id, false);
+    move(opened, true);
+    raised.current = { batch, id: opened };
+    batch.version++;
+    invalidate();
+  }, [batch, opened, buildings, invalidate]);
 
   if (!batch || failed) return null;
   return <primitive object={batch} visible={visible} />;

@@ -1,9 +1,9 @@
 // Publishes what the renderer did in the last frame on window.__SE_STATS__, for end-to-end tests,
 // benchmarks and a curious operator's console, and a small probe of the scene on window.__SE_SCENE__
 // (where a map point is on screen, where the drawn guard markers are). Draw calls are counted per
-// frame: the renderer's automatic reset is off (r3f may render more than once per frame otherwise
-// unnoticed) and we reset after reading.
-import { useFrame, useThree } from '@react-three/fiber';
+// render: the renderer's automatic reset is off (r3f may render more than once per frame otherwise
+// unnoticed) and the scene's onAfterRender reads and resets them.
+import { useThree } from '@react-three/fiber';
 import { useLayoutEffect, useRef } from 'react';
 import { InstancedMesh, Vector3, type BufferGeometry, type Object3D } from 'three';
 import type { LiveStore } from '../live/live-store.ts';
@@ -34,6 +34,8 @@ export interface SceneProbe {
   project(x: number, y: number, h?: number): { px: number; py: number; visible: boolean };
   /** guard markers as drawn (read back from the instance matrices) */
   guards(): Array<{ id: string; x: number; y: number }>;
+  /** what the renderer would draw now: each visible mesh, line or sprite by its own or nearest named ancestor's name, with its material groups */
+  drawn(): Array<{ name: string; calls: number }>;
 }
 
 declare global {
@@ -74,6 +76,18 @@ export function SceneStatsProbe({ buildings, store, markers, source = 'live', fl
         const ids = (mesh.userData.ids as string[]) ?? [];
         return Array.from({ length: mesh.count }, (_, i) => ({ id: ids[i], x: m[i * 16 + 12], y: -m[i * 16 + 14] }));
       },
+      drawn() {
+        const out: Array<{ name: string; calls: number }> = [];
+        scene.traverseVisible((o) => {
+          const r = o as Object3D & { isMesh?: boolean; isLine?: boolean; isPoints?: boolean; isSprite?: boolean; count?: number; geometry?: BufferGeometry };
+          if (!(r.isMesh || r.isLine || r.isPoints || r.isSprite)) return;
+          if (o instanceof InstancedMesh && o.count === 0) return;
+          let named: Object3D | null = o;
+          while (named && !named.name) named = named.parent;
+          out.push({ name: named?.name || o.type, calls: Math.max(1, r.geometry?.groups.length ?? 0) });
+        });
+        return out;
+      },
     };
     return () => {
       gl.info.autoReset = true;
@@ -81,27 +95,37 @@ export function SceneStatsProbe({ buildings, store, markers, source = 'live', fl
       delete window.__SE_SCENE__;
     };
   }, [gl, camera, scene]);
-  // runs before this frame's render, so gl.info holds exactly the previous frame's totals
-  useFrame(() => {
-    const { calls, triangles } = gl.info.render;
-    if (frames.current > 0) {
-      window.__SE_STATS__ = {
-        buildings,
-        drawCalls: calls,
-        triangles,
-        frames: frames.current,
-        markers: { ...markers },
-        events: store.received,
-        alerts: store.alertsReceived,
-        source,
-        labelGlyphs: labelGlyphs(scene),
-        floors: floors?.floors ?? 0,
-        floorItems: floors?.items ?? 0,
-        heat: !!scene.getObjectByName('heat'),
-      };
-    }
-    frames.current++;
-    gl.info.reset();
-  });
+  // published right after each render of the scene, so the draw calls and the floors / heat state
+  // are of the same frame (read before the render they lagged one frame behind what they named)
+  const latest = useRef({ buildings, store, markers, source, floors });
+  latest.current = { buildings, store, markers, source, floors };
+  useLayoutEffect(() => {
+    const previous = scene.onAfterRender;
+    scene.onAfterRender = () => {
+      const { calls, triangles } = gl.info.render;
+      const l = latest.current;
+      if (frames.current > 0) {
+        window.__SE_STATS__ = {
+          buildings: l.buildings,
+          drawCalls: calls,
+          triangles,
+          frames: frames.current,
+          markers: { ...l.markers },
+          events: l.store.received,
+          alerts: l.store.alertsReceived,
+          source: l.source,
+          labelGlyphs: labelGlyphs(scene),
+          floors: l.floors?.floors ?? 0,
+          floorItems: l.floors?.items ?? 0,
+          heat: !!scene.getObjectByName('heat'),
+        };
+      }
+      frames.current++;
+      gl.info.reset();
+    };
+    return () => {
+      scene.onAfterRender = previous;
+    };
+  }, [gl, scene]);
   return null;
 }
