@@ -16,7 +16,7 @@
 //
 // usage: node scripts/build-server.mjs [--outdir DIR]   (default dist/server)
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,8 +35,9 @@ const DATA_FILES = ['estate/demo/garden.geojson'];
 
 const started = Date.now();
 rmSync(outdir, { recursive: true, force: true });
-await build({
+const result = await build({
   absWorkingDir: root,
+  metafile: true,
   entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, file]) => [name, join(root, file)])),
   outdir,
   bundle: true,
@@ -51,6 +52,19 @@ await build({
   logLevel: 'warning',
   legalComments: 'none',
 });
+// A production install has only `dependencies`: a bundle that imports anything else (a dev
+// dependency such as tsx or vitest, or a package not declared at all) would fail there, so it fails here.
+const declared = new Set(Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies ?? {}));
+const packageOf = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
+const undeclared = new Set();
+for (const output of Object.values(result.metafile.outputs)) {
+  for (const i of output.imports) if (i.external && !i.path.startsWith('node:') && !declared.has(packageOf(i.path))) undeclared.add(packageOf(i.path));
+}
+if (undeclared.size) {
+  rmSync(outdir, { recursive: true, force: true }); // no half-good build for bin/smart-estate.js to run
+  console.error(`build-server: the server imports ${[...undeclared].join(', ')}, not in package.json's dependencies (a production install would not have them)`);
+  process.exit(1);
+}
 for (const file of DATA_FILES) {
   const to = join(outdir, file);
   mkdirSync(dirname(to), { recursive: true });
