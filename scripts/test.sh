@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian/Ubuntu machine: installs what the tests need (influxd, the
 # influx CLI, Debian's Chromium, mosquitto_pub, redis-server, haproxy, the mosquitto broker) through apt when missing, the npm packages from the
-# lock file, then type-checks, builds the web app and runs every test against real parts.
+# lock file, then type-checks, builds the web app and the server (dist/server) and runs every test against real parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,8 +31,9 @@ fi
 
 echo "test: type-check"
 npx tsc --noEmit -p tsconfig.json
-echo "test: build the web app"
+echo "test: build the web app and the server"
 npx vite build --logLevel warn
+node scripts/build-server.mjs
 # Browser tests copy this build instead of each building their own.
 export SE_TEST_WEB_DIR="$PWD/dist/web"
 echo "test: vitest"

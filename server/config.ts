@@ -1,8 +1,8 @@
 // Configuration from flags and SE_* environment variables (flags win), validated at start with one
 // clear message per bad value.
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { PACKAGE_ROOT } from './code-location.ts';
 import { parseInfluxUrl } from './influx/connection.ts';
 
 export interface Config {
@@ -47,7 +47,7 @@ export interface Config {
 }
 
 /** dist/web of this package, wherever the command runs */
-export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../dist/web', import.meta.url));
+export const DEFAULT_WEB_DIR = join(PACKAGE_ROOT, 'dist', 'web');
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {

@@ -7,6 +7,7 @@ import { mapCase } from './map.ts';
 import { districtCase } from './district.ts';
 import { workordersCase } from './workorders.ts';
 import { fuzzCase } from './fuzz.ts';
+import { compiledCase } from './compiled.ts';
 
 export const CASES: BenchCase[] = [
   ingestCase,
@@ -16,4 +17,5 @@ export const CASES: BenchCase[] = [
   districtCase,
   workordersCase,
   fuzzCase,
+  compiledCase,
 ];

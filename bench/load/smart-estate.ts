@@ -25,6 +25,9 @@ import type { LoadDevice } from './publisher.ts';
 const CLI = fileURLToPath(new URL('../../bin/smart-estate.js', import.meta.url));
 const RUN_TS = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
 const CORE = fileURLToPath(new URL('./core-server.ts', import.meta.url));
+const CLI_TS = fileURLToPath(new URL('../../server/cli.ts', import.meta.url));
+/** the line `serve` (or core-server.ts) writes once it listens */
+const LISTENING = /smart-estate: HTTP \S+, MQTT \d+|MQTT tcp port \d+/;
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 60_000;
 
@@ -39,6 +42,11 @@ export interface SmartEstateOptions {
   /** 'all' = `smart-estate serve` as shipped; 'none' = the same server without estate modules */
   modules?: 'all' | 'none';
   synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * How `serve` runs: 'bin' = bin/smart-estate.js as shipped (compiled dist/server when built and
+   * current, else tsx); 'tsx' = the TypeScript sources through tsx (bin/run-ts.js server/cli.ts).
+   */
+  runner?: 'bin' | 'tsx';
 }
 
 export interface SmartEstateProcess {
@@ -60,6 +68,8 @@ export interface SmartEstateProcess {
   metrics(): Promise<string>;
   /** the sum of a metric's samples from /metrics (NaN when absent) */
   metric(name: string): Promise<number>;
+  /** ms from spawn until the server said it listens (HTTP and MQTT bound) */
+  startMs: number;
   /** the last lines the server wrote */
   output(): string;
   /** how the process ended ('code 1', 'SIGKILL' …), or null while it runs */
@@ -86,8 +96,11 @@ export async function startSmartEstate(options: SmartEstateOptions): Promise<Sma
   try {
     const provisioned = provision(dataDir, options);
     const [httpPort, mqttPort] = [await freePort(), await freePort()];
+    const entry = options.modules === 'none' ? [RUN_TS, CORE] : options.runner === 'tsx' ? [RUN_TS, CLI_TS, 'serve'] : [CLI, 'serve'];
+    const spawnedAt = performance.now();
+    let listeningAt = NaN;
     const proc = track(
-      spawn(process.execPath, [...(options.nodeArgs ?? process.env.SE_BENCH_NODEARGS?.split(' ').filter(Boolean) ?? []), ...(options.modules === 'none' ? [RUN_TS, CORE] : [CLI, 'serve'])], {
+      spawn(process.execPath, [...(options.nodeArgs ?? process.env.SE_BENCH_NODEARGS?.split(' ').filter(Boolean) ?? []), ...entry], {
         env: {
           ...process.env,
           SE_DATA_DIR: dataDir,
@@ -103,7 +116,10 @@ export async function startSmartEstate(options: SmartEstateOptions): Promise<Sma
     );
     child = proc;
     let out = '';
-    const keep = (d: Buffer) => (out = (out + d.toString()).slice(-8000));
+    const keep = (d: Buffer) => {
+      out = (out + d.toString()).slice(-8000);
+      if (Number.isNaN(listeningAt) && LISTENING.test(out)) listeningAt = performance.now();
+    };
     proc.stdout!.on('data', keep);
     proc.stderr!.on('data', keep);
     let ended: string | null = null;
@@ -115,7 +131,7 @@ export async function startSmartEstate(options: SmartEstateOptions): Promise<Sma
     );
 
     const deadline = Date.now() + START_TIMEOUT_MS;
-    while (!/MQTT tcp port \d+/.test(out)) {
+    while (Number.isNaN(listeningAt)) {
       if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`smart-estate serve exited at start:\n${out}`);
       if (Date.now() > deadline) throw new Error(`smart-estate serve did not start within ${START_TIMEOUT_MS} ms:\n${out}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -168,6 +184,7 @@ export async function startSmartEstate(options: SmartEstateOptions): Promise<Sma
         return values.length ? values.reduce((a, b) => a + b, 0) : NaN;
       },
       metrics,
+      startMs: listeningAt - spawnedAt,
       output: () => out,
       exited: () => ended,
       stop,

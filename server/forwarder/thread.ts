@@ -11,6 +11,7 @@
 // found it held slept in SQLite's busy handler (1, 2, 5 ms …) with every device's PUBACK waiting;
 // each of its commits also made the main connection drop its page cache and read the pages again.
 import { Worker } from 'node:worker_threads';
+import { workerStart } from '../code-location.ts';
 import type { Db } from '../store/db.ts';
 import type { Log } from '../log.ts';
 import type { InfluxTarget } from '../influx/connection.ts';
@@ -45,8 +46,7 @@ export interface ForwarderThreadOptions extends WorkerForwarderOptions {
   restartDelayMs?: number;
 }
 
-const ENTRY = new URL('../worker-entry.mjs', import.meta.url);
-const MODULE = new URL('./worker.ts', import.meta.url).href;
+const { entry: ENTRY, module: MODULE } = workerStart('forwarder-worker');
 
 export interface ForwarderThread extends Forwarder {
   /** Ends the worker abruptly, as a crash would (for tests): it is started again after restartDelayMs. */

@@ -6,6 +6,7 @@
 // intervalMs. If that worker dies, the main connection checkpoints again by itself (so the WAL
 // cannot grow without bound) until a new worker is running.
 import { Worker } from 'node:worker_threads';
+import { workerStart } from '../code-location.ts';
 import type { Db } from './db.ts';
 import type { Log } from '../log.ts';
 
@@ -26,8 +27,7 @@ export interface Checkpointer {
   stop(): Promise<void>;
 }
 
-const ENTRY = new URL('../worker-entry.mjs', import.meta.url);
-const MODULE = new URL('./checkpoint-worker.ts', import.meta.url).href;
+const { entry: ENTRY, module: MODULE } = workerStart('checkpoint-worker');
 /** SQLite's default auto-checkpoint, restored on the main connection while no worker runs */
 const AUTO_PAGES = 1000;
 
