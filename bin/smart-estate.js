@@ -38,8 +38,9 @@ function hasTsx() {
 }
 
 const built = existsSync(compiled);
-const stale = built && statSync(compiled).mtimeMs < newestSource();
-if (built && !stale) {
+const fresh = built && statSync(compiled).mtimeMs >= newestSource();
+// A stale build still runs when there is nothing to run the sources with (the build is all there is).
+if (built && (fresh || !hasTsx())) {
   process.setSourceMapsEnabled(true);
   await import(pathToFileURL(compiled).href);
 } else if (hasTsx()) {
@@ -49,10 +50,6 @@ if (built && !stale) {
   const { register } = await import('tsx/esm/api');
   register();
   await import('../server/cli.ts');
-} else if (built) {
-  // Sources newer than the build but nothing to run them with: the build is all there is.
-  process.setSourceMapsEnabled(true);
-  await import(pathToFileURL(compiled).href);
 } else {
   process.stderr.write('smart-estate: the server is not built: run `npm run build`\n');
   process.exit(1);

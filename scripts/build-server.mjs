@@ -25,7 +25,7 @@ const at = process.argv.indexOf('--outdir');
 const outdir = at > 0 ? resolve(process.argv[at + 1]) : join(root, 'dist', 'server');
 
 /** bundle name → source (the worker names are WORKER_SOURCES in server/code-location.ts) */
-export const ENTRIES = {
+const ENTRIES = {
   cli: 'server/cli.ts',
   'forwarder-worker': 'server/forwarder/worker.ts',
   'checkpoint-worker': 'server/store/checkpoint-worker.ts',

@@ -11,7 +11,7 @@ export const COMPILED = HERE.endsWith('.js');
 export const PACKAGE_ROOT = fileURLToPath(new URL(COMPILED ? '../../' : '../', HERE));
 
 /**
- * Worker modules, by the name the build gives their bundle (scripts/build-server.mjs WORKERS lists
+ * Worker modules, by the name the build gives their bundle (scripts/build-server.mjs ENTRIES lists
  * the same two), with their source under server/.
  */
 const WORKER_SOURCES = {

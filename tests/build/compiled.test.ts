@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import mqtt from 'mqtt';
 import { freePort, startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
-import { until } from '../support/process.ts';
+import { historyOf, until } from '../support/process.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // Inside the checkout, so the bundles' bare imports (better-sqlite3, aedes, …) find its node_modules.
@@ -130,13 +130,7 @@ describe('the compiled server', () => {
     }
 
     // The acknowledged event reaches InfluxDB: the forwarder worker (compiled) carried it.
-    const login = await fetch(`http://127.0.0.1:${httpPort}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'compiled-admin' }) });
-    const { token } = await login.json();
-    const history = await until('the check-in in InfluxDB', async () => {
-      const res = await fetch(`http://127.0.0.1:${httpPort}/api/v1/estates/garden/events?kind=checkin&device=handheld-07`, { headers: { authorization: `Bearer ${token}` } });
-      const body = await res.json();
-      return body.events?.length ? body : null;
-    });
+    const history = await historyOf(httpPort, 'compiled-admin', 'garden', 'kind=checkin&device=handheld-07', 'the check-in in InfluxDB');
     expect(history.backend).toBe('influxdb');
     expect(history.events[0]).toMatchObject({ id: 'c-1', device: 'handheld-07' });
 

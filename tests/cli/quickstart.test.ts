@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
-import { runCli, startCli, until, type Child } from '../support/process.ts';
+import { historyOf, runCli, startCli, until, type Child } from '../support/process.ts';
 
 let influxd: InfluxdHandle;
 let server: Child;
@@ -67,14 +67,7 @@ describe('quick start with real processes', () => {
     })();
     expect(refused).toMatch(/not authori[sz]ed|bad user name or password|Connection Refused/i);
 
-    const login = await fetch(`http://127.0.0.1:${httpPort}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'quickstart-admin' }) });
-    expect(login.status).toBe(200);
-    const { token } = await login.json();
-    const history = await until('the check-in in the history API (InfluxDB)', async () => {
-      const res = await fetch(`http://127.0.0.1:${httpPort}/api/v1/estates/garden/events?kind=checkin&device=handheld-07`, { headers: { authorization: `Bearer ${token}` } });
-      const body = await res.json();
-      return body.events?.length ? body : null;
-    });
+    const history = await historyOf(httpPort, 'quickstart-admin', 'garden', 'kind=checkin&device=handheld-07', 'the check-in in the history API (InfluxDB)');
     expect(history.backend).toBe('influxdb');
     expect(history.events[0]).toMatchObject({ id: 'mq-1', device: 'handheld-07', ts: Date.parse('2026-11-27T22:05:00+08:00'), data: { guard: 'g-li', checkpoint: 'CP-03', method: 'nfc' } });
 

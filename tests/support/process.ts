@@ -39,3 +39,19 @@ export async function until<T>(what: string, check: () => T | Promise<T>, timeou
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * The history API of a server started as a process: logs in as admin (a failed login throws with its
+ * status) and waits until `GET /api/v1/estates/{estate}/events?{query}` returns events; its body.
+ */
+export async function historyOf(httpPort: number, password: string, estate: string, query: string, what: string): Promise<{ backend: string; events: Array<Record<string, unknown>> }> {
+  const base = `http://127.0.0.1:${httpPort}`;
+  const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+  if (login.status !== 200) throw new Error(`admin login failed: ${login.status} ${await login.text()}`);
+  const { token } = (await login.json()) as { token: string };
+  return until(what, async () => {
+    const res = await fetch(`${base}/api/v1/estates/${estate}/events?${query}`, { headers: { authorization: `Bearer ${token}` } });
+    const body = await res.json();
+    return body.events?.length ? body : null;
+  });
+}
