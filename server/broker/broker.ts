@@ -99,12 +99,33 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
   };
 
   let devicesPaused = false;
+  // Server messages at QoS 1 (alerts, patrol, work orders …) reach mqemitter a few microtasks after
+  // aedes.publish (Aedes looks up offline subscriptions first), live events at QoS 0 at once. Aedes
+  // numbers every packet when it is published and each client drops a packet numbered below one it
+  // already has (its dedupe, lib/client.js) — so a live event published after an alert but emitted
+  // before it made the alert vanish for every dashboard subscribed to both. Live batches therefore
+  // wait while a server QoS 1 message is on its way to mqemitter (microtasks, not a slow socket).
+  const unemitted = new Set<Buffer>();
+  let heldLive: Array<() => void> = [];
+  const emitted = (payload: unknown) => {
+    if (!unemitted.delete(payload as Buffer) || unemitted.size) return;
+    const held = heldLive;
+    heldLive = [];
+    for (const run of held) run();
+  };
+  const mq = mqemitter({ concurrency: 0, matchEmptyLevels: true });
+  const emit = mq.emit.bind(mq);
+  mq.emit = (packet, cb) => {
+    const result = emit(packet, cb);
+    if (unemitted.size) emitted(packet.payload);
+    return result;
+  };
   const aedes = await Aedes.createBroker({
     // Aedes' default mqemitter caps concurrency at 100 and queues the rest; a burst of live events
     // released from that queue recurses until the stack overflows and the process dies
     // (mcollina/mqemitter#204, tests/broker/live-burst.test.ts). Uncapped, nothing is queued, and a
     // stuck subscriber holds only its own deliveries (until drainTimeout drops it), not everyone's.
-    mq: mqemitter({ concurrency: 0, matchEmptyLevels: true }),
+    mq,
     maxClientsIdLength: 128,
     // A frozen dashboard must not hold up device ingest: give up on a stuck socket after this long.
     drainTimeout: drainTimeoutMs,
@@ -307,22 +328,28 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
   }, 1000);
   revocationSweep.unref();
 
+  function publishLive(events: EstateEvent[], bodies: string[]): void {
+    if (unemitted.size) {
+      heldLive.push(() => publishLive(events, bodies));
+      return;
+    }
+    const perKind = new Map<string, number>();
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      aedes.publish({ cmd: 'publish', topic: liveTopic(event.estate, event.kind), payload: Buffer.from(bodies[i]), qos: 0, retain: false, dup: false }, noop);
+      perKind.set(event.kind, (perKind.get(event.kind) ?? 0) + 1);
+    }
+    for (const [kind, n] of perKind) metrics.liveOut.inc({ kind }, n);
+  }
+
   return {
     aedes,
-    publishLive(events, bodies) {
-      const perKind = new Map<string, number>();
-      for (let i = 0; i < events.length; i++) {
-        const event = events[i];
-        aedes.publish({ cmd: 'publish', topic: liveTopic(event.estate, event.kind), payload: Buffer.from(bodies[i]), qos: 0, retain: false, dup: false }, noop);
-        perKind.set(event.kind, (perKind.get(event.kind) ?? 0) + 1);
-      }
-      for (const [kind, n] of perKind) metrics.liveOut.inc({ kind }, n);
-    },
+    publishLive,
     publishJson(topic, payload, options = {}) {
-      aedes.publish(
-        { cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(payload)), qos: 1, retain: options.retain ?? false, dup: false },
-        () => {},
-      );
+      const body = Buffer.from(JSON.stringify(payload));
+      unemitted.add(body);
+      // normally emitted (and released) before this runs; a publish that failed before mqemitter releases here
+      aedes.publish({ cmd: 'publish', topic, payload: body, qos: 1, retain: options.retain ?? false, dup: false }, () => emitted(body));
     },
     pauseDevices() {
       devicesPaused = true;
