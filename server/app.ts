@@ -169,6 +169,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let alertSink: AlertSink = NO_ALERTS;
   const modules = (options.modules ?? MODULES).map((create) => create(ctx));
   alertSink = modules.find((m) => m.alertSink)?.alertSink ?? NO_ALERTS;
+  const urgent = modules.filter((m) => m.urgent);
+  const bulk = modules.filter((m) => !m.urgent);
   const backpressure = new Backpressure({
     dataDir: options.dataDir,
     minFreeBytes: (options.minFreeMb ?? 512) * 2 ** 20,
@@ -195,30 +197,35 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         : [],
     ),
     onCommitted: (events, bodies) => {
+      // The alert lane first (EstateModule.urgent), then the bulk: live fan-out, the forwarder, the rest.
+      runModules(urgent, events);
       broker?.publishLive(events, bodies);
       forwarder?.notify();
-      // Modules that replay the journal write without an fsync of their own (see replaysJournal);
-      // the level changes only between modules that differ, with statements compiled once.
-      let relaxedNow = false;
-      try {
-        for (const m of modules) {
-          if (!m.onCommitted) continue;
-          const relaxed = Boolean(m.replaysJournal) && synchronous === 'FULL';
-          if (relaxed !== relaxedNow) {
-            prepared(db, relaxed ? 'PRAGMA synchronous = NORMAL' : 'PRAGMA synchronous = FULL').run();
-            relaxedNow = relaxed;
-          }
-          try {
-            m.onCommitted(events);
-          } catch (err) {
-            log.error(`${m.name}: ${(err as Error).stack ?? err}`);
-          }
-        }
-      } finally {
-        if (relaxedNow) prepared(db, 'PRAGMA synchronous = FULL').run();
-      }
+      runModules(bulk, events);
     },
   });
+  function runModules(list: EstateModule[], events: EstateEvent[]): void {
+    // Modules that replay the journal write without an fsync of their own (see replaysJournal);
+    // the level changes only between modules that differ, with statements compiled once.
+    let relaxedNow = false;
+    try {
+      for (const m of list) {
+        if (!m.onCommitted) continue;
+        const relaxed = Boolean(m.replaysJournal) && synchronous === 'FULL';
+        if (relaxed !== relaxedNow) {
+          prepared(db, relaxed ? 'PRAGMA synchronous = NORMAL' : 'PRAGMA synchronous = FULL').run();
+          relaxedNow = relaxed;
+        }
+        try {
+          m.onCommitted(events);
+        } catch (err) {
+          log.error(`${m.name}: ${(err as Error).stack ?? err}`);
+        }
+      }
+    } finally {
+      if (relaxedNow) prepared(db, 'PRAGMA synchronous = FULL').run();
+    }
+  }
 
   let influx = null;
   if (options.influxUrl) {
