@@ -8,6 +8,7 @@ import type { EstateEvent } from '../../protocol/index.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { collect, connect } from '../support/mqtt.ts';
 import { until } from '../support/process.ts';
+import { deviceTopic } from '../../protocol/index.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -35,6 +36,23 @@ describe('server messages and live events published in one turn', () => {
     await until('22 messages', () => inbox.messages.length >= 22, 10_000);
     const seen = inbox.messages.map((m) => (m.topic.endsWith('/alerts') ? `alert${(m.json as { n: number }).n}` : (m.json as { id: string }).id));
     expect(seen).toEqual(['alert1', 'alert2', ...events.map((e) => e.id)]);
+    await dash.endAsync();
+  });
+
+  it("delivers a device's retained status and its live copy to a dashboard subscribed to both", async () => {
+    const op = server.addUser('wall-status', 'viewer', E);
+    const session = await server.login(op.username, op.password);
+    const dash = await connect(server.mqttUrl, op.username, session);
+    const inbox = collect(dash);
+    await dash.subscribeAsync([`estates/${E}/devices/+/status`, `estates/${E}/live/status`], { qos: 1 });
+    const token = server.addDevice('camera', 'cam-status', E);
+    const cam = await connect(server.mqttUrl, 'cam-status', token, { clientId: 'cam-status' });
+    // the status is released at the journal commit, just before that group's live batch
+    for (let i = 0; i < 5; i++) {
+      await cam.publishAsync(deviceTopic(E, 'cam-status', 'status'), JSON.stringify({ id: `st-${i}`, ts: Date.now(), online: true, battery: 90 - i }), { qos: 1, retain: true });
+    }
+    await until('5 statuses and 5 live copies', () => inbox.messages.filter((m) => m.topic.endsWith('/devices/cam-status/status')).length >= 5 && inbox.messages.filter((m) => m.topic.endsWith('/live/status')).length >= 5, 10_000);
+    await cam.endAsync();
     await dash.endAsync();
   });
 });
