@@ -148,6 +148,11 @@ export interface WorkOrder {
   pausedFrom?: WorkOrderStatus;
   description: string;
   building?: string;
+  /** storey within `building` (1 = ground floor, -1 = first basement), checked against its floors */
+  floor?: number;
+  /** 单元 and 室 of the house registry, when the problem is in one home */
+  unit?: string;
+  room?: string;
   /** local metres (the building's centre, or the reported position) */
   x?: number;
   y?: number;
@@ -402,6 +407,9 @@ export interface ResidentTrackResponse {
   categoryZh: string;
   description: string;
   building?: string;
+  floor?: number;
+  unit?: string;
+  room?: string;
   status: WorkOrderStatus;
   tier: SlaTier;
   openedAt: number;

@@ -2,7 +2,7 @@
 // the columns building, unit, floor, room — or their Chinese names 楼栋, 单元, 楼层, 室 (房号) — in any
 // order. Pure: every bad line is reported (with its number) and nothing is written unless all are good.
 import { parseCsv } from '../vehicles/csv.ts';
-import { isFloor, type HouseRoom } from './registry.ts';
+import { parseFloor, type HouseRoom } from './registry.ts';
 
 const COLUMNS: Record<keyof HouseRoom, string[]> = {
   building: ['building', '楼栋', '楼号', '幢'],
@@ -35,13 +35,12 @@ export function parseHouseCsv(text: string, buildings: ReadonlyMap<string, strin
     const get = (k: keyof HouseRoom) => (r.fields[index[k]] ?? '').trim();
     const buildingText = get('building');
     const building = buildings.get(buildingText);
-    const floorText = get('floor').replace(/^(-?\d+)\s*(层|F|f)?$/, '$1').replace(/^B(\d+)$/i, '-$1');
-    const floor = Number(floorText);
+    const floor = parseFloor(get('floor'));
     const unit = get('unit').replace(/单元$/, '') || '1';
     const room = get('room');
     const problems: string[] = [];
     if (!building) problems.push(`unknown building '${buildingText}'`);
-    if (!floorText || !isFloor(floor)) problems.push(`floor '${get('floor')}' is not a storey (1 = ground floor, -1 or B1 = basement)`);
+    if (floor === undefined) problems.push(`floor '${get('floor')}' is not a storey (1 = ground floor, -1 or B1 = basement)`);
     if (!room) problems.push('no room');
     else if (room.length > 32) problems.push('room longer than 32 characters');
     if (unit.length > 32) problems.push('unit longer than 32 characters');
@@ -52,7 +51,7 @@ export function parseHouseCsv(text: string, buildings: ReadonlyMap<string, strin
       continue;
     }
     seen.add(key);
-    rooms.push({ building: building!, unit, floor, room });
+    rooms.push({ building: building!, unit, floor: floor!, room });
   }
   if (errors.length) return { ok: false, errors };
   if (!rooms.length) return { ok: false, errors: ['no rooms: the file has a header but no rows'] };

@@ -121,3 +121,48 @@ export function summarizeHouses(db: Db, estate: string): BuildingHouses[] {
     rooms: b.rooms,
   }));
 }
+
+/** A storey as people write it: 3, "3", "3F", "3层", "B1" (= −1); undefined when it is not one. */
+export function parseFloor(v: unknown): number | undefined {
+  if (typeof v === 'number') return isFloor(v) ? v : undefined;
+  if (typeof v !== 'string') return undefined;
+  const text = v.trim().replace(/^(-?\d+)\s*(层|F|f)?$/, '$1').replace(/^B(\d+)$/i, '-$1');
+  const n = text ? Number(text) : NaN;
+  return isFloor(n) ? n : undefined;
+}
+
+export interface BuildingFloors {
+  /** lowest and highest storey */
+  min: number;
+  max: number;
+  /** the registry's storeys (it may skip some, e.g. no 4th or 13th floor); null = every one from 1 to max */
+  listed: number[] | null;
+}
+
+/**
+ * The storeys a building has: the house registry's when it lists rooms for it, else 1 … its floors
+ * (BuildingInfo.floors, else height ÷ 3 m, as generateRooms counts them; basements only via the registry).
+ */
+export function buildingFloors(db: Db, estate: string, b: BuildingInfo): BuildingFloors {
+  ensureHouseTables(db);
+  const listed = (db.prepare('SELECT DISTINCT floor FROM house_rooms WHERE estate = ? AND building = ? ORDER BY floor').pluck().all(estate, b.id) as number[]);
+  if (listed.length) return { min: listed[0], max: listed[listed.length - 1], listed };
+  const floors = b.floors && b.floors > 0 ? Math.min(MAX_FLOOR, Math.round(b.floors)) : Math.max(1, Math.round(b.height / 3));
+  return { min: 1, max: floors, listed: null };
+}
+
+export function hasFloor(f: BuildingFloors, floor: number): boolean {
+  return f.listed ? f.listed.includes(floor) : floor >= f.min && floor <= f.max;
+}
+
+/** Rooms of a building with this 室 number (one per unit that has it), optionally in one unit. */
+export function roomsNamed(db: Db, estate: string, building: string, room: string, unit?: string): HouseRoom[] {
+  ensureHouseTables(db);
+  const sql = 'SELECT building, unit, floor, room FROM house_rooms WHERE estate = ? AND building = ? AND room = ?' + (unit !== undefined ? ' AND unit = ?' : '') + ' ORDER BY unit';
+  return db.prepare(sql).all(...(unit !== undefined ? [estate, building, room, unit] : [estate, building, room])) as HouseRoom[];
+}
+
+export function hasUnit(db: Db, estate: string, building: string, unit: string): boolean {
+  ensureHouseTables(db);
+  return db.prepare('SELECT 1 FROM house_rooms WHERE estate = ? AND building = ? AND unit = ? LIMIT 1').get(estate, building, unit) !== undefined;
+}

@@ -8,6 +8,8 @@ import { HttpError } from '../api/errors.ts';
 import { RESEND_KEEP_MS, clientHash, openToken, sealToken } from './resend.ts';
 import type { Db } from '../store/db.ts';
 import { getEstate, listBuildings } from '../store/estates.ts';
+import type { BuildingInfo } from '../../protocol/api.ts';
+import { buildingFloors, hasFloor, hasUnit, parseFloor, roomsNamed } from '../houses/registry.ts';
 import { EstateContexts, buildingAt } from '../ingest/estate-context.ts';
 import { autoDispatch, category, unknownCategory } from './config.ts';
 import { createOrder, dispatch, retier, isRefusal, SYSTEM, type Transition } from './lifecycle.ts';
@@ -18,6 +20,10 @@ export interface IntakeInput {
   category: unknown;
   description: unknown;
   building?: unknown;
+  /** storey (3, "3F", "B1"), and/or the house registry's unit and room: checked against the building */
+  floor?: unknown;
+  unit?: unknown;
+  room?: unknown;
   lat?: unknown;
   lon?: unknown;
   x?: unknown;
@@ -57,6 +63,42 @@ function num(v: unknown, field: string): number | undefined {
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isFinite(n)) throw bad(`${field}: expected a number, got ${JSON.stringify(v)}`, 'bad_field');
   return n;
+}
+
+const floorRange = (f: { min: number; max: number; listed: number[] | null }) =>
+  f.listed && f.listed.length !== f.max - f.min + 1 ? `floors ${f.listed.join(', ')}` : f.min === f.max ? `only floor ${f.min}` : `floors ${f.min}–${f.max}`;
+
+/**
+ * Where in its building an order is: a floor (checked against the building's floors — the house
+ * registry's, else 1 … its floor count) and/or a registered unit and room (the room gives the floor).
+ * Refuses with 400 and a reason: bad_floor, floor_without_building, unknown_floor, unknown_unit,
+ * unknown_room, ambiguous_room, floor_mismatch.
+ */
+export function placeInBuilding(db: Db, estate: string, b: BuildingInfo | undefined, input: Pick<IntakeInput, 'floor' | 'unit' | 'room'>): { floor?: number; unit?: string; room?: string } {
+  const room = optionalText(input.room, 'room', 32);
+  const unit = optionalText(input.unit, 'unit', 32)?.replace(/单元$/, '');
+  let floor: number | undefined;
+  if (input.floor !== undefined && input.floor !== null && input.floor !== '') {
+    floor = parseFloor(input.floor);
+    if (floor === undefined) throw bad(`floor: expected a storey (1 = ground floor, -1 or B1 = first basement), got ${JSON.stringify(input.floor)}`, 'bad_floor');
+  }
+  if (floor === undefined && room === undefined && unit === undefined) return {};
+  const what = room !== undefined ? 'room' : floor !== undefined ? 'floor' : 'unit';
+  if (!b) throw bad(`${what} needs a building: give building (or a position inside one)`, 'floor_without_building');
+  if (unit !== undefined && !hasUnit(db, estate, b.id, unit)) throw bad(`building '${b.id}' has no unit '${unit}' in the house registry`, 'unknown_unit');
+  if (room !== undefined) {
+    const rooms = roomsNamed(db, estate, b.id, room, unit);
+    if (!rooms.length) throw bad(`building '${b.id}' has no room '${room}'${unit !== undefined ? ` in unit ${unit}` : ''} in the house registry`, 'unknown_room');
+    if (rooms.length > 1) throw bad(`room '${room}' is in units ${rooms.map((r) => r.unit).join(', ')} of building '${b.id}': give the unit`, 'ambiguous_room');
+    const r = rooms[0];
+    if (floor !== undefined && floor !== r.floor) throw bad(`room '${room}' of building '${b.id}' is on floor ${r.floor}, not ${floor}`, 'floor_mismatch');
+    return { floor: r.floor, unit: r.unit, room: r.room };
+  }
+  if (floor !== undefined) {
+    const floors = buildingFloors(db, estate, b);
+    if (!hasFloor(floors, floor)) throw bad(`building '${b.id}' has ${floorRange(floors)}: no floor ${floor}`, 'unknown_floor');
+  }
+  return { floor, ...(unit !== undefined ? { unit } : {}) };
 }
 
 export class Intake {
@@ -106,10 +148,18 @@ export class Intake {
         building ??= buildingAt(ctx, x, y);
       }
     }
+    const b = building !== undefined ? buildings.find((c) => c.id === building) : undefined;
     if (building !== undefined) {
-      const b = buildings.find((c) => c.id === building);
       if (!b) throw bad(`unknown building '${building}' in estate '${estate}'`, 'unknown_building');
       if (x === undefined || y === undefined) [x, y] = b.center;
+    }
+    let place: ReturnType<typeof placeInBuilding>;
+    try {
+      place = placeInBuilding(this.db, estate, b, input);
+    } catch (err) {
+      // an alert's device floor was set by an admin without the building's floors at hand: the order is made anyway, on the building
+      if (input.source !== 'alert') throw err;
+      place = {};
     }
     let tier: SlaTier = cat.tier;
     if (input.tier !== undefined) {
@@ -120,7 +170,7 @@ export class Intake {
     const photos = input.photos ?? opts.photos?.();
     const created = createOrder(
       {
-        estate, source: input.source, category: cat.code, tier: cat.tier, department: cat.department, description, building, x, y, lat, lon, address,
+        estate, source: input.source, category: cat.code, tier: cat.tier, department: cat.department, description, building, ...place, x, y, lat, lon, address,
         reporter: name || phone ? ({ ...(name ? { name } : {}), ...(phone ? { phone } : {}) } as Reporter) : undefined,
         photos, mediaUrls: input.mediaUrls, alert: input.alert,
       },

@@ -56,7 +56,7 @@ export const needsPlanFor = (tier: SlaTier): boolean => tier === 'complex' || ti
 /** What intake knows of a new order: the WorkOrder's own fields, photos optional. */
 export type NewOrder = Pick<
   WorkOrder,
-  'estate' | 'source' | 'category' | 'tier' | 'department' | 'description' | 'building' | 'x' | 'y' | 'lat' | 'lon' | 'address' | 'reporter' | 'mediaUrls' | 'alert'
+  'estate' | 'source' | 'category' | 'tier' | 'department' | 'description' | 'building' | 'floor' | 'unit' | 'room' | 'x' | 'y' | 'lat' | 'lon' | 'address' | 'reporter' | 'mediaUrls' | 'alert'
 > & { photos?: PhotoRef[] };
 
 function bump(o: WorkOrder, patch: Partial<WorkOrder>, now: number): WorkOrder {
@@ -82,6 +82,9 @@ export function createOrder(input: NewOrder, id: number, actor: string, now: num
     status: 'new',
     description: input.description,
     building: input.building,
+    floor: input.floor,
+    unit: input.unit,
+    room: input.room,
     x: input.x,
     y: input.y,
     lat: input.lat,

@@ -14,6 +14,7 @@ import { RateLimiter } from './rate-limit.ts';
 import { staffRoutes } from './routes.ts';
 import { WorkOrderService } from './service.ts';
 import { WorkOrderStore } from './store.ts';
+import './heat.ts'; // registers the work-order heat source
 
 /** How often the clock looks for warnings and escalations. */
 export const TICK_MS = 1_000;

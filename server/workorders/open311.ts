@@ -81,10 +81,13 @@ export function open311Router(deps: PublicDeps): Router {
       if (typeof b.media_url !== 'string' || !/^https?:\/\/\S{1,500}$/.test(b.media_url)) throw new HttpError(400, 'media_url: an http(s) URL');
       media = [b.media_url];
     }
+    // not in GeoReport v2's core: floor, unit and room as plain fields or as attribute[floor] etc.
+    const nested = (b.attribute ?? {}) as Record<string, unknown>;
+    const attr = (k: string) => nested[k] ?? b[`attribute[${k}]`]; // JSON nests them; a form sends 'attribute[floor]'
     const name = [b.first_name, b.last_name].filter((s) => typeof s === 'string' && s).join(' ') || undefined;
     const { order, token } = deps.intake.create(
       estate,
-      { source: 'open311', category: b.service_code, description: b.description, lat: b.lat, lon: b.long, address: b.address_string, building: b.address_id, name, phone: b.phone, mediaUrls: media },
+      { source: 'open311', category: b.service_code, description: b.description, lat: b.lat, lon: b.long, address: b.address_string, building: b.address_id, floor: b.floor ?? attr('floor'), unit: b.unit ?? attr('unit'), room: b.room ?? attr('room'), name, phone: b.phone, mediaUrls: media },
       { name: 'open311', source: req.ip ?? null },
       deps.now(),
       { token: true },

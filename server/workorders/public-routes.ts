@@ -56,6 +56,9 @@ export function trackView(o: WorkOrder, log: ReturnType<RouteDeps['service']['st
     categoryZh: cat?.nameZh ?? o.category,
     description: o.description,
     ...(o.building ? { building: o.building } : {}),
+    ...(o.floor !== undefined ? { floor: o.floor } : {}),
+    ...(o.unit ? { unit: o.unit } : {}),
+    ...(o.room ? { room: o.room } : {}),
     status: o.spam ? 'cancelled' : o.status,
     tier: o.tier,
     openedAt: o.openedAt,
@@ -113,7 +116,7 @@ export function residentRoutes(router: Router, deps: PublicDeps): void {
     } else fields = (req.body ?? {}) as Record<string, unknown>;
     const now = deps.now();
     try {
-      const input: IntakeInput = { source: 'resident', category: fields.category, description: fields.description, building: fields.building, name: fields.name, phone: fields.phone, lat: fields.lat, lon: fields.lon };
+      const input: IntakeInput = { source: 'resident', category: fields.category, description: fields.description, building: fields.building, floor: fields.floor, unit: fields.unit, room: fields.room, name: fields.name, phone: fields.phone, lat: fields.lat, lon: fields.lon };
       // photos reach the disk only once everything else is checked
       const photos = () => uploads.map((u) => deps.photos.put(u.data, u.mime, 'resident', now));
       const clientId = clientIdOf(fields.clientId, req.get('idempotency-key'));

@@ -22,6 +22,9 @@ import { MONTH_PATTERN } from '../alerts/report.ts';
 import { ConfigError, mergeConfig, validateConfigPatch } from './config.ts';
 import type { Intake } from './intake.ts';
 import { optionalText, requiredText } from './intake.ts';
+import { parseFloor } from '../houses/registry.ts';
+import { getDevice } from '../store/devices.ts';
+import type { Alert } from '../../protocol/index.ts';
 import { REPORT_COLUMNS, exportTable, monthlyReport, problemColumns, problemRow, rectificationColumns, rectificationRow, type ExportFormat } from './ledgers.ts';
 import * as life from './lifecycle.ts';
 import { asHttp, isMultipart, readMultipart } from './multipart.ts';
@@ -80,6 +83,11 @@ export function parseOrderFilter(q: Record<string, unknown>, now: number): Order
   f.tier = list(q.tier);
   f.source = list(q.source);
   for (const k of ['building', 'team', 'assignee', 'department'] as const) if (q[k] !== undefined && q[k] !== '') f[k] = String(q[k]);
+  if (q.floor !== undefined && q.floor !== '') {
+    const floor = parseFloor(q.floor);
+    if (floor === undefined) throw new HttpError(400, `floor: expected a storey (1 = ground floor, -1 or B1 = first basement), got '${String(q.floor)}'`, { reason: 'bad_floor' });
+    f.floor = floor;
+  }
   if (q.overdue === '1' || q.overdue === 'true') f.dueBefore = now;
   f.spam = q.spam === '1' || q.spam === 'true' ? true : q.spam === 'all' ? undefined : false;
   f.since = time(q.since ?? q.from, 'since');
@@ -87,6 +95,14 @@ export function parseOrderFilter(q: Record<string, unknown>, now: number): Order
   if (q.sort !== undefined && q.sort !== 'due' && q.sort !== 'newest') throw new HttpError(400, `sort: 'due' or 'newest', got '${String(q.sort)}'`);
   f.sort = (q.sort as OrderFilter['sort']) ?? 'newest';
   return f;
+}
+
+/** The storey an alert happened on: its own floor (a rule may set one), else its device's. */
+function alertFloor(db: Db, alert: Alert): number | undefined {
+  const own = (alert as { floor?: unknown }).floor;
+  if (typeof own === 'number') return own;
+  const floor = alert.device ? getDevice(db, alert.device)?.floor : undefined;
+  return typeof floor === 'number' ? floor : undefined;
 }
 
 const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
@@ -212,7 +228,7 @@ export function staffRoutes(router: Router, deps: RouteDeps): void {
     const note = optionalText(b.note, 'note', WORKORDER_LIMITS.noteChars);
     const { order } = deps.intake.create(
       e.id,
-      { source: 'alert', category: code, description: note ?? `${alert.titleZh} / ${alert.title}`, building: alert.building, x: alert.x, y: alert.y, alert: alert.id, tier: alert.tier },
+      { source: 'alert', category: code, description: note ?? `${alert.titleZh} / ${alert.title}`, building: alert.building, floor: alertFloor(db, alert), x: alert.x, y: alert.y, alert: alert.id, tier: alert.tier },
       actorOf(req),
       deps.now(),
     );

@@ -3,7 +3,7 @@
 // estate configuration, and the handheld actions already applied (exactly once by action id).
 import { isWorkOrderDone, type WorkOrder, type WorkOrderConfig, type WorkOrderLogEntry, type WorkOrderStatus } from '../../protocol/index.ts';
 import { recordAudit, type AuditEntry } from '../audit/log.ts';
-import type { Db } from '../store/db.ts';
+import { addColumn, type Db } from '../store/db.ts';
 import { defaultConfig } from './config.ts';
 import { dueOf } from './lifecycle.ts';
 
@@ -86,6 +86,8 @@ export interface OrderFilter {
   category?: string[];
   tier?: string[];
   building?: string;
+  /** a storey of `building` */
+  floor?: number;
   team?: string;
   assignee?: string;
   source?: string[];
@@ -132,13 +134,14 @@ export class WorkOrderStore {
 
   constructor(private readonly db: Db) {
     db.exec(SCHEMA);
+    addColumn(db, 'workorders', 'floor', 'INTEGER'); // the storey of its building (house registry, docs/wallscreen.md)
     this.upsert = db.prepare(
-      `INSERT INTO workorders (id, estate, source, category, tier, status, done, building, team, assignee, department, due, opened_at, updated_at,
+      `INSERT INTO workorders (id, estate, source, category, tier, status, done, building, floor, team, assignee, department, due, opened_at, updated_at,
          resolved_at, on_site_ms, fix_ms, plan_ms, paused_ms, rating, reopen_count, needs_plan, spam, alert, body)
-       VALUES (@id, @estate, @source, @category, @tier, @status, @done, @building, @team, @assignee, @department, @due, @openedAt, @updatedAt,
+       VALUES (@id, @estate, @source, @category, @tier, @status, @done, @building, @floor, @team, @assignee, @department, @due, @openedAt, @updatedAt,
          @resolvedAt, @onSiteMs, @fixMs, @planMs, @pausedMs, @rating, @reopenCount, @needsPlan, @spam, @alert, @body)
        ON CONFLICT(id) DO UPDATE SET category = excluded.category, tier = excluded.tier, status = excluded.status, done = excluded.done,
-         building = excluded.building, team = excluded.team, assignee = excluded.assignee, department = excluded.department, due = excluded.due,
+         building = excluded.building, floor = excluded.floor, team = excluded.team, assignee = excluded.assignee, department = excluded.department, due = excluded.due,
          updated_at = excluded.updated_at, resolved_at = excluded.resolved_at, on_site_ms = excluded.on_site_ms, fix_ms = excluded.fix_ms,
          plan_ms = excluded.plan_ms, paused_ms = excluded.paused_ms, rating = excluded.rating, reopen_count = excluded.reopen_count,
          needs_plan = excluded.needs_plan, spam = excluded.spam, alert = excluded.alert, body = excluded.body`,
@@ -192,6 +195,7 @@ export class WorkOrderStore {
       status: o.status,
       done: isWorkOrderDone(o.status) ? 1 : 0,
       building: o.building ?? null,
+      floor: o.floor ?? null,
       team: o.team ?? null,
       assignee: o.assignee ?? null,
       department: o.department,
@@ -257,6 +261,7 @@ export class WorkOrderStore {
     for (const [col, v] of [['building', f.building], ['team', f.team], ['assignee', f.assignee], ['department', f.department]] as const) {
       if (v !== undefined) (where.push(`${col} = ?`), args.push(v));
     }
+    if (f.floor !== undefined) (where.push('floor = ?'), args.push(f.floor));
     if (f.dueBefore !== undefined) (where.push("done = 0 AND status != 'paused' AND due <= ?"), args.push(f.dueBefore));
     if (f.spam !== undefined) (where.push('spam = ?'), args.push(f.spam ? 1 : 0));
     if (f.needsPlan) where.push('needs_plan = 1');

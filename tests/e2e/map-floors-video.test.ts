@@ -31,7 +31,8 @@ interface Stats {
   heat: boolean;
 }
 type Drawn = Array<{ name: string; calls: number }>;
-type Win = { __SE_STATS__?: Stats; __SE_SCENE__?: { project(x: number, y: number, h?: number): { px: number; py: number; visible: boolean }; drawn(): Drawn }; __SE_HEAT__?: { cells: number; total: number } };
+type FloorItems = { building: string | null; items: Array<{ key: string; floor: number; h: number }> };
+type Win = { __SE_FLOOR_ITEMS__?: FloorItems; __SE_WORKORDER_LAYER__?: { spots: Array<{ id: string }> }; __SE_STATS__?: Stats; __SE_SCENE__?: { project(x: number, y: number, h?: number): { px: number; py: number; visible: boolean }; drawn(): Drawn }; __SE_HEAT__?: { cells: number; total: number } };
 /** the opened building's floor layer: its slabs, what stands on them, anything else put in its group */
 const FLOOR_VIEW = /^(floors|floor-items|floor-view)$/;
 const callsOf = (scene: Drawn, name: RegExp) => scene.filter((d) => name.test(d.name)).reduce((n, d) => n + d.calls, 0);
@@ -164,8 +165,14 @@ describe('map: live camera video, floors, heat', () => {
     await page.keyboard.press('Escape');
   });
 
-  it('opens a building floor by floor, its devices and open alerts on their floors, within the draw-call budget', { timeout: 240_000 }, async () => {
+  it('opens a building floor by floor, its devices, open alerts and work orders on their floors, within the draw-call budget', { timeout: 240_000 }, async () => {
     const { page } = browser;
+    // a work order on floor 5 of the building (through the staff API, live to the wall screen over MQTT)
+    const woFloor = Math.min(5, storeysOf(front).floors);
+    const wo = await server.api(`/api/v1/estates/${ESTATE}/workorders`, { method: 'POST', token: admin, body: { category: 'lighting', description: '5层走廊灯不亮', building: front.id, floor: woFloor } });
+    expect(wo.status, JSON.stringify(wo.body)).toBe(201);
+    const woKey = `wo:${wo.body.id}`;
+    await until('the work order on the roof stack', () => page.evaluate((id) => (window as unknown as Win).__SE_WORKORDER_LAYER__?.spots.some((s) => s.id === id) ?? false, String(wo.body.id)), 20_000, 100);
     if (await page.getByTestId('details-close').count()) await page.getByTestId('details-close').click();
     await until('details closed', async () => (await page.getByTestId('details-panel').count()) === 0, 10_000, 100);
     // a new alert of the device on floor 3, live on the wall screen (its ring is on the map before we count)
@@ -189,8 +196,16 @@ describe('map: live camera video, floors, heat', () => {
     const floors = front.floors ?? Math.round(front.height / 3);
     const open = await until('floors drawn', async () => {
       const s = await stats();
-      return s && s.floors === floors && s.floorItems >= 2 ? s : null;
+      return s && s.floors === floors && s.floorItems >= 3 ? s : null;
     }, 20_000, 100);
+    // the work order stands on its floor (the slab of storey 5, not the roof), and left the roof stack
+    const items = (await page.evaluate(() => (window as unknown as Win).__SE_FLOOR_ITEMS__))!;
+    expect(items.building).toBe(front.id);
+    const onFloor = items.items.find((i) => i.key === woKey);
+    expect(onFloor, JSON.stringify(items)).toMatchObject({ floor: woFloor });
+    expect(onFloor!.h).toBeGreaterThan(floorBase(storeys, woFloor));
+    expect(onFloor!.h).toBeLessThan(floorBase(storeys, woFloor + 1));
+    expect(await page.evaluate((id) => (window as unknown as Win).__SE_WORKORDER_LAYER__!.spots.some((s) => s.id === id), String(wo.body.id))).toBe(false);
     // floors: one instanced call, things on them: one, the faded façade: two more groups of the one
     // merged building mesh — never a call per floor; and the whole frame within the map's budget
     const scene = await drawn();
@@ -207,6 +222,8 @@ describe('map: live camera video, floors, heat', () => {
       const s = await stats();
       return s?.floors === 1 && s.floorItems >= 2;
     }, 10_000, 100);
+    // the work order is on floor 5, not 3
+    expect((await page.evaluate(() => (window as unknown as Win).__SE_FLOOR_ITEMS__))!.items.map((i) => i.key)).not.toContain(woKey);
     await page.screenshot({ path: join(shots, 'map-floor3-night.png'), timeout: 90_000 });
     await page.getByTestId('floor-all').click();
     await until('all floors again', async () => (await stats())?.floors === floors, 10_000, 100);
@@ -219,6 +236,8 @@ describe('map: live camera video, floors, heat', () => {
     await page.locator('[data-testid="estate-map"][data-theme="night"]').waitFor();
     await page.getByTestId('details-close').click();
     await until('building closed', async () => (await stats())?.floors === 0, 10_000, 100);
+    // closed: the order is back on the roof stack
+    await until('the work order back over the roof', () => page.evaluate((id) => (window as unknown as Win).__SE_WORKORDER_LAYER__?.spots.some((s) => s.id === id) ?? false, String(wo.body.id)), 10_000, 100);
   });
 
   it('draws the alert heat layer in one call, in both themes', { timeout: 240_000 }, async () => {

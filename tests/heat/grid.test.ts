@@ -52,5 +52,23 @@ describe('heat grid', () => {
       } });
       expect((await server.api('/api/v1/estates/test/heat?source=test-orders', { token })).body).toMatchObject({ total: 2, x0: 100, y0: 100, counts: [2] });
     });
+
+    it('serves work orders with a position by when they opened; spam and orders without a place stay off', async () => {
+      const create = (x?: number, y?: number) => server.api('/api/v1/estates/test/workorders', { token, method: 'POST', body: { category: 'plumbing', description: '管道堵塞', x, y } });
+      const old = await create(500, 500); // 8 days before the others: outside 7 d
+      expect(old.status).toBe(201);
+      now += 8 * 86_400_000;
+      for (const [x, y] of [[505, 505], [510, 508], [545, 505]]) expect((await create(x, y)).status).toBe(201);
+      expect((await create()).status).toBe(201); // no position: not on the map
+      const spam = await create(505, 505);
+      expect((await server.api(`/api/v1/estates/test/workorders/${spam.body.id}/spam`, { token, method: 'POST', body: {} })).status).toBe(200);
+      now += 1000;
+      const week = await server.api('/api/v1/estates/test/heat?source=workorders&window=7d&cell=20', { token });
+      expect(week.status).toBe(200);
+      expect(week.body).toMatchObject({ source: 'workorders', total: 3, x0: 500, y0: 500, cols: 3, rows: 1, counts: [2, 0, 1] });
+      expect((await server.api('/api/v1/estates/test/heat?source=workorders&window=30d&cell=20', { token })).body.total).toBe(4);
+      // the alerts layer is not changed by them
+      expect((await server.api('/api/v1/estates/test/heat?source=alerts&window=30d&cell=20', { token })).body.total).toBe(3);
+    });
   });
 });

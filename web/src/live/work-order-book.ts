@@ -116,7 +116,7 @@ export class WorkOrderBook {
     for (const o of this.orders.values()) {
       const d = orderDeadline(o);
       if (!d) continue;
-      yield { id: String(o.id), building: o.building, x: o.x, y: o.y, due: d.at, opened: d.opened, paused: o.status === 'paused' };
+      yield { id: String(o.id), building: o.building, floor: o.floor, x: o.x, y: o.y, due: d.at, opened: d.opened, paused: o.status === 'paused' };
     }
   }
 

@@ -27,7 +27,7 @@ import { Zones } from './Zones.tsx';
 import { Floors, type FloorStats } from './Floors.tsx';
 import { useFloorView } from './floor-view.ts';
 import { HeatLayer } from './HeatLayer.tsx';
-import { useHeatWindow } from './layers.ts';
+import { useHeatSource, useHeatWindow } from './layers.ts';
 
 const FOV = 40;
 const PICK_COLOR = '#ffd60a';
@@ -65,6 +65,7 @@ export function EstateMap({ detail, store, pick = null, onPick = noPick, tourAft
   const picked = pick?.kind === 'building' ? (detail.buildings.find((b) => b.id === pick.id) ?? null) : null;
   const floorView = useFloorView();
   const heatWindow = useHeatWindow();
+  const heatSource = useHeatSource();
   const floorStats = useMemo<FloorStats>(() => ({ floors: 0, items: 0 }), []);
   // an opened building shows its floors instead of the highlight's tinted shell
   const opened = floorView.building && detail.buildings.some((b) => b.id === floorView.building) ? floorView.building : null;
@@ -91,7 +92,7 @@ export function EstateMap({ detail, store, pick = null, onPick = noPick, tourAft
       <Buildings buildings={detail.buildings} palette={palette} visible={layers.buildings} opened={opened} />
       <BuildingHighlight building={opened ? null : picked} color={PICK_COLOR} />
       <Floors buildings={detail.buildings} devices={detail.devices} store={store} stats={floorStats} />
-      {layers.heat && heat && <HeatLayer estate={detail.estate.id} window={heatWindow} />}
+      {layers.heat && heat && <HeatLayer estate={detail.estate.id} window={heatWindow} source={heatSource} />}
       <Checkpoints checkpoints={detail.checkpoints} store={store} clock={clock} visible={layers.checkpoints} />
       <LiveMarkers store={store} counts={markers} layers={markerLayers} clock={clock} />
       <WorkOrders source={store.workOrders} buildings={detail.buildings} clock={clock === Date.now || !clock ? serverNow : clock} visible={layers.workorders} />

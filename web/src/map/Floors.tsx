@@ -1,7 +1,8 @@
 // The opened building, floor by floor: every storey is ONE instance of the footprint's slab (one
 // InstancedMesh, one draw call however many floors), stacked apart by floor-placement.ts; an
 // isolated floor is drawn alone. What stands on the floors — devices with a floor, open alerts of
-// those devices, and items other layers register (floor-view.ts setFloorItems: work orders) — is a
+// those devices, and items other layers register (floor-view.ts setFloorItems: work orders, each on
+// its own building) — is a
 // second InstancedMesh. Two draw calls for a 33-storey tower or for a 3-storey block alike.
 import { useFrame } from '@react-three/fiber';
 import { useEffect, useMemo, useRef } from 'react';
@@ -44,8 +45,15 @@ export function floorItems(building: BuildingInfo, devices: readonly DeviceInfo[
       out.push({ key: `alert:${identity}`, kind: 'alert', floor, x: a.x ?? device?.x, y: a.y ?? device?.y, color: FLOOR_ITEM_COLORS.alert });
     }
   }
-  for (const item of extra) out.push(item);
+  for (const item of extra) if (item.building === undefined || item.building === building.id) out.push(item);
   return out;
+}
+
+declare global {
+  interface Window {
+    /** what stands on the opened building's floors, for end-to-end tests: key, storey, scene height */
+    __SE_FLOOR_ITEMS__?: { building: string | null; items: Array<{ key: string; floor: number; h: number }> };
+  }
 }
 
 export interface FloorStats {
@@ -106,6 +114,7 @@ export function Floors({ buildings, devices, store, stats }: { buildings: readon
       items.count = 0;
       items.visible = false;
       if (stats) stats.floors = stats.items = 0;
+      window.__SE_FLOOR_ITEMS__ = { building: null, items: [] };
       invalidate();
       return;
     }
@@ -131,14 +140,17 @@ export function Floors({ buildings, devices, store, stats }: { buildings: readon
     const itemIds = instanceIds(items);
     itemIds.length = 0;
     let k = 0;
+    const drawnItems: Array<{ key: string; floor: number; h: number }> = [];
     for (const item of list) {
       if (k >= 1024) break;
       const [x, y, z] = floorPosition(building, item.floor, item.x ?? undefined, item.y ?? undefined);
       writeTransform(im, k, x, y + 2.6, z);
       writeColor(ic, k, color.set(item.color));
       itemIds.push(item.key);
+      drawnItems.push({ key: item.key, floor: item.floor, h: y + 2.6 });
       k++;
     }
+    window.__SE_FLOOR_ITEMS__ = { building: building.id, items: drawnItems };
     commit(items, k);
     items.visible = k > 0;
     if (stats) {

@@ -11,7 +11,7 @@ export const HEAT_REFRESH_MS = 60_000;
 
 declare global {
   interface Window {
-    __SE_HEAT__?: { window: string; cells: number; total: number; max: number };
+    __SE_HEAT__?: { source: string; window: string; cells: number; total: number; max: number };
   }
 }
 
@@ -53,7 +53,7 @@ export function HeatLayer({ estate, window: win, source = 'alerts' }: { estate: 
       getJson<HeatGridData>(`/estates/${encodeURIComponent(estate)}/heat?source=${encodeURIComponent(source)}&window=${encodeURIComponent(win)}`, abort.signal).then(
         (g) => {
           setGrid(g);
-          window.__SE_HEAT__ = { window: win, cells: g.counts.filter((n) => n > 0).length, total: g.total, max: g.max };
+          window.__SE_HEAT__ = { source, window: win, cells: g.counts.filter((n) => n > 0).length, total: g.total, max: g.max };
         },
         (err: Error) => !abort.signal.aborted && console.warn(`heat layer: ${err.message}`),
       );

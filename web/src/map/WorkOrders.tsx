@@ -1,12 +1,15 @@
 // Open work orders on their buildings: ONE InstancedMesh of beacons for all of them (one draw call
 // whatever the count — not a mesh per order), rewritten in the frame loop when the orders change
 // and re-coloured as their clocks run (every second: calm → soon → overdue happens on its own).
+// Orders with a floor are also put on their building's floors (floor-view.ts setFloorItems), drawn by
+// Floors in its one item mesh when that building is opened — and left out of the roof stack then.
 import { useFrame } from '@react-three/fiber';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { MeshBasicMaterial, OctahedronGeometry } from 'three';
 import type { BuildingInfo } from '../../../protocol/api.ts';
 import { capacityFor, commit, createInstances, instanceIds, writeColor, writeTransform } from './instances.ts';
-import { buildingIndex, layoutSpots, WORK_ORDER_COLORS, type WorkOrderSpot } from './work-order-layout.ts';
+import { getFloorView, setFloorItems } from './floor-view.ts';
+import { buildingIndex, floorItemsSignature, layoutSpots, workOrderFloorItems, WORK_ORDER_COLORS, type WorkOrderSpot } from './work-order-layout.ts';
 
 /** What the layer reads: the live store's work orders, or the replay's. */
 export interface WorkOrderSource {
@@ -49,12 +52,23 @@ export function WorkOrders({ source, buildings, clock = Date.now, visible = true
     },
     [geometry, material],
   );
-  const last = useRef({ version: -1, at: 0, mesh: null as unknown });
+  const last = useRef({ version: -1, at: 0, mesh: null as unknown, opened: null as string | null, visible, floorItems: '' });
+  // the layer's floor items go with it (a replay's store, an unmounted map)
+  useEffect(() => () => setFloorItems('workorders', []), []);
   useFrame(() => {
     const now = clock();
     const l = last.current;
-    if (l.version === source.version && l.mesh === mesh && Math.abs(now - l.at) < RECOLOR_MS) return;
-    const placed = layoutSpots(source.spots(), index, now);
+    const opened = getFloorView().building;
+    if (l.version === source.version && l.mesh === mesh && l.opened === opened && l.visible === visible && Math.abs(now - l.at) < RECOLOR_MS) return;
+    const spots = [...source.spots()];
+    // on floors: only when what they show changed (a new list re-draws the floor items)
+    const onFloors = visible ? workOrderFloorItems(spots, index, now) : [];
+    const signature = floorItemsSignature(onFloors);
+    if (signature !== l.floorItems) {
+      l.floorItems = signature;
+      setFloorItems('workorders', onFloors);
+    }
+    const placed = layoutSpots(spots, index, now, opened);
     if (placed.length > capacity) {
       setCapacity(capacityFor(placed.length, 64)); // a bigger mesh next render; this frame draws what fits
       return;
@@ -62,6 +76,8 @@ export function WorkOrders({ source, buildings, clock = Date.now, visible = true
     l.version = source.version;
     l.at = now;
     l.mesh = mesh;
+    l.opened = opened;
+    l.visible = visible;
     const matrices = mesh.instanceMatrix.array as Float32Array;
     const colors = mesh.instanceColor!.array as Float32Array;
     const ids = instanceIds(mesh);

@@ -43,6 +43,8 @@ export interface FloorItem {
   /** unique per layer, e.g. `device:cam-3`, `alert:17`, `wo:88` */
   key: string;
   kind: 'device' | 'alert' | 'workorder' | string;
+  /** the building it belongs to; absent = whichever building is opened (the caller filtered) */
+  building?: string;
   floor: number;
   /** local metres; the building's centre when unknown */
   x?: number | null;

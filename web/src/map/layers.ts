@@ -76,3 +76,32 @@ export function setHeatWindow(w: HeatWindow): void {
 export function useHeatWindow(): HeatWindow {
   return useSyncExternalStore(subscribe, () => heatWindow);
 }
+
+/** What the heat layer counts: alerts, or work orders (residents' requests and the others with a place). */
+export const HEAT_SOURCES = ['alerts', 'workorders'] as const;
+export type HeatSourceName = (typeof HEAT_SOURCES)[number];
+
+const HEAT_SOURCE_KEY = 'smart-estate.heat-source';
+let heatSource: HeatSourceName = (() => {
+  try {
+    const saved = typeof window === 'undefined' ? null : localStorage.getItem(HEAT_SOURCE_KEY);
+    return (HEAT_SOURCES as readonly string[]).includes(saved ?? '') ? (saved as HeatSourceName) : 'alerts';
+  } catch {
+    return 'alerts';
+  }
+})();
+
+export function setHeatSource(s: HeatSourceName): void {
+  if (heatSource === s) return;
+  heatSource = s;
+  try {
+    localStorage.setItem(HEAT_SOURCE_KEY, s);
+  } catch {
+    // not remembered
+  }
+  for (const listener of listeners) listener();
+}
+
+export function useHeatSource(): HeatSourceName {
+  return useSyncExternalStore(subscribe, () => heatSource);
+}
