@@ -1,0 +1,88 @@
+// One node of a cluster (docs/scale-out.md): the connections to Redis, the link state, estate
+// ownership under leases. Started by app.ts only with --cluster / SE_REDIS_URL.
+import type { Redis } from 'ioredis';
+import type { Log } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { ClusterLink, type LinkStatus } from './link.ts';
+import { clusterMetrics, type ClusterMetrics } from './metrics.ts';
+import { createRedis, probeRedis } from './redis.ts';
+import { LeaseStore } from './lease-store.ts';
+import { Ownership } from './ownership.ts';
+import { DEFAULT_TIMINGS, takeoverBoundMs, type LeaseTimings } from './lease-machine.ts';
+import { redisAddress, type ClusterSettings } from './settings.ts';
+
+export { ClusterError, probeRedis } from './redis.ts';
+export type { ClusterSettings } from './settings.ts';
+
+export interface ClusterDeps {
+  log: Log;
+  metrics: Metrics;
+  /** the estates this node may own (the registry's estates) */
+  estates: () => string[];
+  timings?: LeaseTimings;
+}
+
+export interface Cluster {
+  nodeId: string;
+  link: ClusterLink;
+  ownership: Ownership;
+  /** the command connection (leases, publishes) */
+  redis: Redis;
+  metrics: ClusterMetrics;
+  close(): Promise<void>;
+}
+
+/** Connection names: the link is up while every one of them is ready. */
+export const CONNECTIONS = ['commands'] as const;
+
+export async function startCluster(settings: ClusterSettings, deps: ClusterDeps): Promise<Cluster> {
+  const { log } = deps;
+  const where = redisAddress(settings.redisUrl);
+  const { version } = await probeRedis(settings.redisUrl);
+  const metrics = clusterMetrics(deps.metrics);
+  const link = new ClusterLink([...CONNECTIONS]);
+  metrics.linkUp.set(0);
+  link.onChange((s: LinkStatus) => {
+    metrics.linkUp.set(s.state === 'up' ? 1 : 0);
+    if (s.state === 'down') {
+      metrics.linkDowns.inc();
+      log.warn(`cluster: Redis link down (${s.error ?? 'connection closed'}): ingest and acknowledgements go on; live events from other nodes are missed and estate leases cannot be renewed until it is back`);
+    } else log.info(`cluster: Redis link up (${where})`);
+  });
+  let lastError = '';
+  const redis = createRedis(settings.redisUrl, `se-${settings.nodeId}-commands`, (err) => {
+    if (err.message !== lastError) log.debug(`cluster: redis: ${err.message}`);
+    lastError = err.message;
+  });
+  redis.on('ready', () => link.set('commands', true));
+  redis.on('close', () => link.set('commands', false, lastError || 'connection closed'));
+  await redis.connect();
+
+  const timings = deps.timings ?? DEFAULT_TIMINGS;
+  const ownership = new Ownership({
+    store: new LeaseStore(redis),
+    nodeId: settings.nodeId,
+    estates: deps.estates,
+    timings,
+    onChange(estate, change) {
+      metrics.leaseChanges.inc({ became: change.became });
+      metrics.estatesOwned.set(ownership.owned().length);
+      if (change.became === 'owner') log.info(`cluster: this node owns estate ${estate} (token ${change.token})`);
+      else if (change.became === 'lost') log.warn(`cluster: lease of estate ${estate} lost (${change.why === 'expired' ? 'not renewed in time' : 'held by another node now'})`);
+    },
+  });
+  ownership.start();
+  log.info(`cluster: node ${settings.nodeId} (${settings.nodeIdFrom === 'default' ? 'default id: host name + data dir' : 'configured'}) on Redis ${version} at ${where}; estate leases ${timings.leaseMs} ms, renewed every ${timings.renewMs} ms (takeover within ${takeoverBoundMs(timings)} ms of an owner's last renewal)`);
+
+  return {
+    nodeId: settings.nodeId,
+    link,
+    ownership,
+    redis,
+    metrics,
+    async close() {
+      await ownership.stop();
+      redis.disconnect();
+    },
+  };
+}
