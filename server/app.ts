@@ -26,7 +26,7 @@ import { ensureRetention } from './influx/retention.ts';
 import { Backpressure } from './ingest/backpressure.ts';
 import { trimJournal } from './ingest/retention.ts';
 import type { EstateModule, ModuleContext, ModuleFactory } from './modules.ts';
-import type { EstateEvent } from '../protocol/index.ts';
+import { liveTopic, type EstateEvent } from '../protocol/index.ts';
 import { NO_ALERTS, type AlertSink } from './alerts/sink.ts';
 import { createAlertsModule } from './alerts/module.ts';
 import { createWallscreenModule } from './wallscreen/module.ts';
@@ -162,12 +162,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   let broker: EstateBroker | null = null;
   let forwarder: Forwarder | null = null;
+  let cluster: Cluster | null = null;
   const ctx: ModuleContext = {
     db,
     metrics,
     log,
     now: options.now ?? Date.now,
-    publish: (topic, payload, opts) => broker?.publishJson(topic, payload, opts),
+    publish: (topic, payload, opts) => {
+      broker?.publishJson(topic, payload, opts);
+      // estate channels reach the other nodes' dashboards too (district summaries stay per node: docs/scale-out.md)
+      if (cluster && topic.startsWith('estates/')) cluster.live.send([{ topic, payload: JSON.stringify(payload), qos: 1, retain: opts?.retain ?? false }]);
+    },
     // Late-bound: modules may raise alerts before or after the alerts module is created.
     alerts: {
       raise: (alert) => alertSink.raise(alert),
@@ -208,6 +213,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ),
     onCommitted: (events, bodies) => {
       broker?.publishLive(events, bodies);
+      if (cluster) cluster.live.send(events.map((e, i) => ({ topic: liveTopic(e.estate, e.kind), payload: bodies[i], qos: 0 as const, retain: false })));
       forwarder?.notify();
       // Modules that replay the journal write without an fsync of their own (see replaysJournal);
       // the level changes only between modules that differ, with statements compiled once.
@@ -277,11 +283,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const sessionIdleMs = options.sessionIdleMinutes !== undefined ? options.sessionIdleMinutes * 60_000 : SESSION_IDLE_MS;
   broker = await createBroker({ db, ingest, metrics, log, drainTimeoutMs: options.drainTimeoutMs, limits, sessionIdleMs });
   backpressure.start();
-  let cluster: Cluster | null = null;
   if (options.cluster) {
     const estateIds = db.prepare('SELECT id FROM estates ORDER BY id').pluck();
     try {
-      cluster = await startCluster(options.cluster, { log, metrics, estates: () => estateIds.all() as string[], timings: options.leaseTimings });
+      cluster = await startCluster(options.cluster, { log, metrics, estates: () => estateIds.all() as string[], timings: options.leaseTimings, deliver: (m) => broker!.deliver(m) });
     } catch (err) {
       backpressure.stop();
       limits.stop();

@@ -10,9 +10,12 @@ import { LeaseStore } from './lease-store.ts';
 import { Ownership } from './ownership.ts';
 import { DEFAULT_TIMINGS, takeoverBoundMs, type LeaseTimings } from './lease-machine.ts';
 import { redisAddress, type ClusterSettings } from './settings.ts';
+import { LiveBridge, type LiveMessage } from './live-bridge.ts';
+import { CLUSTER_LINK_TOPIC, type ClusterLinkStatus } from '../../protocol/index.ts';
 
 export { ClusterError, probeRedis } from './redis.ts';
 export type { ClusterSettings } from './settings.ts';
+export type { LiveMessage } from './live-bridge.ts';
 
 export interface ClusterDeps {
   log: Log;
@@ -20,6 +23,8 @@ export interface ClusterDeps {
   /** the estates this node may own (the registry's estates) */
   estates: () => string[];
   timings?: LeaseTimings;
+  /** publishes to this node's own dashboards only (other nodes' live messages, the link state) */
+  deliver(messages: LiveMessage[]): void;
 }
 
 export interface Cluster {
@@ -29,11 +34,13 @@ export interface Cluster {
   /** the command connection (leases, publishes) */
   redis: Redis;
   metrics: ClusterMetrics;
+  /** live messages this node delivered to its dashboards, for the other nodes' dashboards */
+  live: LiveBridge;
   close(): Promise<void>;
 }
 
 /** Connection names: the link is up while every one of them is ready. */
-export const CONNECTIONS = ['commands'] as const;
+export const CONNECTIONS = ['commands', 'subscriber'] as const;
 
 export async function startCluster(settings: ClusterSettings, deps: ClusterDeps): Promise<Cluster> {
   const { log } = deps;
@@ -42,8 +49,13 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
   const metrics = clusterMetrics(deps.metrics);
   const link = new ClusterLink([...CONNECTIONS]);
   metrics.linkUp.set(0);
+  const announce = (s: LinkStatus) => {
+    const status: ClusterLinkStatus = { node: settings.nodeId, state: s.state, since: s.since };
+    deps.deliver([{ topic: CLUSTER_LINK_TOPIC, payload: JSON.stringify(status), qos: 1, retain: true }]);
+  };
   link.onChange((s: LinkStatus) => {
     metrics.linkUp.set(s.state === 'up' ? 1 : 0);
+    announce(s);
     if (s.state === 'down') {
       metrics.linkDowns.inc();
       log.warn(`cluster: Redis link down (${s.error ?? 'connection closed'}): ingest and acknowledgements go on; live events from other nodes are missed and estate leases cannot be renewed until it is back`);
@@ -56,7 +68,24 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
   });
   redis.on('ready', () => link.set('commands', true));
   redis.on('close', () => link.set('commands', false, lastError || 'connection closed'));
-  await redis.connect();
+  const sub = createRedis(settings.redisUrl, `se-${settings.nodeId}-subscriber`, (err) => log.debug(`cluster: redis subscriber: ${err.message}`));
+  // ready comes after ioredis has subscribed again following a reconnect
+  sub.on('ready', () => link.set('subscriber', true));
+  sub.on('close', () => link.set('subscriber', false, lastError || 'connection closed'));
+  const live = new LiveBridge({
+    nodeId: settings.nodeId, pub: redis, sub, link, metrics, inject: deps.deliver,
+    onError: (err) => log.warn(`cluster: live message from another node not delivered: ${err.message}`),
+  });
+  try {
+    await redis.connect();
+    await sub.connect();
+    await live.start();
+  } catch (err) {
+    redis.disconnect();
+    sub.disconnect();
+    throw err;
+  }
+  announce(link.current);
 
   const timings = deps.timings ?? DEFAULT_TIMINGS;
   const ownership = new Ownership({
@@ -80,9 +109,12 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
     ownership,
     redis,
     metrics,
+    live,
     async close() {
       await ownership.stop();
-      redis.disconnect();
+      live.flush();
+      await redis.quit().catch(() => redis.disconnect());
+      sub.disconnect();
     },
   };
 }
