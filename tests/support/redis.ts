@@ -15,6 +15,8 @@ export interface RedisHandle {
   url: string;
   port: number;
   dir: string;
+  /** the running redis-server's pid (null while it is down) */
+  pid(): number | null;
   /** SIGTERM, wait for exit, remove the temp dir */
   stop(): Promise<void>;
   /** SIGKILL and wait for the exit: an outage */
@@ -130,6 +132,7 @@ export async function startRedis(): Promise<RedisHandle> {
     url: `redis://127.0.0.1:${port}`,
     port,
     dir,
+    pid: () => (child as ChildProcess | null)?.pid ?? null,
     async stop() {
       await terminate('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
