@@ -11,6 +11,8 @@ import { Ownership } from './ownership.ts';
 import { DEFAULT_TIMINGS, takeoverBoundMs, type LeaseTimings } from './lease-machine.ts';
 import { redisAddress, type ClusterSettings } from './settings.ts';
 import { LiveBridge, type LiveMessage } from './live-bridge.ts';
+import { NodeRegistry } from './node-registry.ts';
+import { randomBytes } from 'node:crypto';
 import { CLUSTER_LINK_TOPIC, type ClusterLinkStatus } from '../../protocol/index.ts';
 
 export { ClusterError, probeRedis } from './redis.ts';
@@ -72,12 +74,17 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
   // ready comes after ioredis has subscribed again following a reconnect
   sub.on('ready', () => link.set('subscriber', true));
   sub.on('close', () => link.set('subscriber', false, lastError || 'connection closed'));
+  const incarnation = randomBytes(4).toString('hex');
+  const sender = `${settings.nodeId}/${incarnation}`;
   const live = new LiveBridge({
-    nodeId: settings.nodeId, pub: redis, sub, link, metrics, inject: deps.deliver,
+    nodeId: sender, pub: redis, sub, link, metrics, inject: deps.deliver,
     onError: (err) => log.warn(`cluster: live message from another node not delivered: ${err.message}`),
   });
+  const timings = deps.timings ?? DEFAULT_TIMINGS;
+  const registry = new NodeRegistry(redis, settings.nodeId, incarnation, timings.leaseMs);
   try {
     await redis.connect();
+    await registry.register();
     await sub.connect();
     await live.start();
   } catch (err) {
@@ -87,10 +94,10 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
   }
   announce(link.current);
 
-  const timings = deps.timings ?? DEFAULT_TIMINGS;
   const ownership = new Ownership({
     store: new LeaseStore(redis),
     nodeId: settings.nodeId,
+    incarnation,
     estates: deps.estates,
     timings,
     onChange(estate, change) {
@@ -101,6 +108,23 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
     },
   });
   ownership.start();
+  // The heartbeat: the node's registration renewed every renewMs. A Redis that hangs (no close, just
+  // no answers) shows up here as a timeout, and the link goes down until an answer comes again.
+  let beating = false;
+  const heartbeat = setInterval(async () => {
+    if (beating) return;
+    beating = true;
+    try {
+      if (!(await registry.renew())) log.error(`cluster: node id '${settings.nodeId}' was taken by another process while this one's registration had lapsed: give each node its own --node-id`);
+      if (redis.status === 'ready') link.set('commands', true);
+    } catch (err) {
+      lastError = `no answer from Redis: ${(err as Error).message}`;
+      link.set('commands', false, lastError);
+    } finally {
+      beating = false;
+    }
+  }, timings.renewMs);
+  heartbeat.unref();
   log.info(`cluster: node ${settings.nodeId} (${settings.nodeIdFrom === 'default' ? 'default id: host name + data dir' : 'configured'}) on Redis ${version} at ${where}; estate leases ${timings.leaseMs} ms, renewed every ${timings.renewMs} ms (takeover within ${takeoverBoundMs(timings)} ms of an owner's last renewal)`);
 
   return {
@@ -111,7 +135,9 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
     metrics,
     live,
     async close() {
+      clearInterval(heartbeat);
       await ownership.stop();
+      await registry.unregister();
       live.flush();
       await redis.quit().catch(() => redis.disconnect());
       sub.disconnect();

@@ -10,6 +10,8 @@ import type { FencedWriteResult } from './lease-store.ts';
 export interface OwnershipOptions {
   store: LeaseStore;
   nodeId: string;
+  /** this process's random incarnation (default: a new one) */
+  incarnation?: string;
   /** the estates to hold leases for (read again at every tick) */
   estates: () => string[];
   timings?: LeaseTimings;
@@ -28,7 +30,7 @@ export class Ownership {
   private running: Promise<void> | null = null;
 
   constructor(private readonly options: OwnershipOptions) {
-    this.holder = `${options.nodeId}/${randomBytes(4).toString('hex')}`;
+    this.holder = `${options.nodeId}/${options.incarnation ?? randomBytes(4).toString('hex')}`;
     this.timings = options.timings ?? DEFAULT_TIMINGS;
     this.now = options.now ?? Date.now;
     new LeaseMachine(this.timings); // checks the timings at once

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { startRedis, type RedisHandle } from '../support/redis.ts';
 import { freePort, startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
 import { startTestServer } from '../support/server.ts';
-import { runCli } from '../support/process.ts';
+import { runCli, until } from '../support/process.ts';
+import { connect } from '../support/mqtt.ts';
 import { ClusterError } from '../../server/cluster/index.ts';
 
 let redis: RedisHandle;
@@ -71,6 +72,53 @@ describe('a cluster node at start', () => {
     const connections = (info: string) => Number(/total_connections_received:(\d+)/.exec(info)![1]);
     // only our own INFO connection came in between
     expect(connections(await redis.command(['INFO', 'stats']))).toBe(connections(before) + 1);
+  }, 30_000);
+});
+
+describe('node ids and a Redis that hangs', () => {
+  const cluster = (nodeId: string) => ({ redisUrl: redis.url, nodeId, nodeIdFrom: 'configured' as const });
+
+  it('a second running node with the same id is refused; a crashed one\'s id is free again once its registration lapses', async () => {
+    const first = await startTestServer({ cluster: cluster('twin'), influxUrl: influx.url });
+    try {
+      const err = await startTestServer({ cluster: cluster('twin'), influxUrl: influx.url }).catch((e) => e);
+      expect(err).toBeInstanceOf(ClusterError);
+      expect(err.message).toBe("node id 'twin' is in use by another running node (its registration in Redis is being renewed): give each node its own --node-id / SE_NODE_ID");
+    } finally {
+      await first.stop();
+    }
+    // a predecessor killed -9 leaves its registration behind: the restarted node waits it out
+    await redis.command(['SET', 'se:node:phoenix', 'dead0000', 'PX', '1500']);
+    const restarted = await startTestServer({ cluster: cluster('phoenix'), influxUrl: influx.url });
+    expect(await redis.command(['GET', 'se:node:phoenix'])).not.toBe('dead0000');
+    await restarted.stop();
+    expect(await redis.command(['EXISTS', 'se:node:phoenix'])).toBe(':0');
+  }, 30_000);
+
+  it('Redis hung (SIGSTOP, connections open): the link goes down, QoS 1 publishes are still acknowledged, and it comes back by itself', async () => {
+    const server = await startTestServer({ cluster: cluster('hang'), influxUrl: influx.url });
+    try {
+      const token = server.addDevice('sensor', 'sensor-h');
+      const device = await connect(server.mqttUrl, 'sensor-h', token, { clientId: 'sensor-h' });
+      try {
+        const status = (n: number) => JSON.stringify({ id: `h-${n}`, online: true });
+        await device.publishAsync('estates/test/devices/sensor-h/status', status(0), { qos: 1 });
+        redis.pause();
+        try {
+          await until('the link down', () => server.cluster!.link.current.state === 'down', 10_000);
+          expect(server.cluster!.link.current.error).toMatch(/no answer from Redis/);
+          for (let n = 1; n <= 5; n++) await device.publishAsync('estates/test/devices/sensor-h/status', status(n), { qos: 1 });
+          expect(server.db.prepare("SELECT count(*) FROM events WHERE device = 'sensor-h'").pluck().get()).toBe(6);
+        } finally {
+          redis.resume();
+        }
+        await until('the link up again', () => server.cluster!.link.current.state === 'up', 10_000);
+      } finally {
+        device.end(true);
+      }
+    } finally {
+      await server.stop();
+    }
   }, 30_000);
 });
 

@@ -17,6 +17,9 @@ export interface RedisHandle {
   dir: string;
   /** the running redis-server's pid (null while it is down) */
   pid(): number | null;
+  /** SIGSTOP / SIGCONT: a Redis that hangs with its connections open */
+  pause(): void;
+  resume(): void;
   /** SIGTERM, wait for exit, remove the temp dir */
   stop(): Promise<void>;
   /** SIGKILL and wait for the exit: an outage */
@@ -122,6 +125,7 @@ export async function startRedis(): Promise<RedisHandle> {
   const terminate = async (signal: NodeJS.Signals) => {
     const proc = child as ChildProcess | null;
     if (!proc) return exited;
+    proc.kill('SIGCONT'); // a paused redis-server would not act on SIGTERM
     proc.kill(signal);
     const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
     await exited;
@@ -133,6 +137,8 @@ export async function startRedis(): Promise<RedisHandle> {
     port,
     dir,
     pid: () => (child as ChildProcess | null)?.pid ?? null,
+    pause: () => void (child as ChildProcess | null)?.kill('SIGSTOP'),
+    resume: () => void (child as ChildProcess | null)?.kill('SIGCONT'),
     async stop() {
       await terminate('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
