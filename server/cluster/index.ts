@@ -111,11 +111,14 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
   // The heartbeat: the node's registration renewed every renewMs. A Redis that hangs (no close, just
   // no answers) shows up here as a timeout, and the link goes down until an answer comes again.
   let beating = false;
+  let idTaken = false;
   const heartbeat = setInterval(async () => {
     if (beating) return;
     beating = true;
     try {
-      if (!(await registry.renew())) log.error(`cluster: node id '${settings.nodeId}' was taken by another process while this one's registration had lapsed: give each node its own --node-id`);
+      const mine = await registry.renew();
+      if (!mine && !idTaken) log.error(`cluster: node id '${settings.nodeId}' was taken by another process while this one's registration had lapsed: give each node its own --node-id`);
+      idTaken = !mine;
       if (redis.status === 'ready') link.set('commands', true);
     } catch (err) {
       lastError = `no answer from Redis: ${(err as Error).message}`;

@@ -9,6 +9,9 @@
 // counted as dropped and the link state goes to the dashboards (CLUSTER_LINK_TOPIC). Redis pub/sub
 // resumes by itself when the connections come back (ioredis resubscribes).
 //
+// Redis is trusted: whoever may PUBLISH on it can put messages on dashboards' estate topics (only
+// those: anything else in a batch makes it refused). Protect it like the database (docs/scale-out.md).
+//
 // Wire format, one message per batch, lines split by '\n' (JSON and topics never hold a raw
 // newline): `se1 <node>` then per message `<topic> <qos> <retain>` and its payload line.
 import type { Redis } from 'ioredis';
@@ -39,8 +42,8 @@ export function decodeBatch(text: string): { node: string; messages: LiveMessage
   if (!head || lines.length % 2 !== 1) return null;
   const messages: LiveMessage[] = [];
   for (let i = 1; i < lines.length; i += 2) {
-    const m = /^(\S+) ([01]) ([01])$/.exec(lines[i]);
-    if (!m) return null;
+    const m = /^(estates\/[^\s+#]+) ([01]) ([01])$/.exec(lines[i]);
+    if (!m) return null; // only estate topics cross (never $SYS, devices' or district topics), no wildcards
     messages.push({ topic: m[1], qos: m[2] === '1' ? 1 : 0, retain: m[3] === '1', payload: lines[i + 1] });
   }
   return { node: head[1], messages };

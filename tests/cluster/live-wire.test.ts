@@ -18,5 +18,9 @@ describe('live batches between nodes', () => {
     expect(decodeBatch('se1 node-a\nestates/e1/live/checkin 0 0')).toBeNull();
     expect(decodeBatch('se1 node-a\nestates/e1/live/checkin 2 0\n{}')).toBeNull();
     expect(decodeBatch('se1 node-a')).toEqual({ node: 'node-a', messages: [] });
+    // only estate topics, no wildcards
+    expect(decodeBatch('se1 node-a\n$SYS/x 0 0\n{}')).toBeNull();
+    expect(decodeBatch('se1 node-a\nunits/u1/summary 0 0\n{}')).toBeNull();
+    expect(decodeBatch('se1 node-a\nestates/+/live/checkin 0 0\n{}')).toBeNull();
   });
 });
