@@ -51,6 +51,8 @@ export interface EstateBroker {
   publishLive(events: EstateEvent[], bodies: string[]): void;
   /** a server-only message (alerts, patrol, occupancy …) as JSON, QoS 1 */
   publishJson(topic: string, payload: unknown, options?: { retain?: boolean }): void;
+  /** publishes as the server to this node's subscribers only (another node's live messages, the cluster link state) */
+  deliver(messages: Array<{ topic: string; payload: string; qos: 0 | 1; retain: boolean }>): void;
   /** backpressure: stop / start reading from device connections (dashboards are unaffected) */
   pauseDevices(): void;
   resumeDevices(): void;
@@ -350,6 +352,9 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
       unemitted.add(body);
       // normally emitted (and released) before this runs; a publish that failed before mqemitter releases here
       aedes.publish({ cmd: 'publish', topic, payload: body, qos: 1, retain: options.retain ?? false, dup: false }, () => emitted(body));
+    },
+    deliver(messages) {
+      for (const m of messages) aedes.publish({ cmd: 'publish', topic: m.topic, payload: Buffer.from(m.payload), qos: m.qos, retain: m.retain, dup: false }, noop);
     },
     pauseDevices() {
       devicesPaused = true;
