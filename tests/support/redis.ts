@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './influxd.ts';
+import { watchChild } from './process.ts';
 
 export const REDIS_BIN = process.env.SE_REDIS_BIN ?? '/usr/bin/redis-server';
 
@@ -78,23 +79,14 @@ export async function startRedis(): Promise<RedisHandle> {
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = proc;
-    let exitInfo: string | null = null;
-    exited = new Promise<void>((resolve) => {
-      proc.once('exit', (code, signal) => {
-        exitInfo = `exited with ${signal ?? `code ${code}`}`;
-        if (child === proc) child = null;
-        resolve();
-      });
-      proc.once('error', (err) => {
-        exitInfo = `could not be spawned: ${err.message}`;
-        if (child === proc) child = null;
-        resolve();
-      });
+    const watch = watchChild(proc, () => {
+      if (child === proc) child = null;
     });
+    exited = watch.gone;
     for (const s of [proc.stdout!, proc.stderr!]) s.on('data', (c) => (output = (output + c).slice(-4000)));
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < deadline) {
-      if (exitInfo) break;
+      if (watch.why()) break;
       try {
         if ((await redisCommand(port, ['PING'], 500)) === '+PONG') return;
       } catch {
@@ -102,8 +94,8 @@ export async function startRedis(): Promise<RedisHandle> {
       }
       await new Promise((r) => setTimeout(r, 25));
     }
-    const why = exitInfo ?? `did not answer PING within ${START_TIMEOUT_MS} ms`;
-    if (!exitInfo) {
+    const why = watch.why() ?? `did not answer PING within ${START_TIMEOUT_MS} ms`;
+    if (!watch.why()) {
       proc.kill('SIGKILL');
       await exited;
     }
