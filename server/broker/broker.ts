@@ -101,12 +101,14 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
   };
 
   let devicesPaused = false;
-  // Server messages at QoS 1 (alerts, patrol, work orders …) reach mqemitter a few microtasks after
-  // aedes.publish (Aedes looks up offline subscriptions first), live events at QoS 0 at once. Aedes
-  // numbers every packet when it is published and each client drops a packet numbered below one it
-  // already has (its dedupe, lib/client.js) — so a live event published after an alert but emitted
-  // before it made the alert vanish for every dashboard subscribed to both. Live batches therefore
-  // wait while a server QoS 1 message is on its way to mqemitter (microtasks, not a slow socket).
+  // Server messages at QoS 1 or retained (alerts, patrol, work orders …, and those another cluster
+  // node hands over) reach mqemitter a few microtasks after aedes.publish (Aedes stores the retained
+  // copy and looks up offline subscriptions first), QoS 0 ones (live events) at once. Aedes numbers
+  // every packet when it is published and each client drops a packet numbered below one it already
+  // has (its dedupe, lib/client.js) — so a live event published after an alert but emitted before it
+  // made the alert vanish for every dashboard subscribed to both. So everything the server publishes
+  // goes through publishAsServer: QoS 0 waits while a slower one is on its way to mqemitter
+  // (microtasks, never a slow socket).
   const unemitted = new Set<Buffer>();
   let heldLive: Array<() => void> = [];
   const emitted = (payload: unknown) => {
@@ -330,6 +332,15 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
   }, 1000);
   revocationSweep.unref();
 
+  function publishAsServer(topic: string, payload: Buffer, qos: 0 | 1, retain: boolean): void {
+    if (qos > 0 || retain) {
+      unemitted.add(payload);
+      // normally emitted (and released) before this runs; a publish that failed before mqemitter releases here
+      aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false }, () => emitted(payload));
+    } else if (unemitted.size) heldLive.push(() => publishAsServer(topic, payload, qos, retain));
+    else aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false }, noop);
+  }
+
   function publishLive(events: EstateEvent[], bodies: string[]): void {
     if (unemitted.size) {
       heldLive.push(() => publishLive(events, bodies));
@@ -348,13 +359,10 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
     aedes,
     publishLive,
     publishJson(topic, payload, options = {}) {
-      const body = Buffer.from(JSON.stringify(payload));
-      unemitted.add(body);
-      // normally emitted (and released) before this runs; a publish that failed before mqemitter releases here
-      aedes.publish({ cmd: 'publish', topic, payload: body, qos: 1, retain: options.retain ?? false, dup: false }, () => emitted(body));
+      publishAsServer(topic, Buffer.from(JSON.stringify(payload)), 1, options.retain ?? false);
     },
     deliver(messages) {
-      for (const m of messages) aedes.publish({ cmd: 'publish', topic: m.topic, payload: Buffer.from(m.payload), qos: m.qos, retain: m.retain, dup: false }, noop);
+      for (const m of messages) publishAsServer(m.topic, Buffer.from(m.payload), m.qos, m.retain);
     },
     pauseDevices() {
       devicesPaused = true;

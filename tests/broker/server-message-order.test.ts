@@ -39,6 +39,21 @@ describe('server messages and live events published in one turn', () => {
     await dash.endAsync();
   });
 
+  it("keeps another node's alert handed over (deliver) ahead of a live batch published in the same turn", async () => {
+    const op = server.addUser('wall-deliver', 'viewer', E);
+    const session = await server.login(op.username, op.password);
+    const dash = await connect(server.mqttUrl, op.username, session);
+    const inbox = collect(dash);
+    await dash.subscribeAsync([`estates/${E}/alerts`, `estates/${E}/live/+`], { qos: 1 });
+    const events = Array.from({ length: 10 }, (_, i) => live(100 + i));
+    server.broker.deliver([{ topic: `estates/${E}/alerts`, payload: JSON.stringify({ n: 3 }), qos: 1, retain: false }]);
+    server.broker.publishLive(events, events.map((e) => JSON.stringify({ id: e.id })));
+    await until('11 messages', () => inbox.messages.length >= 11, 10_000);
+    const seen = inbox.messages.map((m) => (m.topic.endsWith('/alerts') ? `alert${(m.json as { n: number }).n}` : (m.json as { id: string }).id));
+    expect(seen).toEqual(['alert3', ...events.map((e) => e.id)]);
+    await dash.endAsync();
+  });
+
   it("delivers a device's retained status and its live copy to a dashboard subscribed to both", async () => {
     const op = server.addUser('wall-status', 'viewer', E);
     const session = await server.login(op.username, op.password);
