@@ -290,19 +290,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const sessionIdleMs = options.sessionIdleMinutes !== undefined ? options.sessionIdleMinutes * 60_000 : SESSION_IDLE_MS;
   broker = await createBroker({ db, ingest, metrics, log, drainTimeoutMs: options.drainTimeoutMs, limits, sessionIdleMs });
   backpressure.start();
+  /** A start that failed after the broker was created: everything opened so far is closed again. */
+  const abandonStart = async () => {
+    backpressure.stop();
+    limits.stop();
+    await broker!.close().catch(() => {});
+    for (const m of modules) await m.stop?.();
+    await forwarder?.stop();
+    ingest.close();
+    await checkpointer.stop();
+    db.close();
+  };
   if (options.cluster) {
     const estateIds = db.prepare('SELECT id FROM estates ORDER BY id').pluck();
     try {
       cluster = await startCluster(options.cluster, { log, metrics, estates: () => estateIds.all() as string[], timings: options.leaseTimings, deliver: (m) => broker!.deliver(m) });
     } catch (err) {
-      backpressure.stop();
-      limits.stop();
-      await broker.close().catch(() => {});
-      for (const m of modules) await m.stop?.();
-      await forwarder?.stop();
-      ingest.close();
-      await checkpointer.stop();
-      db.close();
+      await abandonStart();
       throw err;
     }
   }
@@ -365,17 +369,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   } catch (err) {
     await cluster?.close();
-    backpressure.stop();
-    limits.stop();
     clearInterval(trimTimer);
-    await broker.close().catch(() => {});
     http.close();
     https?.close();
-    for (const m of modules) await m.stop?.();
-    await forwarder?.stop();
-    ingest.close();
-    await checkpointer.stop();
-    db.close();
+    await abandonStart();
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new Error(`port already in use: ${(e as { port?: number }).port ?? ''} — pick another with --http-port / --mqtt-port / --https-port / --mqtts-port`);
     throw err;
