@@ -317,15 +317,7 @@ async function saturate(target: Target, o: BenchOptions, monitor: ProcMonitor): 
   const acked = run.publisher.windowAcked / seconds;
   const last = run.probes[run.probes.length - 1];
   const confirmed = first === null || last === null ? null : ((last as number) - first) / seconds;
-  // the forwarder catches up before anything else is measured (bounded)
-  const deadline = Date.now() + 120_000;
-  let previous = -1;
-  while (target.confirmed() !== null && Date.now() < deadline) {
-    const now = target.confirmed()!;
-    if (now === previous) break;
-    previous = now;
-    await sleep(1000);
-  }
+  await forwarderCaughtUp(target);
   const closedRate = Math.min(acked, confirmed ?? Infinity);
   // Devices send open loop, one publish per socket read, which costs more per event than the closed
   // loop's batched reads: S is the highest open-loop rate the server keeps up with.
@@ -353,15 +345,20 @@ async function saturate(target: Target, o: BenchOptions, monitor: ProcMonitor): 
     if (!kept) break;
   }
   const best = steps.filter((x) => x.kept).pop();
-  // the forwarder catches up again before the probes
-  previous = -1;
-  while (target.confirmed() !== null && Date.now() < deadline + 120_000) {
+  await forwarderCaughtUp(target);
+  return { acked, confirmed, closedRate, run, steps, rate: best?.offered ?? steps[0]?.offered ?? closedRate / 2 };
+}
+
+/** Until the forwarder's checkpoint stops moving (at most two minutes), so what comes next is not measured behind its backlog. */
+async function forwarderCaughtUp(target: Target): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  let previous = -1;
+  while (target.confirmed() !== null && Date.now() < deadline) {
     const now = target.confirmed()!;
-    if (now === previous) break;
+    if (now === previous) return;
     previous = now;
     await sleep(1000);
   }
-  return { acked, confirmed, closedRate, run, steps, rate: best?.offered ?? steps[0]?.offered ?? closedRate / 2 };
 }
 
 interface Measured {
