@@ -19,8 +19,13 @@ export const deviceRoot = (estate: string, device: string) => `estates/${estate}
 export const deviceTopic = (estate: string, device: string, kind: EventKind) => `estates/${estate}/devices/${device}/${kind}`;
 /** Server → device: one message per rejected publish, `{id?, topic, error}`. */
 export const errorsTopic = (estate: string, device: string) => `estates/${estate}/devices/${device}/errors`;
-/** Server → dashboards: normalised, enriched events. */
+/** Server → dashboards, live feed v1: normalised, enriched events, one message per event. */
 export const liveTopic = (estate: string, kind: EventKind) => `estates/${estate}/live/${kind}`;
+/**
+ * Server → dashboards, live feed v2: the same events, one message per journal commit group and kind —
+ * a JSON array of events in commit order (what the web reads; v1 is kept for existing dashboards).
+ */
+export const liveBatchTopic = (estate: string, kind: EventKind) => `estates/${estate}/live2/${kind}`;
 /** Server → dashboards: alert upserts. */
 export const alertsTopic = (estate: string) => `estates/${estate}/alerts`;
 
@@ -48,10 +53,19 @@ export function parseDeviceTopic(topic: string): DeviceTopic | null {
   return { estate, device, suffix: rest.join('/') };
 }
 
-/** Parses `estates/{e}/live/{kind}`; null for anything else. */
+/** Parses `estates/{e}/live/{kind}` (v1); null for anything else. */
 export function parseLiveTopic(topic: string): { estate: string; kind: EventKind } | null {
+  return parseLiveLevel(topic, 'live');
+}
+
+/** Parses `estates/{e}/live2/{kind}` (v2, a JSON array per message); null for anything else. */
+export function parseLiveBatchTopic(topic: string): { estate: string; kind: EventKind } | null {
+  return parseLiveLevel(topic, 'live2');
+}
+
+function parseLiveLevel(topic: string, level: 'live' | 'live2'): { estate: string; kind: EventKind } | null {
   const parts = topic.split('/');
-  if (parts.length !== 4 || parts[0] !== 'estates' || parts[2] !== 'live' || !isEventKind(parts[3])) return null;
+  if (parts.length !== 4 || parts[0] !== 'estates' || parts[2] !== level || !isEventKind(parts[3])) return null;
   return { estate: parts[1], kind: parts[3] };
 }
 

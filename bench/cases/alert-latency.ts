@@ -1,6 +1,6 @@
 // Alert latency: a camera publishes a detection → the dashboard receives the alert upsert on
 // `estates/{e}/alerts`. First the saturation rate S of the server as shipped is found in this run
-// (the ingest case's (b): closed loop, a dashboard on live/+ holding the subscriber backlog bounded,
+// (the ingest case's (b): closed loop, a dashboard on live2/+ holding the subscriber backlog bounded,
 // events confirmed in a real InfluxDB); then the alert latency is measured idle and while 200 load
 // devices publish 0.7 S ordinary events/s (check-ins, camera detections, plate reads; open loop, from
 // their own process): (1) the server as shipped (`smart-estate serve`, every estate module, the demo
@@ -83,11 +83,9 @@ class Prober {
     dashboard.on('message', (topic, payload) => {
       const at = performance.now();
       if (topic.endsWith('/alerts')) return this.onAlert('', payload, at);
-      // live events: find our own among thousands without parsing them all
-      const marker = payload.indexOf('"bench-probe-e');
-      if (marker < 0) return;
-      const id = /"id":"(bench-probe-e\d+)"/.exec(payload.toString())?.[1];
-      if (id) this.settle(`live:${id}`, at);
+      // live events (feed v2: an array per commit group): find our own among thousands without parsing them all
+      if (payload.indexOf('"bench-probe-e') < 0) return;
+      for (const m of payload.toString().matchAll(/"id":"(bench-probe-e\d+)"/g)) this.settle(`live:${m[1]}`, at);
     });
   }
 
@@ -102,7 +100,7 @@ class Prober {
     const url = `mqtt://127.0.0.1:${server.mqttPort}`;
     const base = { protocolVersion: 4 as const, reconnectPeriod: 0, connectTimeout: 10_000 };
     const dashboard = await mqtt.connectAsync(url, { ...base, clientId: 'bench-alert-dashboard', username: server.dashboard.username, password: server.dashboard.password });
-    await dashboard.subscribeAsync([`estates/${server.estate}/alerts`, `estates/${server.estate}/live/camera`], { qos: 1 });
+    await dashboard.subscribeAsync([`estates/${server.estate}/alerts`, `estates/${server.estate}/live2/camera`], { qos: 1 });
     const wallScreen = await mqtt.connectAsync(`ws://127.0.0.1:${server.httpPort}/mqtt`, {
       ...base, clientId: 'bench-alert-wallscreen', username: server.dashboard.username, password: server.dashboard.password,
     });
@@ -287,7 +285,7 @@ const OPEN_STEPS = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
 
 /**
  * S, the saturation rate: the ingest case's (b) — closed loop, 200 devices × 50 in flight, a dashboard
- * on live/+ holding the subscriber backlog bounded — over a short window on this server.
+ * on live2/+ holding the subscriber backlog bounded — over a short window on this server.
  */
 async function saturate(target: Target, o: BenchOptions, monitor: ProcMonitor): Promise<Saturation> {
   const windowMs = Math.min(20_000, o.seconds * 1000);
@@ -301,7 +299,7 @@ async function saturate(target: Target, o: BenchOptions, monitor: ProcMonitor): 
     mode: 'closed',
     inFlight: SATURATION_IN_FLIGHT,
     backlog: SATURATION_BACKLOG,
-    subscriber: { clientId: 'bench-saturation-dashboard', ...target.dashboard, filters: [`estates/${target.estate}/live/+`] },
+    subscriber: { clientId: 'bench-saturation-dashboard', ...target.dashboard, filters: [`estates/${target.estate}/live2/+`], countEvents: true },
     tag: 'saturation',
     warmupMs: WARMUP_MS,
     windowMs,
@@ -470,7 +468,7 @@ async function run(o: BenchOptions): Promise<BenchResult> {
     ]);
     rows.push([`as shipped, S = highest open-loop rate kept up with`, Math.round(S.rate).toLocaleString('en-US'), '', '', '', '', '', '', '', '', '', '', '']);
     notes.push(
-      `Closed loop: ${Math.round(S.closedRate).toLocaleString('en-US')} events/s, the lower of PUBACKs/s (${Math.round(S.acked).toLocaleString('en-US')}) and events/s confirmed in InfluxDB (${S.confirmed === null ? '—' : Math.round(S.confirmed).toLocaleString('en-US')}) over ${(sat.publisher.windowMs / 1000).toFixed(0)} s, ${LOAD_DEVICES} devices × ${SATURATION_IN_FLIGHT} in flight, a dashboard on live/+ (the ingest case's (b)); server CPU ${(sat.procs.server?.cpuPct ?? NaN).toFixed(0)}%, influxd ${(sat.procs.influxd?.cpuPct ?? NaN).toFixed(0)}%, machine ${(sat.procs.machine?.cpuPct ?? NaN).toFixed(0)}% of 200.`,
+      `Closed loop: ${Math.round(S.closedRate).toLocaleString('en-US')} events/s, the lower of PUBACKs/s (${Math.round(S.acked).toLocaleString('en-US')}) and events/s confirmed in InfluxDB (${S.confirmed === null ? '—' : Math.round(S.confirmed).toLocaleString('en-US')}) over ${(sat.publisher.windowMs / 1000).toFixed(0)} s, ${LOAD_DEVICES} devices × ${SATURATION_IN_FLIGHT} in flight, a dashboard on live2/+ (the ingest case's (b)); server CPU ${(sat.procs.server?.cpuPct ?? NaN).toFixed(0)}%, influxd ${(sat.procs.influxd?.cpuPct ?? NaN).toFixed(0)}%, machine ${(sat.procs.machine?.cpuPct ?? NaN).toFixed(0)}% of 200.`,
       `S, open loop (devices send one publish per socket read, dearer per event than the closed loop's batched reads): offered from ${OPEN_STEPS[0]} × the closed-loop rate upwards until one was not kept up with (≥ ${KEPT_SHARE * 100} % acknowledged in the window, PUBACK p99 ≤ ${KEPT_P99_MS} ms, nothing skipped): ` +
         S.steps.map((x) => `${x.offered.toLocaleString('en-US')}/s → ${Math.round(x.acked).toLocaleString('en-US')}/s, p99 ${x.p99Ms.toFixed(0)} ms${x.kept ? '' : ' (not kept)'}`).join('; ') +
         `. S = ${Math.round(S.rate).toLocaleString('en-US')}/s; the background load below is ${LOAD_OF_S} S.`,
@@ -496,7 +494,7 @@ async function run(o: BenchOptions): Promise<BenchResult> {
     if (m.metrics.length) notes.push(`${target} metrics: ${m.metrics.filter((l) => !l.startsWith('#')).join('; ')}`);
   }
   notes.push(
-    `probe: camera tamper start → alert raised/reopened (then tamper end → auto-cleared, untimed), ${PROBE_CAMERAS} probe cameras, ≤ ${PROBE_RATE}/s, one at a time; alert = a dashboard on MQTT/TCP, alert WS = one on MQTT over WebSocket (/mqtt, as the wall screen); live = the probe's own event on live/camera (TCP)`,
+    `probe: camera tamper start → alert raised/reopened (then tamper end → auto-cleared, untimed), ${PROBE_CAMERAS} probe cameras, ≤ ${PROBE_RATE}/s, one at a time; alert = a dashboard on MQTT/TCP, alert WS = one on MQTT over WebSocket (/mqtt, as the wall screen); live = the probe's own event on live2/camera (TCP)`,
     `background: ${LOAD_DEVICES} devices (check-ins, camera detections, plate reads at building centres of the demo estate), open loop from a child process; "as shipped" = smart-estate serve (all modules, SQLite FULL, a real influxd) in a child process; "alerts module only" = startServer with [alerts] in the bench process (its CPU includes the probe clients)`,
     `load average ${loadAverage()}`,
   );

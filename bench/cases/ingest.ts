@@ -2,7 +2,7 @@
 //   (a)  bare Aedes 1.2, no hooks: QoS 1 publish → PUBACK → one subscriber counts what arrives;
 //   (b)  Smart Estate as shipped (`smart-estate serve`, every estate module, a real influxd):
 //        QoS 1 → validate → journal → PUBACK → InfluxDB, counting only events the forwarder has
-//        written to InfluxDB; a logged-in dashboard subscribes to live/+ like the subscriber in (a);
+//        written to InfluxDB; a logged-in dashboard subscribes to live2/+ (feed v2, an array per commit group and kind; it counts events) like the subscriber in (a);
 //   (b−) the same without the dashboard;  (b0) the core path alone (no estate modules, no dashboard);
 //   (c)  bare InfluxDB: (b)'s own journal rows, converted and written the forwarder's way;
 // then PUBACK latency at a fixed 10,000 and 5,000 events/s (open loop) for (a), (b) and (b0), CPU profiles of the
@@ -275,7 +275,7 @@ function driveOurs(server: SmartEstateProcess, variant: Variant, o: Common & { n
     devices: server.devices,
     inFlight: IN_FLIGHT,
     // held to the same bounded subscriber backlog as (a) when a dashboard is there to bound it
-    ...(variant.dashboard ? { subscriber: { clientId: 'bench-dashboard', ...server.dashboard, filters: [`estates/${server.estate}/live/+`] }, backlog: BACKLOG } : {}),
+    ...(variant.dashboard ? { subscriber: { clientId: 'bench-dashboard', ...server.dashboard, filters: [`estates/${server.estate}/live2/+`], countEvents: true }, backlog: BACKLOG } : {}),
     probe: () => server.journal(),
   });
 }
@@ -537,7 +537,7 @@ function table(c: Collected): BenchResult {
   const allErrors = [a, c.steady.short.run, m, aOpen, c.bareLow.run, ...ours.map((o) => o.run), c.fullOpen.run, c.coreOpen.run, c.fullLow.run, c.coreLow.run].flatMap((r) => r.publisher.errors).slice(0, 3);
   const notes = [
     `Machine: ${cpus().length} cores shared by everything — the server, influxd, the load clients (own processes) and whatever else runs; load average before ${c.loadBefore}, after ${c.loadAfter}. "Used outside this benchmark" is the CPU the rest of the machine took during the window; "waited for a CPU" is Linux's CPU pressure (PSI "some"): the share of the window in which a runnable task had no core — above a few % the numbers measure the machine's contention as much as the product.`,
-    `Load: ${DEVICES} device connections from one client process, each keeping ${IN_FLIGHT} QoS 1 publishes in flight (closed loop); payloads ~200 B (checkin / camera / vehicle in turn, unique ids); warm-up ${c.warmupMs / 1000} s excluded; window ${c.windowMs / 1000} s. (a) and (b) have one subscriber in its own process: in (a) on the device topics, in (b) a logged-in dashboard on live/+. (b−): no dashboard. (b0): the server with \`modules: []\` (no alerts, patrol, vehicles, wall screen), no dashboard. Each run gets a fresh broker / server / influxd.`,
+    `Load: ${DEVICES} device connections from one client process, each keeping ${IN_FLIGHT} QoS 1 publishes in flight (closed loop); payloads ~200 B (checkin / camera / vehicle in turn, unique ids); warm-up ${c.warmupMs / 1000} s excluded; window ${c.windowMs / 1000} s. (a) and (b) have one subscriber in its own process: in (a) on the device topics, in (b) a logged-in dashboard on live2/+ (the web's feed: one message per commit group and kind, events counted). (b−): no dashboard. (b0): the server with \`modules: []\` (no alerts, patrol, vehicles, wall screen), no dashboard. Each run gets a fresh broker / server / influxd.`,
     '"Confirmed in InfluxDB" = how far the forwarder\'s persisted checkpoint (meta forwarder.influx.seq) moved during the window; it moves only after InfluxDB answered a write. After the drain, InfluxDB\'s own count (count(id) over the measurements) must equal the journal\'s rows, which must lie between the PUBACKs the client saw and the publishes it sent (a client that stops waiting leaves events stored but unacknowledged; more rows than sends would be duplicates).',
     `Open loop: ${OPEN_RATE.toLocaleString('en-US')} (and ${LOW_RATE.toLocaleString('en-US')}) events/s offered over the ${DEVICES} connections whatever the acks do; latency counts from when each publish was due, so a stalled server counts in full; a connection with 2,000 unacknowledged publishes skips sends (counted).`,
     `(c) writes (b)'s journal rows converted the forwarder's way (eventToPoint → line protocol), batches of ${DEFAULT_BATCH_SIZE} sent through node-influx's request pool (precision ns) into fresh databases of (b)'s influxd after (b) stopped; it ends when the rows run out. Batch p50/p99 ${w1 ? `${ms(w1.batchP50)}/${ms(w1.batchP99)}` : '—'} ms (1 writer), ${wN ? `${ms(wN.batchP50)}/${ms(wN.batchP99)}` : '—'} ms (${PARALLEL_WRITERS} writers).${[...(w1?.errors ?? []), ...(wN?.errors ?? [])].length ? ` Errors: ${[...(w1?.errors ?? []), ...(wN?.errors ?? [])].slice(0, 3).join('; ')}` : ''}`,

@@ -1,6 +1,6 @@
 // Load client (a child process): one subscriber that counts the messages it receives — the
 // "publish → subscribe" half of the bare-broker baseline, and a control-room dashboard on
-// `live/+` for our server. The parent drives it: connect → mark → stop → exit. Every 10 ms it tells
+// `live2/+` for our server (feed v2: each message a JSON array of events, counted one by one, as the web reads it). The parent drives it: connect → mark → stop → exit. Every 10 ms it tells
 // the parent how many it has received so far ({type: 'received'}), for a publisher that keeps the
 // subscriber's backlog bounded (publisher.ts `backlog`).
 import { serveParent, type Incoming } from './children.ts';
@@ -13,6 +13,8 @@ export interface SubscriberConfig {
   username?: string;
   password?: string;
   filters: string[];
+  /** each message is a JSON array of events (live feed v2): count the events, parsed as the web does */
+  countEvents?: boolean;
 }
 
 export interface SubscriberReport {
@@ -38,7 +40,7 @@ serveParent(async (m: Incoming) => {
       const c = m.config as SubscriberConfig;
       client = await WireClient.connect({ host: c.host, port: c.port, clientId: c.clientId, username: c.username ?? c.clientId, password: c.password ?? 'bench', keepalive: 0 });
       client.onPublish = (_topic, payload) => {
-        total++;
+        total += c.countEvents ? (JSON.parse(payload.toString()) as unknown[]).length : 1;
         bytes += payload.length;
       };
       const granted = await client.subscribe(c.filters, 0);

@@ -24,7 +24,7 @@ export function devicePublishVerdict(device: { id: string; estate: string }, top
 
 /**
  * Devices subscribe only below their own root (errors, future commands). Operators subscribe to
- * their estates' `live/…`, server channels (`alerts`, `patrol`, `occupancy`) and devices' `status`; `+` for the estate only when they may
+ * their estates' `live/…` and `live2/…`, server channels (`alerts`, `patrol`, `occupancy`) and devices' `status`; `+` for the estate only when they may
  * see every estate. Unit and company scopes resolve through org/scope.ts; district screens read
  * `units/{u}/summary` / `companies/{c}/summary` within their scope.
  */
@@ -49,6 +49,7 @@ export function canSubscribe(who: Identity, filter: string): boolean {
   if (!scoped) return false;
   switch (levels[2]) {
     case 'live':
+    case 'live2':
       return levels.length === 4 && levels[3] !== '';
     case 'devices':
       return levels.length === 5 && levels[3] !== '#' && levels[4] === 'status';

@@ -9,7 +9,7 @@ import { createServer as createTlsServer, type SecureContextOptions, type Server
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import { MQTT_WS_PATH, errorsTopic, liveTopic, type DeviceError, type EstateEvent } from '../../protocol/index.ts';
+import { MQTT_WS_PATH, errorsTopic, liveBatchTopic, liveTopic, parseLiveTopic, type DeviceError, type EventKind } from '../../protocol/index.ts';
 import type { Db } from '../store/db.ts';
 import { authenticateDevice, deviceRevocations, getDevice, revokedDeviceIds } from '../store/devices.ts';
 import { dataVersion } from '../store/db.ts';
@@ -21,6 +21,13 @@ import type { Ingest } from '../ingest/pipeline.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Log } from '../log.ts';
 import { canSubscribe, devicePublishVerdict } from './acl.ts';
+import { trackLiveSubscribers } from './live-subscribers.ts';
+
+/** What the live fan-out needs of an event: where it goes. */
+export interface LiveEventKey {
+  estate: string;
+  kind: EventKind;
+}
 import type { Identity } from './identity.ts';
 
 // Numeric values of aedes' ambient const enum AuthErrorCode (not importable under isolatedModules).
@@ -46,9 +53,12 @@ export interface BrokerDeps {
 
 export interface EstateBroker {
   aedes: Aedes;
-  /** fan-out of committed events to dashboards */
-  /** `bodies[i]`: events[i] as the journal stored it (serialised once, for both) */
-  publishLive(events: EstateEvent[], bodies: string[]): void;
+  /**
+   * Fan-out of committed events to dashboards: one `live2` message per estate and kind (a JSON array
+   * of the bodies, in commit order), and the per-event `live` (v1) messages only while a connected
+   * client subscribes to them (live-subscribers.ts). `bodies[i]`: events[i] as the journal stored it.
+   */
+  publishLive(events: ReadonlyArray<LiveEventKey>, bodies: string[]): void;
   /** a server-only message (alerts, patrol, occupancy …) as JSON, QoS 1 */
   publishJson(topic: string, payload: unknown, options?: { retain?: boolean }): void;
   /** publishes as the server to this node's subscribers only (another node's live messages, the cluster link state) */
@@ -341,18 +351,29 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
     else aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false }, noop);
   }
 
-  function publishLive(events: EstateEvent[], bodies: string[]): void {
+  const liveSubscribers = trackLiveSubscribers(aedes);
+  const publishQos0 = (topic: string, payload: Buffer) => aedes.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, noop);
+
+  function publishLive(events: ReadonlyArray<LiveEventKey>, bodies: string[]): void {
     if (unemitted.size) {
       heldLive.push(() => publishLive(events, bodies));
       return;
     }
-    const perKind = new Map<string, number>();
+    // group by estate and kind, keeping commit order within each group
+    const groups = new Map<string, { estate: string; kind: EventKind; bodies: string[] }>();
     for (let i = 0; i < events.length; i++) {
-      const event = events[i];
-      aedes.publish({ cmd: 'publish', topic: liveTopic(event.estate, event.kind), payload: Buffer.from(bodies[i]), qos: 0, retain: false, dup: false }, noop);
-      perKind.set(event.kind, (perKind.get(event.kind) ?? 0) + 1);
+      const { estate, kind } = events[i];
+      const key = `${estate}/${kind}`;
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { estate, kind, bodies: [] }));
+      group.bodies.push(bodies[i]);
     }
-    for (const [kind, n] of perKind) metrics.liveOut.inc({ kind }, n);
+    for (const { estate, kind, bodies: list } of groups.values()) {
+      // the stored bodies are JSON objects: the array is their concatenation, never re-serialised
+      publishQos0(liveBatchTopic(estate, kind), Buffer.from(`[${list.join(',')}]`));
+      if (liveSubscribers.wantsV1(estate, kind)) for (const body of list) publishQos0(liveTopic(estate, kind), Buffer.from(body));
+      metrics.liveOut.inc({ kind }, list.length);
+    }
   }
 
   return {
@@ -362,7 +383,27 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
       publishAsServer(topic, Buffer.from(JSON.stringify(payload)), 1, options.retain ?? false);
     },
     deliver(messages) {
-      for (const m of messages) publishAsServer(m.topic, Buffer.from(m.payload), m.qos, m.retain);
+      // another node's live events arrive one per message (the cluster's wire format); runs of them
+      // go out like this node's own (publishLive), everything else as it came, in order
+      let keys: LiveEventKey[] = [];
+      let bodies: string[] = [];
+      const flushLive = () => {
+        if (!keys.length) return;
+        publishLive(keys, bodies);
+        keys = [];
+        bodies = [];
+      };
+      for (const m of messages) {
+        const live = m.qos === 0 && !m.retain ? parseLiveTopic(m.topic) : null;
+        if (live) {
+          keys.push(live);
+          bodies.push(m.payload);
+          continue;
+        }
+        flushLive();
+        publishAsServer(m.topic, Buffer.from(m.payload), m.qos, m.retain);
+      }
+      flushLive();
     },
     pauseDevices() {
       devicesPaused = true;

@@ -29,6 +29,10 @@ describe('canSubscribe', () => {
   it('keeps operators to live, alerts and status of their estates', () => {
     expect(canSubscribe(op('garden'), 'estates/garden/live/#')).toBe(true);
     expect(canSubscribe(op('garden'), 'estates/garden/live/checkin')).toBe(true);
+    // live feed v2 (an array per commit group): the same rule as v1
+    expect(canSubscribe(op('garden'), 'estates/garden/live2/+')).toBe(true);
+    expect(canSubscribe(op('garden'), 'estates/other/live2/+')).toBe(false);
+    expect(canSubscribe(op('garden'), 'estates/garden/live2')).toBe(false);
     expect(canSubscribe(op('garden'), 'estates/garden/alerts')).toBe(true);
     expect(canSubscribe(op('garden'), 'estates/garden/patrol')).toBe(true);
     expect(canSubscribe(op('garden'), 'estates/garden/occupancy/#')).toBe(true);

@@ -6,7 +6,7 @@ import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import { MQTT_WS_PATH } from '../../../protocol/api.ts';
 import type { EstateEvent } from '../../../protocol/schemas.ts';
-import { CLUSTER_LINK_TOPIC, ESTATE_CHANNELS, alertsTopic, channelTopic, parseLiveTopic, type ClusterLinkStatus, type EstateChannel } from '../../../protocol/topics.ts';
+import { CLUSTER_LINK_TOPIC, ESTATE_CHANNELS, alertsTopic, channelTopic, parseLiveBatchTopic, type ClusterLinkStatus, type EstateChannel } from '../../../protocol/topics.ts';
 import type { AlertMessage, LiveStore } from './live-store.ts';
 
 export type ConnectionState = 'connecting' | 'connected' | 'offline';
@@ -24,8 +24,11 @@ export interface LiveFeedOptions {
   onAuthError?(): void;
 }
 
-/** Every live kind of one estate. (protocol/topics.ts builds one kind's topic; the wildcard lives here.) */
-export const liveWildcard = (estate: string) => `estates/${estate}/live/#`;
+/**
+ * Every live kind of one estate, feed v2: one message per commit group and kind, a JSON array of
+ * events (protocol/topics.ts liveBatchTopic builds one kind's topic; the wildcard lives here).
+ */
+export const liveWildcard = (estate: string) => `estates/${estate}/live2/+`;
 
 export function defaultFeedUrl(): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
@@ -102,11 +105,13 @@ export function connectLiveFeed(options: LiveFeedOptions): () => void {
       store.channels.dispatch(channel, message);
       return;
     }
-    const live = parseLiveTopic(topic);
-    if (!live || live.estate !== store.estate) return;
-    store.received++;
-    const event = message as EstateEvent;
-    store.ingest({ ...event, kind: event.kind ?? live.kind, device: event.device ?? '' });
+    const live = parseLiveBatchTopic(topic);
+    if (!live || live.estate !== store.estate || !Array.isArray(message)) return;
+    for (const event of message as EstateEvent[]) {
+      if (!event || typeof event !== 'object') continue;
+      store.received++;
+      store.ingest({ ...event, kind: event.kind ?? live.kind, device: event.device ?? '' });
+    }
   });
 
   return () => {
