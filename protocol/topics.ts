@@ -54,3 +54,16 @@ export function parseLiveTopic(topic: string): { estate: string; kind: EventKind
   if (parts.length !== 4 || parts[0] !== 'estates' || parts[2] !== 'live' || !isEventKind(parts[3])) return null;
   return { estate: parts[1], kind: parts[3] };
 }
+
+/**
+ * Server → dashboards, retained, one per server node: the node's link to the cluster's Redis
+ * (`ClusterLinkStatus`). While it is `down`, the dashboard misses live events received by other
+ * nodes (its own node's still arrive); never published by a single node.
+ */
+export const CLUSTER_LINK_TOPIC = 'cluster/link';
+export interface ClusterLinkStatus {
+  node: string;
+  state: 'up' | 'down';
+  /** since when (ms since epoch, the server's clock) */
+  since: number;
+}

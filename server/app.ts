@@ -26,7 +26,7 @@ import { ensureRetention } from './influx/retention.ts';
 import { Backpressure } from './ingest/backpressure.ts';
 import { trimJournal } from './ingest/retention.ts';
 import type { EstateModule, ModuleContext, ModuleFactory } from './modules.ts';
-import type { EstateEvent } from '../protocol/index.ts';
+import { liveTopic, type EstateEvent } from '../protocol/index.ts';
 import { NO_ALERTS, type AlertSink } from './alerts/sink.ts';
 import { createAlertsModule } from './alerts/module.ts';
 import { createWallscreenModule } from './wallscreen/module.ts';
@@ -37,6 +37,8 @@ import { createWorkordersModule } from './workorders/module.ts';
 import { createCamerasModule } from './cameras/module.ts';
 import { createHousesModule } from './houses/module.ts';
 import { createHeatModule } from './heat/module.ts';
+import { ClusterError, probeRedis, startCluster, type Cluster, type ClusterSettings } from './cluster/index.ts';
+import type { LeaseTimings } from './cluster/lease-machine.ts';
 
 /** Estate capabilities, in the order they see each event. */
 const MODULES: ModuleFactory[] = [
@@ -100,6 +102,10 @@ export interface ServerOptions {
   now?: () => number;
   /** replaces the default module list (tests) */
   modules?: ModuleFactory[];
+  /** one node of a cluster sharing Redis (server/cluster/); null/absent = one node, no Redis */
+  cluster?: ClusterSettings | null;
+  /** estate lease timings in a cluster (tests; default 3 s lease, renewed every 1 s) */
+  leaseTimings?: LeaseTimings;
 }
 
 export interface RunningServer {
@@ -122,6 +128,8 @@ export interface RunningServer {
   metrics: Metrics;
   modules: EstateModule[];
   backpressure: Backpressure;
+  /** null on a single node */
+  cluster: Cluster | null;
   /** one pass of journal trimming now (it also runs every minute); returns rows deleted */
   trimJournal(now?: number): number;
   /** resolves when every committed event has reached InfluxDB (immediately in embedded mode) */
@@ -135,6 +143,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const synchronous = options.synchronous ?? 'FULL';
   // Certificate problems are start-up errors, before anything is opened.
   let tlsMaterial = options.tls ? loadTls(options.tls) : null;
+  // A cluster shares history through InfluxDB, and cannot start without its Redis: both said before
+  // anything is opened (config.ts says the first for the command line too).
+  if (options.cluster && !options.influxUrl) throw new ClusterError('a cluster node needs InfluxDB history (--influx-url / SE_INFLUX_URL): its own journal holds only the events it received');
+  if (options.cluster) await probeRedis(options.cluster.redisUrl);
   const db = openDb(dbPath(options.dataDir), { synchronous });
   const checkpointer = startCheckpointer(db, { log });
 
@@ -150,12 +162,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   let broker: EstateBroker | null = null;
   let forwarder: Forwarder | null = null;
+  let cluster: Cluster | null = null;
   const ctx: ModuleContext = {
     db,
     metrics,
     log,
     now: options.now ?? Date.now,
-    publish: (topic, payload, opts) => broker?.publishJson(topic, payload, opts),
+    publish: (topic, payload, opts) => {
+      broker?.publishJson(topic, payload, opts);
+      // estate channels reach the other nodes' dashboards too (district summaries stay per node: docs/scale-out.md)
+      if (cluster && topic.startsWith('estates/')) cluster.live.send([{ topic, payload: JSON.stringify(payload), qos: 1, retain: opts?.retain ?? false }]);
+    },
     // Late-bound: modules may raise alerts before or after the alerts module is created.
     alerts: {
       raise: (alert) => alertSink.raise(alert),
@@ -169,6 +186,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let alertSink: AlertSink = NO_ALERTS;
   const modules = (options.modules ?? MODULES).map((create) => create(ctx));
   alertSink = modules.find((m) => m.alertSink)?.alertSink ?? NO_ALERTS;
+  const urgent = modules.filter((m) => m.urgent);
+  const bulk = modules.filter((m) => !m.urgent);
   const backpressure = new Backpressure({
     dataDir: options.dataDir,
     minFreeBytes: (options.minFreeMb ?? 512) * 2 ** 20,
@@ -195,30 +214,36 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         : [],
     ),
     onCommitted: (events, bodies) => {
+      // The alert lane first (EstateModule.urgent), then the bulk: live fan-out, the forwarder, the rest.
+      runModules(urgent, events);
       broker?.publishLive(events, bodies);
+      if (cluster) cluster.live.send(events.map((e, i) => ({ topic: liveTopic(e.estate, e.kind), payload: bodies[i], qos: 0 as const, retain: false })));
       forwarder?.notify();
-      // Modules that replay the journal write without an fsync of their own (see replaysJournal);
-      // the level changes only between modules that differ, with statements compiled once.
-      let relaxedNow = false;
-      try {
-        for (const m of modules) {
-          if (!m.onCommitted) continue;
-          const relaxed = Boolean(m.replaysJournal) && synchronous === 'FULL';
-          if (relaxed !== relaxedNow) {
-            prepared(db, relaxed ? 'PRAGMA synchronous = NORMAL' : 'PRAGMA synchronous = FULL').run();
-            relaxedNow = relaxed;
-          }
-          try {
-            m.onCommitted(events);
-          } catch (err) {
-            log.error(`${m.name}: ${(err as Error).stack ?? err}`);
-          }
-        }
-      } finally {
-        if (relaxedNow) prepared(db, 'PRAGMA synchronous = FULL').run();
-      }
+      runModules(bulk, events);
     },
   });
+  function runModules(list: EstateModule[], events: EstateEvent[]): void {
+    // Modules that replay the journal write without an fsync of their own (see replaysJournal);
+    // the level changes only between modules that differ, with statements compiled once.
+    let relaxedNow = false;
+    try {
+      for (const m of list) {
+        if (!m.onCommitted) continue;
+        const relaxed = Boolean(m.replaysJournal) && synchronous === 'FULL';
+        if (relaxed !== relaxedNow) {
+          prepared(db, relaxed ? 'PRAGMA synchronous = NORMAL' : 'PRAGMA synchronous = FULL').run();
+          relaxedNow = relaxed;
+        }
+        try {
+          m.onCommitted(events);
+        } catch (err) {
+          log.error(`${m.name}: ${(err as Error).stack ?? err}`);
+        }
+      }
+    } finally {
+      if (relaxedNow) prepared(db, 'PRAGMA synchronous = FULL').run();
+    }
+  }
 
   let influx = null;
   if (options.influxUrl) {
@@ -265,6 +290,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const sessionIdleMs = options.sessionIdleMinutes !== undefined ? options.sessionIdleMinutes * 60_000 : SESSION_IDLE_MS;
   broker = await createBroker({ db, ingest, metrics, log, drainTimeoutMs: options.drainTimeoutMs, limits, sessionIdleMs });
   backpressure.start();
+  /** A start that failed after the broker was created: everything opened so far is closed again. */
+  const abandonStart = async () => {
+    backpressure.stop();
+    limits.stop();
+    await broker!.close().catch(() => {});
+    for (const m of modules) await m.stop?.();
+    await forwarder?.stop();
+    ingest.close();
+    await checkpointer.stop();
+    db.close();
+  };
+  if (options.cluster) {
+    const estateIds = db.prepare('SELECT id FROM estates ORDER BY id').pluck();
+    try {
+      cluster = await startCluster(options.cluster, { log, metrics, estates: () => estateIds.all() as string[], timings: options.leaseTimings, deliver: (m) => broker!.deliver(m) });
+    } catch (err) {
+      await abandonStart();
+      throw err;
+    }
+  }
 
   const dayMs = 86_400_000;
   const trim = (now = Date.now()) => {
@@ -323,17 +368,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (tp !== null) mqttsPort = await broker.listenTls(tp, host, tlsMaterial.context, Boolean(options.tls?.ca));
     }
   } catch (err) {
-    backpressure.stop();
-    limits.stop();
+    await cluster?.close();
     clearInterval(trimTimer);
-    await broker.close().catch(() => {});
     http.close();
     https?.close();
-    for (const m of modules) await m.stop?.();
-    await forwarder?.stop();
-    ingest.close();
-    await checkpointer.stop();
-    db.close();
+    await abandonStart();
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new Error(`port already in use: ${(e as { port?: number }).port ?? ''} — pick another with --http-port / --mqtt-port / --https-port / --mqtts-port`);
     throw err;
@@ -369,6 +408,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics,
     modules,
     backpressure,
+    cluster,
     trimJournal: trim,
     drainForwarder: () => forwarder?.drain() ?? Promise.resolve(),
     async close() {
@@ -380,6 +420,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       limits.stop();
       clearInterval(trimTimer);
       backpressure.stop();
+      // leases released first, so another node takes this node's estates at once
+      await cluster?.close();
       await broker!.close();
       ingest.close(); // commits whatever is queued
       for (const m of modules) await m.stop?.();

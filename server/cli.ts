@@ -13,6 +13,7 @@ import { UserError, addUser, getUser } from './store/users.ts';
 import { upsertEstate } from './store/estates.ts';
 import { startServer, type RunningServer } from './app.ts';
 import { ORG_USAGE, OrgError, importDistrictFile, orgCommand } from './org/cli.ts';
+import { ClusterError } from './cluster/redis.ts';
 
 const SETTING_HELP: Partial<Record<SettingFlag, string>> = {
   host: 'listen address (default 0.0.0.0; demo: 127.0.0.1)',
@@ -26,6 +27,8 @@ const SETTING_HELP: Partial<Record<SettingFlag, string>> = {
   'retention-days': 'raw events kept this many days (default 30)',
   'journal-keep-days': 'with InfluxDB: forwarded journal rows kept this many days (default 7)',
   'min-free-mb': 'pause ingest below this much free disk (MiB, default 512)',
+  cluster: 'redis://host:6379: one node of a cluster sharing Redis (needs --influx-url; docs/scale-out.md)',
+  'node-id': "this node's name in the cluster (default host name + data-dir hash, stable across restarts)",
 };
 
 /** Built from config.ts's SETTINGS, so a setting added there shows up here by itself. */
@@ -168,7 +171,7 @@ async function serve(args: string[]) {
   const { values } = parse(args, {});
   const config = settings(values);
   const server = await startServer({ ...config, adminPassword: config.adminPassword });
-  process.stderr.write(`smart-estate: HTTP ${server.httpPort || 'off'}, MQTT ${server.mqttPort || 'off'}${config.tls ? `, HTTPS ${server.httpsPort || 'off'}, MQTTS ${server.mqttsPort || 'off'}` : ''} (host ${config.host}), data ${config.dataDir}\n`);
+  process.stderr.write(`smart-estate: HTTP ${server.httpPort || 'off'}, MQTT ${server.mqttPort || 'off'}${config.tls ? `, HTTPS ${server.httpsPort || 'off'}, MQTTS ${server.mqttsPort || 'off'}` : ''} (host ${config.host}), data ${config.dataDir}${server.cluster ? `, cluster node ${server.cluster.nodeId}` : ''}\n`);
   onSignals(server);
   // SIGHUP: read the certificate again (renewed by certbot & co.) without dropping a connection.
   process.on('SIGHUP', () => {
@@ -594,7 +597,7 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 /** Mistakes people can fix: their message is the whole story. */
-const EXPECTED = [UsageError, CliError, ConfigError, DeviceError, UserError, EstateFileError, BackupError, OrgError];
+const EXPECTED = [UsageError, CliError, ConfigError, DeviceError, UserError, EstateFileError, BackupError, OrgError, ClusterError];
 
 main(process.argv.slice(2)).catch((err) => {
   const e = err as Error;

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { PACKAGE_ROOT } from './code-location.ts';
 import { parseInfluxUrl } from './influx/connection.ts';
+import { checkClusterSettings, type ClusterSettings } from './cluster/settings.ts';
 
 export interface Config {
   host: string;
@@ -44,6 +45,8 @@ export interface Config {
   sessionIdleMinutes: number;
   /** origins allowed to frame the app besides itself */
   frameAncestors: string[];
+  /** one node of N sharing Redis (server/cluster/, docs/scale-out.md); null = a single node, no Redis */
+  cluster: ClusterSettings | null;
 }
 
 /** dist/web of this package, wherever the command runs */
@@ -81,6 +84,8 @@ const SETTINGS = {
   'limits-exempt': 'SE_LIMITS_EXEMPT',
   'session-idle-minutes': 'SE_SESSION_IDLE_MINUTES',
   'frame-ancestors': 'SE_FRAME_ANCESTORS',
+  cluster: 'SE_REDIS_URL',
+  'node-id': 'SE_NODE_ID',
 } as const;
 export type SettingFlag = keyof typeof SETTINGS;
 export const SETTING_FLAGS = Object.keys(SETTINGS) as SettingFlag[];
@@ -197,10 +202,16 @@ export function loadConfig(flags: Partial<Record<SettingFlag, string>> = {}, env
   const sessionIdleMinutes = positive(label('session-idle-minutes'), get('session-idle-minutes'), 60, problems);
   const frameAncestors = origins(label('frame-ancestors'), get('frame-ancestors'), problems);
 
+  const cluster = checkClusterSettings(
+    { redisUrl: get('cluster') || null, nodeId: get('node-id') || null, influxUrl: get('influx-url') || null, dataDir },
+    { cluster: label('cluster'), nodeId: label('node-id') },
+    problems,
+  );
+
   if (problems.length) throw new ConfigError(problems);
   return {
     host, httpPort, mqttPort, dataDir, influxUrl, synchronous, adminPassword, webDir, retentionDays, journalKeepDays, minFreeMb,
     tls, httpsPort, mqttsPort, maxConnectionsPerAddress, connectRatePerAddress, connectBurstPerAddress, flapMaxConnects, flapHoldSeconds,
-    limitsExempt, sessionIdleMinutes, frameAncestors,
+    limitsExempt, sessionIdleMinutes, frameAncestors, cluster,
   };
 }

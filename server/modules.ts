@@ -40,6 +40,12 @@ export interface EstateModule {
   /** After the commit: the new events (duplicates left out), in journal order. */
   onCommitted?(events: EstateEvent[]): void;
   /**
+   * The alert lane: this module's onCommitted runs right after the commit, before the group's live
+   * fan-out and the other modules, so what it publishes (alert upserts) leaves ahead of that bulk
+   * on every dashboard's connection instead of queuing behind up to 2,000 live messages.
+   */
+  urgent?: boolean;
+  /**
    * The module's onCommitted writes are re-derived from the journal at start (it keeps a journal
    * mark and catches up past it), so the server runs them without an fsync of their own
    * (synchronous NORMAL): the next journal commit's fsync makes them durable with it, and a power

@@ -8,6 +8,7 @@ import { districtCase } from './district.ts';
 import { workordersCase } from './workorders.ts';
 import { fuzzCase } from './fuzz.ts';
 import { compiledCase } from './compiled.ts';
+import { fanoutCase } from './fanout.ts';
 
 export const CASES: BenchCase[] = [
   ingestCase,
@@ -18,4 +19,5 @@ export const CASES: BenchCase[] = [
   workordersCase,
   fuzzCase,
   compiledCase,
+  fanoutCase,
 ];

@@ -82,6 +82,8 @@ export class LoadChild {
   readonly proc: ChildProcess;
   private readonly waiting: Array<{ type: string; resolve: (m: Message) => void; reject: (e: Error) => void }> = [];
   private readonly mailbox: Incoming[] = [];
+  /** handlers of messages the child sends on its own (not answers): progress reports */
+  private readonly listeners = new Map<string, (m: Incoming) => void>();
   private stderr = '';
   private failure: Error | null = null;
 
@@ -92,11 +94,23 @@ export class LoadChild {
     this.proc.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-6000)));
     this.proc.on('message', (m: Incoming) => {
       if (m.type === 'error') return this.fail(new Error(`${name}: ${String(m.message)}`));
+      const listener = this.listeners.get(m.type);
+      if (listener) return listener(m);
       const i = this.waiting.findIndex((w) => w.type === m.type);
       if (i >= 0) this.waiting.splice(i, 1)[0].resolve(m);
       else this.mailbox.push(m);
     });
     this.proc.once('exit', (code, signal) => this.fail(new Error(`${name} exited (${signal ?? `code ${code}`})${this.stderr ? `:\n${this.stderr.slice(-2000)}` : ''}`)));
+  }
+
+  /** Calls `handler` for every message of `type` the child sends unasked (instead of keeping it for request()). */
+  on(type: string, handler: (m: Incoming) => void): void {
+    this.listeners.set(type, handler);
+  }
+
+  /** Sends a message that needs no answer; dropped if the child has gone. */
+  tell(message: Message): void {
+    if (this.proc.connected) this.proc.send(message);
   }
 
   /** The end of what the child wrote on stderr. */

@@ -19,6 +19,8 @@ export interface DriveOptions<P> {
   warmupMs: number;
   windowMs: number;
   subscriber?: Omit<SubscriberConfig, 'host' | 'port'>;
+  /** closed loop: most publishes sent and not yet received by the subscriber (publisher.ts `backlog`) */
+  backlog?: number;
   monitor: ProcMonitor;
   probe?: () => P;
   log(line: string): void;
@@ -41,8 +43,9 @@ export async function drive<P>(o: DriveOptions<P>): Promise<DriveResult<P>> {
   const sub = o.subscriber ? new LoadChild(`${o.name} subscriber`, './subscriber.ts') : null;
   try {
     await Promise.all([pub.ready(), sub?.ready()]);
+    if (sub && o.backlog) sub.on('received', (m) => pub.tell({ type: 'credit', received: m.total }));
     if (sub) await sub.request({ type: 'connect', config: { host: o.host, port: o.port, ...o.subscriber } }, 'connected', 60_000);
-    const config: PublisherConfig = { host: o.host, port: o.port, devices: o.devices, mode: o.mode, inFlight: o.inFlight ?? 1, rate: o.rate ?? 0, tag: o.tag };
+    const config: PublisherConfig = { host: o.host, port: o.port, devices: o.devices, mode: o.mode, inFlight: o.inFlight ?? 1, rate: o.rate ?? 0, tag: o.tag, backlog: o.backlog ?? 0 };
     const { ms: connectMs } = await pub.request<{ type: string; ms: number }>({ type: 'connect', config }, 'connected', 300_000);
     o.monitor.watch('load client', pub.pid);
     o.monitor.watch('subscriber', sub?.pid);

@@ -29,6 +29,12 @@ export interface PublisherConfig {
   rate: number;
   /** makes event ids unique across runs against one journal */
   tag: string;
+  /**
+   * closed loop: at most this many publishes sent but not yet received by the subscriber (whose
+   * count arrives as {type: 'credit'} messages); 0 = no bound. Bounded, the loop runs at the rate
+   * the whole path — broker and subscriber — keeps up with, which does not depend on the window.
+   */
+  backlog?: number;
 }
 
 export interface PublisherReport {
@@ -49,6 +55,9 @@ export interface PublisherReport {
   maxSendLagMs: number;
   /** open loop: sends skipped because a connection had MAX_OUTSTANDING unacknowledged */
   skipped: number;
+  /** closed loop with a backlog bound: the most sent-but-not-received seen, and how often a PUBACK had to wait for the subscriber */
+  maxBacklog: number;
+  parkedSends: number;
   errors: string[];
 }
 
@@ -85,6 +94,15 @@ let totalSent = 0;
 let totalAcked = 0;
 let maxSendLagMs = 0;
 let skipped = 0;
+/** what the subscriber has received so far (closed loop with a backlog bound) */
+let received = 0;
+let maxBacklog = 0;
+let parkedSends = 0;
+/** connections whose next send waits for the subscriber to catch up */
+const parked: Connection[] = [];
+let stallTimer: NodeJS.Timeout | null = null;
+/** A subscriber silent this long while sends wait: the bound is dropped (reported) rather than the run hanging. */
+const STALL_MS = 10_000;
 const errors: string[] = [];
 let drained: (() => void) | null = null;
 
@@ -111,7 +129,7 @@ function onPuback(c: Connection, messageId: number): void {
     const second = Math.floor((now - windowStart) / 1000);
     perSecond[second] = (perSecond[second] ?? 0) + 1;
   }
-  if (running && config.mode === 'closed') send(c, performance.now());
+  if (running && config.mode === 'closed') sendOrPark(c);
   else if (!running && drained && connections.every((x) => x.outstanding === 0 || !x.alive)) drained();
 }
 
@@ -143,8 +161,42 @@ async function connectAll(): Promise<number> {
   return performance.now() - started;
 }
 
+const bounded = () => (config.backlog ?? 0) > 0;
+
+function sendOrPark(c: Connection): void {
+  if (bounded() && totalSent - received >= config.backlog!) {
+    parked.push(c);
+    parkedSends++;
+    stallTimer ??= setTimeout(onStall, STALL_MS);
+    return;
+  }
+  send(c, performance.now());
+  if (bounded()) maxBacklog = Math.max(maxBacklog, totalSent - received);
+}
+
+function onCredit(total: number): void {
+  received = total;
+  if (stallTimer) {
+    clearTimeout(stallTimer);
+    stallTimer = null;
+  }
+  while (parked.length && running && totalSent - received < config.backlog!) {
+    const c = parked.shift()!;
+    if (c.alive) send(c, performance.now());
+  }
+  if (parked.length) stallTimer = setTimeout(onStall, STALL_MS);
+}
+
+function onStall(): void {
+  stallTimer = null;
+  if (!parked.length || !running) return;
+  errors.push(`the subscriber received nothing for ${STALL_MS / 1000} s with ${parked.length} sends waiting (backlog ${totalSent - received}): bound dropped for the rest of the run`);
+  config.backlog = 0;
+  for (const c of parked.splice(0)) if (c.alive) send(c, performance.now());
+}
+
 function startClosedLoop(): void {
-  for (const c of connections) for (let i = 0; i < config.inFlight; i++) send(c, performance.now());
+  for (const c of connections) for (let i = 0; i < config.inFlight; i++) sendOrPark(c);
 }
 
 /** Sends what is due every millisecond timer tick, round robin over the connections. */
@@ -210,9 +262,14 @@ serveParent(async (m: Incoming) => {
         if (connections.every((x) => x.outstanding === 0 || !x.alive)) drained();
       });
       const unacked = connections.reduce((n, c) => n + c.outstanding, 0);
-      const report: PublisherReport = { type: 'report', ...snapshot, totalSent, totalAcked, unacked, maxSendLagMs, skipped, errors };
+      if (stallTimer) clearTimeout(stallTimer);
+      parked.length = 0;
+      const report: PublisherReport = { type: 'report', ...snapshot, totalSent, totalAcked, unacked, maxSendLagMs, skipped, maxBacklog, parkedSends, errors };
       return report;
     }
+    case 'credit':
+      onCredit(m.received as number);
+      return;
     case 'close':
       for (const c of connections) c.client?.close();
       return { type: 'closed' };

@@ -129,6 +129,8 @@ export const createAlertsModule: ModuleFactory = (ctx): AlertsModule => {
       get: (id) => service.get(id),
       linkWorkOrder: (id, order, actor) => service.linkWorkOrder(id, order, actor, ctx.now()),
     },
+    // the alert lane: a group's alert upserts go out before its live fan-out (EstateModule.urgent)
+    urgent: true,
     onCommitted(events) {
       const now = ctx.now();
       for (const event of events) {

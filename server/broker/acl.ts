@@ -1,5 +1,5 @@
 // Topic access rules, as pure functions of (identity, topic). The broker hooks call these.
-import { ESTATE_CHANNELS, isEventKind, parseDeviceTopic, type EventKind } from '../../protocol/index.ts';
+import { CLUSTER_LINK_TOPIC, ESTATE_CHANNELS, isEventKind, parseDeviceTopic, type EventKind } from '../../protocol/index.ts';
 import type { Identity } from './identity.ts';
 import { userSeesEstate, userSeesGroup } from '../org/scope.ts';
 
@@ -34,6 +34,8 @@ export function canSubscribe(who: Identity, filter: string): boolean {
     const own = `estates/${who.device.estate}/devices/${who.device.id}`;
     return filter === `${own}/#` || (filter.startsWith(`${own}/`) && filter.length > own.length + 1);
   }
+  // every dashboard may read its node's cluster link state (it says what the dashboard may be missing)
+  if (filter === CLUSTER_LINK_TOPIC) return true;
   // district screens: `units/{u}/summary` or `companies/{c}/summary`, no wildcards, within scope
   if ((levels[0] === 'units' || levels[0] === 'companies') && levels.length === 3 && levels[2] === 'summary') {
     const id = levels[1];

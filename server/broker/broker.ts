@@ -51,6 +51,8 @@ export interface EstateBroker {
   publishLive(events: EstateEvent[], bodies: string[]): void;
   /** a server-only message (alerts, patrol, occupancy …) as JSON, QoS 1 */
   publishJson(topic: string, payload: unknown, options?: { retain?: boolean }): void;
+  /** publishes as the server to this node's subscribers only (another node's live messages, the cluster link state) */
+  deliver(messages: Array<{ topic: string; payload: string; qos: 0 | 1; retain: boolean }>): void;
   /** backpressure: stop / start reading from device connections (dashboards are unaffected) */
   pauseDevices(): void;
   resumeDevices(): void;
@@ -99,12 +101,35 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
   };
 
   let devicesPaused = false;
+  // Server messages at QoS 1 or retained (alerts, patrol, work orders …, and those another cluster
+  // node hands over) reach mqemitter a few microtasks after aedes.publish (Aedes stores the retained
+  // copy and looks up offline subscriptions first), QoS 0 ones (live events) at once. Aedes numbers
+  // every packet when it is published and each client drops a packet numbered below one it already
+  // has (its dedupe, lib/client.js) — so a live event published after an alert but emitted before it
+  // made the alert vanish for every dashboard subscribed to both. So everything the server publishes
+  // goes through publishAsServer: QoS 0 waits while a slower one is on its way to mqemitter
+  // (microtasks, never a slow socket).
+  const unemitted = new Set<Buffer>();
+  let heldLive: Array<() => void> = [];
+  const emitted = (payload: unknown) => {
+    if (!unemitted.delete(payload as Buffer) || unemitted.size) return;
+    const held = heldLive;
+    heldLive = [];
+    for (const run of held) run();
+  };
+  const mq = mqemitter({ concurrency: 0, matchEmptyLevels: true });
+  const emit = mq.emit.bind(mq);
+  mq.emit = (packet, cb) => {
+    const result = emit(packet, cb);
+    if (unemitted.size) emitted(packet.payload);
+    return result;
+  };
   const aedes = await Aedes.createBroker({
     // Aedes' default mqemitter caps concurrency at 100 and queues the rest; a burst of live events
     // released from that queue recurses until the stack overflows and the process dies
     // (mcollina/mqemitter#204, tests/broker/live-burst.test.ts). Uncapped, nothing is queued, and a
     // stuck subscriber holds only its own deliveries (until drainTimeout drops it), not everyone's.
-    mq: mqemitter({ concurrency: 0, matchEmptyLevels: true }),
+    mq,
     maxClientsIdLength: 128,
     // A frozen dashboard must not hold up device ingest: give up on a stuck socket after this long.
     drainTimeout: drainTimeoutMs,
@@ -307,22 +332,37 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
   }, 1000);
   revocationSweep.unref();
 
+  function publishAsServer(topic: string, payload: Buffer, qos: 0 | 1, retain: boolean): void {
+    if (qos > 0 || retain) {
+      unemitted.add(payload);
+      // normally emitted (and released) before this runs; a publish that failed before mqemitter releases here
+      aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false }, () => emitted(payload));
+    } else if (unemitted.size) heldLive.push(() => publishAsServer(topic, payload, qos, retain));
+    else aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false }, noop);
+  }
+
+  function publishLive(events: EstateEvent[], bodies: string[]): void {
+    if (unemitted.size) {
+      heldLive.push(() => publishLive(events, bodies));
+      return;
+    }
+    const perKind = new Map<string, number>();
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      aedes.publish({ cmd: 'publish', topic: liveTopic(event.estate, event.kind), payload: Buffer.from(bodies[i]), qos: 0, retain: false, dup: false }, noop);
+      perKind.set(event.kind, (perKind.get(event.kind) ?? 0) + 1);
+    }
+    for (const [kind, n] of perKind) metrics.liveOut.inc({ kind }, n);
+  }
+
   return {
     aedes,
-    publishLive(events, bodies) {
-      const perKind = new Map<string, number>();
-      for (let i = 0; i < events.length; i++) {
-        const event = events[i];
-        aedes.publish({ cmd: 'publish', topic: liveTopic(event.estate, event.kind), payload: Buffer.from(bodies[i]), qos: 0, retain: false, dup: false }, noop);
-        perKind.set(event.kind, (perKind.get(event.kind) ?? 0) + 1);
-      }
-      for (const [kind, n] of perKind) metrics.liveOut.inc({ kind }, n);
-    },
+    publishLive,
     publishJson(topic, payload, options = {}) {
-      aedes.publish(
-        { cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(payload)), qos: 1, retain: options.retain ?? false, dup: false },
-        () => {},
-      );
+      publishAsServer(topic, Buffer.from(JSON.stringify(payload)), 1, options.retain ?? false);
+    },
+    deliver(messages) {
+      for (const m of messages) publishAsServer(m.topic, Buffer.from(m.payload), m.qos, m.retain);
     },
     pauseDevices() {
       devicesPaused = true;

@@ -25,6 +25,8 @@ export interface IngestOptions {
   /** after commit, once per new event (duplicates are not fanned out again), with the JSON stored for each */
   onCommitted: (events: EstateEvent[], bodies: string[]) => void;
   maxBatch?: number;
+  /** journal: how long a group of only heartbeats waits for company (ms), default HEARTBEAT_LINGER_MS */
+  heartbeatLingerMs?: number;
   /** run before the commit; may add server-derived fields to event.data */
   enrich?: Array<(event: EstateEvent) => void>;
   /** a group commit failed */
@@ -47,6 +49,7 @@ export class Ingest {
     this.contexts = new EstateContexts(db);
     this.journal = new Journal(db, {
       maxBatch: options.maxBatch,
+      heartbeatLingerMs: options.heartbeatLingerMs,
       onCommit: (events, bodies) => {
         this.metrics.journalCommits.inc();
         options.onCommitted(events, bodies);

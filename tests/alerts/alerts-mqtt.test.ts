@@ -327,3 +327,24 @@ describe('rule configuration and the report', () => {
     expect((await server.api(`/api/v1/estates/${E}/alerts/report?from=2026-13`, { token: op })).status).toBe(400);
   });
 });
+
+describe('the alert lane', () => {
+  it('sends a journal group\'s alert upsert ahead of its live fan-out (the alert lane)', async () => {
+    await dash.subscribeAsync(`estates/${E}/live/camera`, { qos: 0 });
+    const cam = await device('cam-lane', 'camera', { x: 60, y: -60 });
+    const bulk = await device('cam-bulk', 'camera', { x: 70, y: -60 });
+    // ordinary detections in flight around it, so the tamper shares its group with bulk traffic
+    const around = Array.from({ length: 40 }, (_, i) => publish(bulk, 'cam-bulk', 'camera', { type: 'person', phase: 'start', score: 0.5, label: `walker ${i}` }));
+    const id = `cam-lane-${++seq}`;
+    await cam.publishAsync(deviceTopic(E, 'cam-lane', 'camera'), JSON.stringify({ id, ts: clock.t, type: 'tamper', phase: 'start', score: 0.99 }), { qos: 1 });
+    await Promise.all(around);
+    const raised = await upsert((a) => a.source === 'cam-lane' && a.change === 'raised');
+    const live = await until('the tamper on live/camera', () => inbox.messages.slice(mark).find((m) => m.topic === `estates/${E}/live/camera` && (m.json as { id?: string }).id === id), 15_000);
+    const at = (m: unknown) => inbox.messages.indexOf(m as (typeof inbox.messages)[number]);
+    // one connection, so TCP keeps the server's order: the upsert was published before the live copy
+    expect(at(inbox.messages.find((m) => m.json === raised))).toBeLessThan(at(live));
+    await dash.unsubscribeAsync(`estates/${E}/live/camera`);
+    await cam.publishAsync(deviceTopic(E, 'cam-lane', 'camera'), JSON.stringify({ id: `cam-lane-${++seq}`, ts: clock.t, type: 'tamper', phase: 'end', score: 0.99 }), { qos: 1 });
+    expect(await upsert((a) => a.id === raised.id && a.status === 'resolved')).toMatchObject({ resolution: 'auto_cleared' });
+  });
+});

@@ -42,4 +42,12 @@ describe('canSubscribe', () => {
     expect(canSubscribe(op(null), 'estates/#')).toBe(false);
     expect(canSubscribe(op('garden'), '$SYS/#')).toBe(false);
   });
+
+  it("lets every operator read its node's cluster link state, and no device; the exact topic only", () => {
+    expect(canSubscribe(op('garden'), 'cluster/link')).toBe(true);
+    expect(canSubscribe(op(null), 'cluster/link')).toBe(true);
+    expect(canSubscribe(dev, 'cluster/link')).toBe(false);
+    expect(canSubscribe(op('garden'), 'cluster/#')).toBe(false);
+    expect(canSubscribe(op('garden'), 'cluster/+')).toBe(false);
+  });
 });

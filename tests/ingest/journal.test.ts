@@ -1,10 +1,10 @@
 // The journal against a real SQLite file: group commit, dedupe by (device, id), FIFO callbacks.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb, type Db } from '../../server/store/db.ts';
-import { Journal } from '../../server/ingest/journal.ts';
+import { HEARTBEAT_LINGER_MS, Journal } from '../../server/ingest/journal.ts';
 import type { EstateEvent } from '../../protocol/index.ts';
 
 let dir: string;
@@ -51,6 +51,52 @@ describe('Journal', () => {
       ),
     );
     expect(results).toEqual([true, false, true, true, true]);
+  });
+
+  describe('heartbeats linger for company', () => {
+    const beat = (device: string, id: string): EstateEvent => ({ estate: 'garden', device, kind: 'status', id, ts: 1, rx: 1, data: { online: true } });
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate'] });
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('commits heartbeats arriving apart in one group, none acknowledged before it', () => {
+      const commits: string[][] = [];
+      const journal = new Journal(db, { onCommit: (events) => commits.push(events.map((e) => e.id!)) });
+      const acked: string[] = [];
+      journal.append(beat('cam-1', 'h1'), () => acked.push('h1'));
+      vi.advanceTimersByTime(HEARTBEAT_LINGER_MS / 2);
+      journal.append(beat('cam-2', 'h2'), () => acked.push('h2'));
+      vi.advanceTimersByTime(HEARTBEAT_LINGER_MS / 2 - 1);
+      expect(acked).toEqual([]);
+      expect((db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n).toBe(0);
+      vi.advanceTimersByTime(1);
+      expect(commits).toEqual([['h1', 'h2']]);
+      expect(acked).toEqual(['h1', 'h2']);
+    });
+
+    it('commits waiting heartbeats on the next turn, in order, as soon as another event comes', () => {
+      const commits: string[][] = [];
+      const journal = new Journal(db, { onCommit: (events) => commits.push(events.map((e) => e.id!)) });
+      journal.append(beat('cam-1', 'h1'), () => {});
+      vi.advanceTimersByTime(5);
+      journal.append(event('hh-1', 'c1'), () => {});
+      journal.append(beat('cam-2', 'h2'), () => {});
+      vi.advanceTimersToNextTimer(); // the setImmediate, not the linger
+      expect(commits).toEqual([['h1', 'c1', 'h2']]);
+      vi.advanceTimersByTime(HEARTBEAT_LINGER_MS);
+      expect(commits).toHaveLength(1); // the cancelled linger commits nothing more
+    });
+
+    it('does not linger with heartbeatLingerMs: 0', () => {
+      const commits: string[][] = [];
+      const journal = new Journal(db, { heartbeatLingerMs: 0, onCommit: (events) => commits.push(events.map((e) => e.id!)) });
+      journal.append(beat('cam-1', 'h1'), () => {});
+      vi.advanceTimersToNextTimer();
+      expect(commits).toEqual([['h1']]);
+    });
   });
 
   it('flushes at maxBatch without waiting for the next turn', () => {

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { watchChild } from './process.ts';
 
 export const INFLUXD_BIN = process.env.SE_INFLUXD_BIN ?? '/usr/bin/influxd';
 export const TEST_DATABASE = 'smart_estate_test';
@@ -103,31 +104,22 @@ export async function startInfluxd(): Promise<InfluxdHandle> {
     stderr = '';
     const proc = spawn(INFLUXD_BIN, ['-config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
-    let exitInfo: string | null = null;
-    exited = new Promise<void>((resolve) => {
-      proc.once('exit', (code, signal) => {
-        exitInfo = `exited with ${signal ?? `code ${code}`}`;
-        if (child === proc) child = null;
-        resolve();
-      });
-      proc.once('error', (err) => {
-        exitInfo = `could not be spawned: ${err.message}`;
-        if (child === proc) child = null;
-        resolve();
-      });
+    const watch = watchChild(proc, () => {
+      if (child === proc) child = null;
     });
+    exited = watch.gone;
     proc.stderr!.setEncoding('utf8');
     proc.stderr!.on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-STDERR_TAIL);
     });
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < deadline) {
-      if (exitInfo) break;
+      if (watch.why()) break;
       if (await pingOnce(port)) return;
       await new Promise((r) => setTimeout(r, 25));
     }
-    const why = exitInfo ?? `did not answer /ping within ${START_TIMEOUT_MS} ms`;
-    if (!exitInfo) {
+    const why = watch.why() ?? `did not answer /ping within ${START_TIMEOUT_MS} ms`;
+    if (!watch.why()) {
       proc.kill('SIGKILL');
       await exited;
     }

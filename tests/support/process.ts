@@ -55,3 +55,21 @@ export async function historyOf(httpPort: number, password: string, estate: stri
     return body.events?.length ? body : null;
   });
 }
+
+/**
+ * Watches a spawned server process (influxd, redis-server …): `gone` resolves once it has exited or
+ * could not be spawned, `why()` says which (null while it runs); `onGone` runs first.
+ */
+export function watchChild(proc: ChildProcess, onGone: () => void): { gone: Promise<void>; why(): string | null } {
+  let why: string | null = null;
+  const gone = new Promise<void>((resolve) => {
+    const end = (reason: string) => {
+      why ??= reason;
+      onGone();
+      resolve();
+    };
+    proc.once('exit', (code, signal) => end(`exited with ${signal ?? `code ${code}`}`));
+    proc.once('error', (err) => end(`could not be spawned: ${err.message}`));
+  });
+  return { gone, why: () => why };
+}

@@ -163,6 +163,16 @@ describe('staleness', () => {
     expect(staleSources(store, 20_100, 120_000, { connected: false, since: 100 })[0]).toEqual({ source: 'link', silentMs: 20_000 });
   });
 
+  it('says so when the server node lost its cluster link, after the same grace, and not on top of a link that is down', () => {
+    const store = { ...base, lastHeard: { camera: 100, patrol: 100, gate: 0 } };
+    const up = { connected: true, since: 0 };
+    expect(staleSources({ ...store, clusterLink: { state: 'down', since: 100 } }, 5_100, 120_000, up)).toEqual([]);
+    expect(staleSources({ ...store, clusterLink: { state: 'down', since: 100 } }, 10_100, 120_000, up)).toEqual([{ source: 'cluster', silentMs: 10_000 }]);
+    expect(staleSources({ ...store, clusterLink: { state: 'up', since: 100 } }, 50_100, 120_000, up)).toEqual([]);
+    expect(staleSources({ ...store, clusterLink: null }, 50_100, 120_000, up)).toEqual([]);
+    expect(staleSources({ ...store, clusterLink: { state: 'down', since: 100 } }, 20_100, 120_000, { connected: false, since: 100 }).map((s) => s.source)).toEqual(['link']);
+  });
+
   it('splits a silence into hours, minutes, seconds', () => {
     expect(silenceParts(3_725_000)).toEqual({ hours: 1, minutes: 2, seconds: 5 });
   });

@@ -192,6 +192,8 @@ export class LiveStore {
   readonly expectedSources = new Set<FeedSource>();
   /** when this store started listening (staleness counts from here when a source was never heard) */
   readonly startedAt: number;
+  /** the server node's link to the other nodes (cluster/link); `since` on this page's clock; null = a single node */
+  clusterLink: { state: 'up' | 'down'; since: number } | null = null;
 
   private readonly devices = new Map<string, { x: number; y: number }>();
   /** car-park zones: where vehicles that drove in are shown */

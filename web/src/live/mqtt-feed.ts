@@ -6,7 +6,7 @@ import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import { MQTT_WS_PATH } from '../../../protocol/api.ts';
 import type { EstateEvent } from '../../../protocol/schemas.ts';
-import { ESTATE_CHANNELS, alertsTopic, channelTopic, parseLiveTopic, type EstateChannel } from '../../../protocol/topics.ts';
+import { CLUSTER_LINK_TOPIC, ESTATE_CHANNELS, alertsTopic, channelTopic, parseLiveTopic, type ClusterLinkStatus, type EstateChannel } from '../../../protocol/topics.ts';
 import type { AlertMessage, LiveStore } from './live-store.ts';
 
 export type ConnectionState = 'connecting' | 'connected' | 'offline';
@@ -54,7 +54,7 @@ export function connectLiveFeed(options: LiveFeedOptions): () => void {
   });
 
   client.on('connect', () => {
-    client.subscribe([liveWildcard(store.estate), ...ESTATE_CHANNELS.map((c) => channelTopic(store.estate, c))], { qos: 0 }, (err, granted) => {
+    client.subscribe([liveWildcard(store.estate), ...ESTATE_CHANNELS.map((c) => channelTopic(store.estate, c)), CLUSTER_LINK_TOPIC], { qos: 0 }, (err, granted) => {
       // 0x80 in a SUBACK = refused by the broker's ACL
       const refused = err || granted?.some((g) => g.qos === 128);
       options.onState(refused ? 'offline' : 'connected');
@@ -83,6 +83,16 @@ export function connectLiveFeed(options: LiveFeedOptions): () => void {
       return; // the server only sends JSON; anything else is not ours to show
     }
     if (!message || typeof message !== 'object') return;
+    if (topic === CLUSTER_LINK_TOPIC) {
+      const status = message as ClusterLinkStatus;
+      if (status.state !== 'up' && status.state !== 'down') return;
+      const was = store.clusterLink?.state;
+      // the server's clock may run ahead of ours: never a time in our future
+      store.clusterLink = { state: status.state, since: Math.min(Number(status.since) || Date.now(), Date.now()) };
+      // channel messages from other nodes were missed meanwhile: panels refetch their lists
+      if (was === 'down' && status.state === 'up') store.channels.connected();
+      return;
+    }
     if (topic === alertsTopic(store.estate)) {
       store.alertsReceived++;
       store.ingestAlert(message as AlertMessage);
