@@ -1,13 +1,14 @@
 // Far-zoom decluttering end to end (#18): the map benchmark's synthetic estate (1,000 buildings,
 // 10,000 markers) framed whole in Debian Chromium. At that zoom crowded cells draw count badges (one
-// draw call), no marker is lost (drawn alone + in badges = all), and the labels shown do not overlap
-// — their boxes taken from the text members' own matrices, projected — while without decluttering
-// the same view's labels do. Waits are on conditions.
+// draw call), no marker is lost (drawn alone + in badges = all), and the labels shown are readable (no
+// smaller than LABEL_MIN_PX_SMALL: in world metres they would be 1–3 px tall there, too small to ever
+// overlap or be read) and do not overlap — their boxes taken from the text members' own matrices,
+// projected — while without decluttering the same view's labels do. Waits are on conditions.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { overlapping } from '../../web/src/map/declutter.ts';
+import { LABEL_MIN_PX_SMALL, overlapping } from '../../web/src/map/declutter.ts';
 import { launchBrowser, type TestBrowser } from '../support/browser.ts';
 import { startTestServer } from '../support/server.ts';
 import { buildWeb } from '../support/web-build.ts';
@@ -60,9 +61,12 @@ describe('map: far-zoom decluttering of 10,000 markers', () => {
     expect(drawnAlone + d.clustered).toBe(10_000);
     expect(on.drawn.filter((x) => x.name === 'cluster-badges').reduce((n, x) => n + x.calls, 0), JSON.stringify(on.drawn)).toBe(1);
     expect(on.stats.drawCalls).toBeLessThanOrEqual(20);
-    // labels: many shown, none overlapping (half a pixel of rounding allowed), some hidden because they would
+    // labels: many shown, each tall enough to read, none overlapping (half a pixel of rounding allowed),
+    // some hidden because they would
     const onScreen = on.labels.boxes.filter((b) => b.x1 > 0 && b.y1 > 0 && b.x0 < 1280 && b.y0 < 720);
     expect(onScreen.length).toBeGreaterThan(20);
+    const small = onScreen.filter((b) => b.y1 - b.y0 < LABEL_MIN_PX_SMALL - 0.5);
+    expect(small.slice(0, 3)).toEqual([]);
     const clash = overlapping(onScreen, 0.5);
     expect(clash && [onScreen[clash[0]], onScreen[clash[1]]]).toBeNull();
     expect(on.labels.shown).toBeLessThan(on.labels.total);
@@ -70,6 +74,7 @@ describe('map: far-zoom decluttering of 10,000 markers', () => {
     // the same view without decluttering: every label shown, and they pile up
     const off = await open(false);
     expect(off.labels.shown).toBe(off.labels.total);
+    expect(off.labels.total).toBe(on.labels.total);
     expect(overlapping(off.labels.boxes.filter((b) => b.x1 > 0 && b.y1 > 0 && b.x0 < 1280 && b.y0 < 720), 0.5)).not.toBeNull();
     expect(off.stats.markers.guards + off.stats.markers.vehicles + off.stats.markers.cameras).toBe(10_000);
   });

@@ -1,8 +1,10 @@
 // Building and checkpoint names as SDF text (troika, the engine under drei's <Text>), all batched
 // into ONE BatchedText: one draw call (two with the outline that keeps them readable over any
 // background) however many labels. Labels turn to face the viewer; text uses only the local font.
-// Labels that would overlap on screen are hidden, the more important first (declutter.ts
-// visibleLabels: the opened building, taller buildings, then checkpoints), whenever the view changes.
+// Labels never shrink below a readable size on screen (declutter.ts LABEL_MIN_PX: at the far zoom
+// they stop shrinking with distance), and labels that would overlap on screen are hidden, the more
+// important first (declutter.ts visibleLabels: the opened building, taller buildings, then
+// checkpoints), whenever the view changes.
 import { useFrame, useThree } from '@react-three/fiber';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Color, Quaternion, Vector3, type PerspectiveCamera } from 'three';
@@ -11,7 +13,7 @@ import type { BuildingInfo, CheckpointInfo } from '../../../protocol/api.ts';
 import type { CodePointRanges } from './font-coverage.ts';
 import { LABEL_FONT_URL, labelCoverage } from './label-font.ts';
 import { floorBase, SLAB_M, storeysOf } from './floor-placement.ts';
-import { labelPriority, visibleLabels, type LabelBox } from './declutter.ts';
+import { LABEL_MIN_PX, LABEL_MIN_PX_SMALL, labelPriority, labelScale, visibleLabels, type LabelBox } from './declutter.ts';
 
 declare global {
   interface Window {
@@ -227,6 +229,7 @@ export function Labels({ buildings, checkpoints, color, outline, visible = true,
     const cam = camera as PerspectiveCamera;
     const tan = Math.tan(((cam.fov ?? 40) / 2) * (Math.PI / 180));
     const boxes: LabelBox[] = [];
+    const scales = new Map<string, number>();
     for (const [k, member] of byKey) {
       const bounds = (member as unknown as { textRenderInfo?: { blockBounds: number[] } }).textRenderInfo?.blockBounds;
       const p = view.point.copy(member.position).applyMatrix4(camera.matrixWorldInverse);
@@ -235,20 +238,26 @@ export function Labels({ buildings, checkpoints, color, outline, visible = true,
         boxes.push({ key: k, priority: labelPriority(k, heights.get(k) ?? 0, opened), box: null });
         continue;
       }
-      // a label faces the camera: its box is its block scaled by pixels per metre at its depth
+      // a label faces the camera: its box is its block scaled by pixels per metre at its depth, and
+      // by what keeps its font at least LABEL_MIN_PX (the scale is about its anchor, the foot's centre)
       const ppm = size.height / 2 / (tan * depth);
+      const s = labelScale(member.fontSize as number, ppm, k.startsWith('b:') ? LABEL_MIN_PX : LABEL_MIN_PX_SMALL);
+      scales.set(k, s);
       view.point.copy(member.position).project(camera);
       const px = (view.point.x * 0.5 + 0.5) * size.width;
       const py = (0.5 - view.point.y * 0.5) * size.height;
       const rim = (member.outlineWidth as number) || 0;
-      boxes.push({ key: k, priority: labelPriority(k, heights.get(k) ?? 0, opened), box: { x0: px + (bounds[0] - rim) * ppm, x1: px + (bounds[2] + rim) * ppm, y0: py - (bounds[3] + rim) * ppm, y1: py - (bounds[1] - rim) * ppm } });
+      const m = ppm * s;
+      boxes.push({ key: k, priority: labelPriority(k, heights.get(k) ?? 0, opened), box: { x0: px + (bounds[0] - rim) * m, x1: px + (bounds[2] + rim) * m, y0: py - (bounds[3] + rim) * m, y1: py - (bounds[1] - rim) * m } });
     }
     const shown = declutter ? visibleLabels(boxes, size.width, size.height) : null;
     let changed = false;
     let count = 0;
     for (const [k, member] of byKey) {
-      const on = !shown || shown.has(k) || !boxes.find((b) => b.key === k)?.box;
-      const scale = on ? 1 : 0;
+      // shown: picked, or not yet typeset / behind the camera (nothing to place, nothing in the way)
+      const placed = scales.get(k);
+      const on = !shown || shown.has(k) || placed === undefined;
+      const scale = on ? (placed ?? 1) : 0;
       if (on) count++;
       if (member.scale.x !== scale) {
         member.scale.setScalar(scale);
