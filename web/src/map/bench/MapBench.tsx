@@ -149,8 +149,11 @@ function Driver({ tick, ready, setupMs, markers }: { tick(): void; ready(): bool
       if (frame >= p.warmup) {
         frameMs.push(t2 - t1);
         renderMs.push(inRender);
-        drawCalls = gl.info.render.calls;
-        triangles = gl.info.render.triangles;
+        // the product's stats probe (SceneStats) reads and resets gl.info in the scene's onAfterRender,
+        // so gl.info is 0 here for it: take what it published for this frame (the naive scene has no probe)
+        const stats = window.__SE_STATS__;
+        drawCalls = stats ? stats.drawCalls : gl.info.render.calls;
+        triangles = stats ? stats.triangles : gl.info.render.triangles;
       }
       frame++;
       if (frame < p.warmup + p.frames) setTimeout(prepare, 0);
