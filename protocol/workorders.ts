@@ -384,6 +384,11 @@ export interface ResidentRequestFields {
   category: string;
   description: string;
   building?: string;
+  /** storey in the building: 3, "3F", "B1" (1 = ground floor); needs building, checked against its floors */
+  floor?: string;
+  /** the house registry's unit and room of the building (a room gives its floor) */
+  unit?: string;
+  room?: string;
   name?: string;
   phone?: string;
 }

@@ -109,6 +109,8 @@ export const mapCase: BenchCase = {
         // a building opened floor by floor (33 floors registered on each of 1,000 buildings) and the heat layer on
         { label: 'product, floors open + heat', mode: 'merged', buildings: 1000, markers: 10_000, extra: '&floors=33&heat=1' },
         { label: 'naive, a mesh per floor + per heat cell', mode: 'naive', buildings: 1000, markers: 10_000, extra: '&floors=33&heat=1' },
+        // the first row's far zoom without decluttering: every marker drawn on its own, every label shown
+        { label: 'product, declutter off (?declutter=0)', mode: 'merged', buildings: 1000, markers: 10_000, extra: '&declutter=0' },
       ];
       for (const c of configs) {
         options.log(`${c.label}: ${c.buildings} buildings, ${c.markers} markers, ${frames} frames`);
@@ -144,6 +146,17 @@ export const mapCase: BenchCase = {
             `floors + heat: product ${runs[3].result.drawCalls} draw calls (+${runs[3].result.drawCalls - product.result.drawCalls} over the closed map: floors 1, what stands on them 1 when any, faded façade +2, heat 1), naive ${runs[4].result.drawCalls} (+${runs[4].result.drawCalls - naive.result.drawCalls}); CPU ms/frame naive / product ${(cpu(runs[4]) / Math.max(1e-6, cpu(runs[3]))).toFixed(1)}×`,
             'floors: 33 per building × 1,000 buildings registered = 33,000; naive keeps a Mesh per floor (33,000, hidden but the opened building\'s) and a Mesh per non-empty 20 m heat cell; product: one InstancedMesh of the opened building\'s slab, one textured quad for the heat',
           ]
+        : []),
+      ...(runs[5]
+        ? (() => {
+            const on = product.result;
+            const off = runs[5].result;
+            const d = on.declutter;
+            return [
+              `far-zoom declutter (the first row, ${d?.far ? `far zoom at ${d.metresPerPixel.toFixed(2)} m/px` : 'NOT at the far zoom'}): ${d?.badges ?? 0} badges holding ${d?.clustered ?? 0} of ${on.markers} markers, labels shown ${on.labels?.shown ?? '?'} of ${on.labels?.total ?? '?'}; ?declutter=0: markers all drawn alone, labels shown ${off.labels?.shown ?? '?'} of ${off.labels?.total ?? '?'}`,
+              `declutter on / off: draw calls ${on.drawCalls} / ${off.drawCalls} (badges +1), triangles ${on.triangles} / ${off.triangles}, CPU ms/frame ${cpu(product).toFixed(3)} / ${cpu(runs[5]).toFixed(3)} (${(cpu(product) / Math.max(1e-6, cpu(runs[5]))).toFixed(2)}×: clustering 10,000 moving markers on the screen grid every frame, against the markers and labels it leaves out)`,
+            ];
+          })()
         : []),
     ];
     return {

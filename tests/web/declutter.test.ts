@@ -2,7 +2,7 @@
 // badges never overlapping), label priority and overlap hiding, the far-zoom test and badge texts.
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../simulators/scenario/random.ts';
-import { BADGE_PX, BADGE_TEXTS, badgeTile, CLUSTER_CELL_PX, clusterPoints, FAR_M_PER_PX, groundDistance, labelPriority, metresPerPixel, overlapping, visibleLabels, type LabelBox, type ScreenPoints } from '../../web/src/map/declutter.ts';
+import { BADGE_PX, BADGE_TEXTS, badgeTile, CLUSTER_CELL_PX, clusterPoints, FAR_M_PER_PX, groundDistance, LABEL_MIN_PX, labelPriority, labelScale, metresPerPixel, overlapping, visibleLabels, type LabelBox, type ScreenPoints } from '../../web/src/map/declutter.ts';
 
 function points(n: number, w: number, h: number, seed = 1): ScreenPoints {
   const rnd = mulberry32(seed);
@@ -87,5 +87,14 @@ describe('label decluttering', () => {
     expect(overlapping(boxes)).toBeNull();
     expect(shown.size).toBeGreaterThan(50);
     expect(overlapping(labels.map((l) => l.box!))).not.toBeNull(); // they did pile up
+  });
+
+  it('keeps a label at least its minimum size on screen, and at its own size when that is larger', () => {
+    // an 8 m name at 3 m per pixel (a 1,000-building estate framed whole) would be 2.7 px tall
+    const s = labelScale(8, 1 / 3, LABEL_MIN_PX);
+    expect(8 * (1 / 3) * s).toBeCloseTo(LABEL_MIN_PX, 9);
+    expect(labelScale(8, 2, LABEL_MIN_PX)).toBe(1); // 16 px: as it is
+    expect(labelScale(8, LABEL_MIN_PX / 8, LABEL_MIN_PX)).toBe(1);
+    expect(labelScale(8, 0, LABEL_MIN_PX)).toBe(1); // no depth yet: nothing to scale
   });
 });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { BuildingInfo } from '../../protocol/api.ts';
 import { checkPhoto, formatBytes, MAX_PHOTO_BYTES, sniffImageType } from '../../web/src/report/photo-check.ts';
 import { classify, retryAtFrom } from '../../web/src/report/report-http.ts';
+import { isBlank, placeFields } from '../../web/src/report/draft.ts';
 import { QUIET, qrPath, reportLink } from '../../web/src/panels/workorders/qr-path.ts';
 import { buildingIndex, layoutSpots, ROOF_CLEARANCE, spotLevel, STACK_STEP } from '../../web/src/map/work-order-layout.ts';
 
@@ -49,6 +50,25 @@ describe('failed answers', () => {
     expect(classify(415, { error: 'photo 1 is not a JPEG, PNG or WebP image' }, null, now, true)).toMatchObject({ kind: 'photo', message: 'photo 1 is not a JPEG, PNG or WebP image' });
     expect(classify(400, { error: 'unknown category', reason: 'bad_category' }, null, now, true)).toEqual({ kind: 'server', status: 400, message: 'unknown category: bad_category' });
     expect(classify(404, { error: 'no such request' }, null, now).kind).toBe('not_found');
+  });
+});
+
+describe('floor, unit and room of a report', () => {
+  it('sends only those filled in, trimmed, and only with a building', () => {
+    expect(placeFields({ building: 'b3', floor: ' 5 ', unit: '', room: '502' })).toEqual({ floor: '5', room: '502' });
+    expect(placeFields({ building: 'b3', floor: 'B1', unit: '2', room: ' ' })).toEqual({ floor: 'B1', unit: '2' });
+    expect(placeFields({ building: '', floor: '5', unit: '2', room: '502' })).toEqual({});
+    // drafts kept before these fields existed have none
+    expect(placeFields({ building: 'b3' })).toEqual({});
+    expect(isBlank({ description: '', photos: [], name: '', phone: '', floor: '12' })).toBe(false);
+    expect(isBlank({ description: '', photos: [], name: '', phone: '' })).toBe(true);
+  });
+  it('tells a place off the building apart, with its reason, from other refusals', () => {
+    const now = 0;
+    expect(classify(400, { error: "building 'b3' has floors 1–18: no floor 40", reason: 'unknown_floor' }, null, now, true)).toEqual({ kind: 'place', reason: 'unknown_floor', message: "building 'b3' has floors 1–18: no floor 40" });
+    expect(classify(400, { error: 'x', reason: 'ambiguous_room' }, null, now).kind).toBe('place');
+    expect(classify(400, { error: 'unknown category', reason: 'bad_category' }, null, now).kind).toBe('server');
+    expect(classify(409, { error: 'x', reason: 'unknown_floor' }, null, now).kind).toBe('server');
   });
 });
 

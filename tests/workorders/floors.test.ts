@@ -1,12 +1,16 @@
 // Work orders on a floor of their building (#18): the floor (and the registry's unit and room) is set
 // from the staff API, the resident's report and Open311, checked against the building's floors,
-// stored in its own column (added to an older table) and carried in what the web reads. Real server.
+// stored in its own column (added to an older table) and carried in what the web reads; an alert
+// from a device on a floor, turned into a work order, gives it that floor. Real server, real MQTT.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildingInfo } from '../../protocol/api.ts';
 import type { WorkOrder } from '../../protocol/index.ts';
 import { openDb } from '../../server/store/db.ts';
 import { upsertBuilding } from '../../server/store/estates.ts';
 import { WorkOrderStore } from '../../server/workorders/store.ts';
+import { deviceTopic } from '../../protocol/index.ts';
+import { connect } from '../support/mqtt.ts';
+import { until } from '../support/process.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const B1: BuildingInfo = { id: 'B1', name: '1号楼', use: 'residential', floors: 6, height: 18, minHeight: 0, polygons: [[[[0, 0], [40, 0], [40, 20], [0, 20], [0, 0]]]], center: [20, 10] };
@@ -104,6 +108,44 @@ describe('a work order on a floor', () => {
     const bad = await fetch(`${server.url}/open311/v2/requests.json`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'jurisdiction_id=test&service_code=lighting&address_id=B1&floor=12&description=x' });
     expect(bad.status).toBe(400);
     expect((await bad.json())[0].description).toContain("building 'B1' has floors 1–6: no floor 12");
+  });
+});
+
+describe('an alert from a device on a floor', () => {
+  it('turned into a work order, gives the order that floor (and a floor the building lacks gives none)', async () => {
+    // two smoke cameras inside B1 (floors 1–6): one in the 4th-floor stairwell, one set to floor 9 by mistake
+    const cams = [
+      { id: 'cam-stair-4', floor: 4, x: 10, y: 5 },
+      { id: 'cam-stair-9', floor: 9, x: 30, y: 15 },
+    ];
+    const orders: Record<string, WorkOrder> = {};
+    for (const c of cams) {
+      const password = server.addDevice('camera', c.id, 'test', { x: c.x, y: c.y });
+      expect((await server.api(`/api/v1/estates/test/devices/${c.id}/floor`, { method: 'PUT', token, body: { floor: c.floor } })).status).toBe(200);
+      // the camera's own detection, over MQTT as a device sends it: smoke seen
+      const client = await connect(server.mqttUrl, c.id, password, { clientId: c.id });
+      try {
+        await client.publishAsync(deviceTopic('test', c.id, 'camera'), JSON.stringify({ id: `${c.id}-smoke-1`, ts: Date.now(), type: 'smoke', phase: 'start', score: 0.93 }), { qos: 1 });
+      } finally {
+        await client.endAsync();
+      }
+      const alert = await until(`${c.id}'s smoke alert`, async () => {
+        const list = await server.api('/api/v1/estates/test/alerts?status=active', { token });
+        return (list.body.alerts as Array<{ id: number; source: string; device?: string; building?: string }>).find((a) => a.device === c.id || a.source === c.id);
+      });
+      // the alert stands in B1 (the camera's position), from this device
+      expect(alert).toMatchObject({ building: 'B1', device: c.id });
+      const made = await server.api(`/api/v1/estates/test/alerts/${alert.id}/workorder`, { token, method: 'POST', body: {} });
+      expect(made.status, JSON.stringify(made.body)).toBe(201);
+      orders[c.id] = made.body;
+    }
+    expect(orders['cam-stair-4']).toMatchObject({ source: 'alert', building: 'B1', floor: 4 });
+    expect(server.db.prepare('SELECT floor FROM workorders WHERE id = ?').pluck().get(orders['cam-stair-4'].id)).toBe(4);
+    const onFour = await server.api('/api/v1/estates/test/workorders?building=B1&floor=4', { token });
+    expect(onFour.body.orders.map((o: WorkOrder) => o.id)).toContain(orders['cam-stair-4'].id);
+    // B1 has no floor 9: the order is still made (an alert is not refused), on the building without a floor
+    expect(orders['cam-stair-9']).toMatchObject({ source: 'alert', building: 'B1' });
+    expect(orders['cam-stair-9'].floor).toBeUndefined();
   });
 });
 

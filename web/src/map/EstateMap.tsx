@@ -48,11 +48,13 @@ export interface EstateMapProps {
   children?: ReactNode;
   /** fetch the heat layer from the server when it is on (the benchmark draws its own grid) */
   heat?: boolean;
+  /** far-zoom marker badges and overlapping labels hidden (off only for the benchmark's baseline) */
+  declutter?: boolean;
 }
 
 const noPick = () => {};
 
-export function EstateMap({ detail, store, pick = null, onPick = noPick, tourAfterMs = 0, clock, source = 'live', frameloop = 'demand', children, heat = true }: EstateMapProps) {
+export function EstateMap({ detail, store, pick = null, onPick = noPick, tourAfterMs = 0, clock, source = 'live', frameloop = 'demand', children, heat = true, declutter = true }: EstateMapProps) {
   const theme = useTheme();
   const palette = SCENE_PALETTES[theme];
   const layers = useLayers();
@@ -94,9 +96,9 @@ export function EstateMap({ detail, store, pick = null, onPick = noPick, tourAft
       <Floors buildings={detail.buildings} devices={detail.devices} store={store} stats={floorStats} />
       {layers.heat && heat && <HeatLayer estate={detail.estate.id} window={heatWindow} source={heatSource} />}
       <Checkpoints checkpoints={detail.checkpoints} store={store} clock={clock} visible={layers.checkpoints} />
-      <LiveMarkers store={store} counts={markers} layers={markerLayers} clock={clock} />
+      <LiveMarkers store={store} counts={markers} layers={markerLayers} clock={clock} declutter={declutter} />
       <WorkOrders source={store.workOrders} buildings={detail.buildings} clock={clock === Date.now || !clock ? serverNow : clock} visible={layers.workorders} />
-      <Labels buildings={detail.buildings} checkpoints={detail.checkpoints} color={palette.label} outline={palette.labelOutline} visible={layers.labels} opened={opened} />
+      <Labels buildings={detail.buildings} checkpoints={detail.checkpoints} color={palette.label} outline={palette.labelOutline} visible={layers.labels} opened={opened} declutter={declutter} />
       <CameraRig bounds={bounds} fov={FOV} height={tallest} tourAfterMs={tourAfterMs} />
       <AlertPulses />
       <Picker onPick={onPick} />

@@ -4,8 +4,9 @@
 //   markers — a screen grid of CLUSTER_CELL_PX cells; a cell holding CLUSTER_MIN or more markers draws
 //             ONE count badge (inside its cell, so badges never overlap) instead of its markers.
 //             O(n) with typed arrays; alarmed cameras and alarm rings never go into a badge.
-//   labels  — greedy by priority (the opened building, then buildings by height, then checkpoints):
-//             a label whose screen box overlaps one already shown is hidden.
+//   labels  — never smaller on screen than LABEL_MIN_PX (a name in world metres shrinks to a 3 px
+//             smudge at the far zoom), then greedy by priority (the opened building, then buildings by
+//             height, then checkpoints): a label whose screen box overlaps one already shown is hidden.
 // Only at the far zoom (ground metres per pixel above FAR_M_PER_PX at the view's centre) do markers
 // cluster; overlapping labels are hidden at any zoom.
 
@@ -146,6 +147,19 @@ export interface LabelBox {
   priority: number;
   /** CSS px; null when the label is behind the camera */
   box: { x0: number; y0: number; x1: number; y1: number } | null;
+}
+
+/** The smallest a label's font may be on screen, CSS px (buildings; checkpoints LABEL_MIN_PX_SMALL). */
+export const LABEL_MIN_PX = 12;
+export const LABEL_MIN_PX_SMALL = 10;
+
+/**
+ * Scale for a label of `fontM` metres seen at `pixelsPerMetre`: 1 while it is at least `minPx` on
+ * screen, else what brings it up to `minPx` (far away, labels stop shrinking and start to overlap).
+ */
+export function labelScale(fontM: number, pixelsPerMetre: number, minPx: number): number {
+  const px = fontM * pixelsPerMetre;
+  return px > 0 && px < minPx ? minPx / px : 1;
 }
 
 /** Priority of a label: the opened building's name first, then buildings (taller first), then checkpoints. */

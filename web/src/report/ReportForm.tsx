@@ -26,6 +26,8 @@ function failureText(t: ReportTranslate, f: ReportFailure, lang: string): string
     }
     case 'photo':
       return t('error.photo', { error: f.message });
+    case 'place':
+      return t('error.placeDetail', { text: t(`error.place.${f.reason}`), error: f.message });
     default:
       return t('error.server', { error: f.message });
   }
@@ -38,7 +40,7 @@ function progressText(t: ReportTranslate, p: SendProgress): string {
 }
 
 function blankDraft(estate: string, building: string): ReportDraft {
-  return { estate, building, category: '', description: '', name: '', phone: '', photos: [], clientId: newClientId(), savedAt: Date.now() };
+  return { estate, building, floor: '', unit: '', room: '', category: '', description: '', name: '', phone: '', photos: [], clientId: newClientId(), savedAt: Date.now() };
 }
 
 export function ReportForm({ info, building, onSubmit, onDone }: { info: ReportInfo; building: string | null; onSubmit: SubmitReport; onDone(receipt: Receipt): void }) {
@@ -61,7 +63,9 @@ export function ReportForm({ info, building, onSubmit, onDone }: { info: ReportI
     void drafts.load(estate).then((saved) => {
       if (!live) return;
       if (saved && !isBlank(saved)) {
-        setDraft({ ...saved, building: knownBuilding || saved.building });
+        // a floor / unit / room kept for another building than the QR code's says nothing about this one
+        const building = knownBuilding || saved.building;
+        setDraft(building === saved.building ? saved : { ...saved, building, floor: '', unit: '', room: '' });
         setRestored(true);
       }
       setLoaded(true);
@@ -162,7 +166,7 @@ export function ReportForm({ info, building, onSubmit, onDone }: { info: ReportI
       {restored && <p className="report-note" data-testid="report-draft-restored">{t('form.draftKept')}</p>}
       <label>
         {t('form.building')}
-        <select value={draft.building} onChange={(e) => change({ building: e.target.value })} data-testid="report-building" disabled={sending}>
+        <select value={draft.building} onChange={(e) => change({ building: e.target.value, floor: '', unit: '', room: '' })} data-testid="report-building" disabled={sending}>
           <option value="">{t('form.buildingNone')}</option>
           {info.buildings.map((b) => (
             <option key={b.id} value={b.id}>
@@ -171,6 +175,23 @@ export function ReportForm({ info, building, onSubmit, onDone }: { info: ReportI
           ))}
         </select>
       </label>
+      {draft.building && (
+        <fieldset className="report-place" disabled={sending} data-testid="report-place">
+          <legend>{t('form.place')}</legend>
+          <label>
+            {t('form.floor')}
+            <input value={draft.floor ?? ''} onChange={(e) => change({ floor: e.target.value })} maxLength={8} placeholder={t('form.floorPlaceholder')} aria-invalid={failure?.kind === 'place' && /floor/.test(failure.reason) ? true : undefined} data-testid="report-floor" />
+          </label>
+          <label>
+            {t('form.unit')}
+            <input value={draft.unit ?? ''} onChange={(e) => change({ unit: e.target.value })} maxLength={32} placeholder={t('form.unitPlaceholder')} aria-invalid={failure?.kind === 'place' && failure.reason === 'unknown_unit' ? true : undefined} data-testid="report-unit" />
+          </label>
+          <label>
+            {t('form.room')}
+            <input value={draft.room ?? ''} onChange={(e) => change({ room: e.target.value })} maxLength={32} placeholder={t('form.roomPlaceholder')} aria-invalid={failure?.kind === 'place' && /room|mismatch/.test(failure.reason) ? true : undefined} data-testid="report-room" />
+          </label>
+        </fieldset>
+      )}
       <fieldset className="report-categories" disabled={sending}>
         <legend>{t('form.category')}</legend>
         {info.categories.map((c) => (

@@ -14,6 +14,10 @@ export interface DraftPhoto {
 export interface ReportDraft {
   estate: string;
   building: string;
+  /** where in the building (optional, all as typed): storey ("3", "B1"), the registry's unit and room; absent in drafts kept before they existed */
+  floor?: string;
+  unit?: string;
+  room?: string;
   category: string;
   description: string;
   name: string;
@@ -42,6 +46,20 @@ export function newClientId(now = Date.now()): string {
 }
 
 /** Does the draft hold anything worth keeping? */
-export function isBlank(d: Pick<ReportDraft, 'description' | 'photos' | 'name' | 'phone'>): boolean {
-  return !d.description.trim() && d.photos.length === 0 && !d.name.trim() && !d.phone.trim();
+export function isBlank(d: Pick<ReportDraft, 'description' | 'photos' | 'name' | 'phone' | 'floor' | 'unit' | 'room'>): boolean {
+  return !d.description.trim() && d.photos.length === 0 && !d.name.trim() && !d.phone.trim() && !d.floor?.trim() && !d.unit?.trim() && !d.room?.trim();
+}
+
+/**
+ * The floor, unit and room fields a draft sends: only with a building (they say where in it), only
+ * those filled in, trimmed. The server checks them against the building (400 with a PLACE_REASONS reason).
+ */
+export function placeFields(d: Pick<ReportDraft, 'building' | 'floor' | 'unit' | 'room'>): { floor?: string; unit?: string; room?: string } {
+  if (!d.building) return {};
+  const out: { floor?: string; unit?: string; room?: string } = {};
+  for (const k of ['floor', 'unit', 'room'] as const) {
+    const v = d[k]?.trim();
+    if (v) out[k] = v;
+  }
+  return out;
 }

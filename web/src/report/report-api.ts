@@ -13,7 +13,7 @@ import {
   type ResidentReopenRequest,
   type ResidentTrackResponse,
 } from '../../../protocol/workorders.ts';
-import type { ReportDraft } from './draft.ts';
+import { placeFields, type ReportDraft } from './draft.ts';
 import { send } from './report-http.ts';
 
 export { RATINGS, type Rating } from '../../../protocol/workorders.ts';
@@ -38,6 +38,7 @@ export function submitReport(d: ReportDraft, progress: (p: SendProgress) => void
   form.set('category', d.category);
   form.set('description', d.description.trim());
   if (d.building) form.set('building', d.building);
+  for (const [k, v] of Object.entries(placeFields(d))) form.set(k, v);
   if (d.name.trim()) form.set('name', d.name.trim());
   if (d.phone.trim()) form.set('phone', d.phone.trim());
   // the same id on every resend of this draft: a lost answer never makes a second request

@@ -12,7 +12,13 @@ export type ReportFailure =
   | { kind: 'rate'; retryAt: number; message: string }
   | { kind: 'photo'; message: string }
   | { kind: 'not_found'; message: string }
-  | { kind: 'server'; status: number; message: string };
+  | { kind: 'server'; status: number; message: string }
+  /** the floor, unit or room does not fit the building (400 with one of PLACE_REASONS) */
+  | { kind: 'place'; reason: PlaceReason; message: string };
+
+/** The server's 400 reasons for a floor / unit / room that is off the building (server/workorders/intake.ts placeInBuilding). */
+export const PLACE_REASONS = ['floor_without_building', 'bad_floor', 'unknown_floor', 'unknown_unit', 'unknown_room', 'ambiguous_room', 'floor_mismatch'] as const;
+export type PlaceReason = (typeof PLACE_REASONS)[number];
 
 export class ReportError extends Error {
   constructor(readonly failure: ReportFailure) {
@@ -48,6 +54,10 @@ export function classify(status: number, body: unknown, retryAfter: string | nul
   if (status === 429) return { kind: 'rate', retryAt: retryAtFrom(retryAfter, now), message };
   if (status === 404) return { kind: 'not_found', message };
   const reason = (body as { reason?: unknown } | null)?.reason;
+  if (status === 400 && (PLACE_REASONS as readonly unknown[]).includes(reason)) {
+    const error = (body as { error?: unknown }).error;
+    return { kind: 'place', reason: reason as PlaceReason, message: typeof error === 'string' ? error : message };
+  }
   if (photo && (status === 413 || status === 415 || (typeof reason === 'string' && /photo|image|media/i.test(reason)) || /photo|image|media/i.test(message))) return { kind: 'photo', message };
   return { kind: 'server', status, message };
 }

@@ -48,6 +48,10 @@ export interface BenchResult {
   /** ms to build the scene's estate geometry once */
   setupMs: number;
   labelGlyphs: number;
+  /** the map's own decluttering state after the last frame (product only) */
+  declutter?: Window['__SE_DECLUTTER__'];
+  /** labels shown of those typeset (product only) */
+  labels?: { total: number; shown: number };
 }
 
 declare global {
@@ -66,6 +70,8 @@ interface Params {
   floors: number;
   /** the heat layer on (a synthetic grid of 20 m cells over the estate) */
   heat: boolean;
+  /** far-zoom decluttering (badges, overlapping labels hidden); declutter=0 = the baseline without */
+  declutter: boolean;
 }
 
 function params(): Params {
@@ -74,7 +80,7 @@ function params(): Params {
     const n = Number(q.get(name));
     return Number.isFinite(n) && n >= 0 ? Math.floor(n) : fallback;
   };
-  return { mode: q.get('mode') === 'naive' ? 'naive' : 'merged', buildings: int('buildings', 1000), markers: int('markers', 10_000), frames: int('frames', 60), warmup: int('warmup', 20), floors: int('floors', 0), heat: q.get('heat') === '1' };
+  return { mode: q.get('mode') === 'naive' ? 'naive' : 'merged', buildings: int('buildings', 1000), markers: int('markers', 10_000), frames: int('frames', 60), warmup: int('warmup', 20), floors: int('floors', 0), heat: q.get('heat') === '1', declutter: q.get('declutter') !== '0' };
 }
 
 /** Splits markers the way an estate has them: most are guards' handhelds, then vehicles, then cameras. */
@@ -127,6 +133,8 @@ function Driver({ tick, ready, setupMs, markers }: { tick(): void; ready(): bool
         renderMs,
         setupMs,
         labelGlyphs: labels?.geometry.getAttribute('aTroikaTextBatchMemberIndex')?.count ?? 0,
+        declutter: window.__SE_DECLUTTER__,
+        labels: window.__SE_LABELS__ ? { total: window.__SE_LABELS__.total, shown: window.__SE_LABELS__.shown } : undefined,
       };
     };
     // one measured frame = one animation-frame task doing only the frame's work (so Chrome's trace
@@ -141,8 +149,11 @@ function Driver({ tick, ready, setupMs, markers }: { tick(): void; ready(): bool
       if (frame >= p.warmup) {
         frameMs.push(t2 - t1);
         renderMs.push(inRender);
-        drawCalls = gl.info.render.calls;
-        triangles = gl.info.render.triangles;
+        // the product's stats probe (SceneStats) reads and resets gl.info in the scene's onAfterRender,
+        // so gl.info is 0 here for it: take what it published for this frame (the naive scene has no probe)
+        const stats = window.__SE_STATS__;
+        drawCalls = stats ? stats.drawCalls : gl.info.render.calls;
+        triangles = stats ? stats.triangles : gl.info.render.triangles;
       }
       frame++;
       if (frame < p.warmup + p.frames) setTimeout(prepare, 0);
@@ -221,7 +232,7 @@ function MergedBench({ detail, setupMs }: { detail: EstateDetail; setupMs: numbe
   }, [detail]);
   return (
     <div style={{ position: 'fixed', inset: 0 }}>
-      <EstateMap detail={detail} store={store} frameloop="never" heat={false}>
+      <EstateMap detail={detail} store={store} frameloop="never" heat={false} declutter={p!.declutter}>
         {grid && <HeatQuad grid={grid} />}
         <Driver tick={tick} ready={ready} setupMs={setupMs} markers={p!.markers} />
       </EstateMap>
