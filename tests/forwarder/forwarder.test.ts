@@ -7,7 +7,7 @@ import type { InfluxDB } from 'influx';
 import type { EstateEvent, EventKind } from '../../protocol/index.ts';
 import { getMeta, openDb, type Db } from '../../server/store/db.ts';
 import { createInfluxClient, ensureDatabase, parseInfluxUrl } from '../../server/influx/connection.ts';
-import { CHECKPOINT_KEY, startForwarder, type Forwarder } from '../../server/forwarder/index.ts';
+import { CHECKPOINT_KEY, LIGHT_WRITE_ROWS, startForwarder, type Forwarder } from '../../server/forwarder/index.ts';
 import { DEVICE_KINDS } from '../../protocol/index.ts';
 import { startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
 import { appendEvents, appendRaw, T0 } from '../history/fixtures.ts';
@@ -149,6 +149,25 @@ describe('forwarder', () => {
     await forwarder.drain();
     expect(writes).toEqual([1, 5]);
     expect(await seqsInInflux(client, database)).toHaveLength(6);
+  });
+
+  it('lingers longer after a small write (very light load) than after a large one', async () => {
+    const { db, client } = await setup();
+    const forwarder = start(db, client, { idleMs: 60_000, batchSize: 5000, lingerMs: 0, lightLingerMs: 60_000 });
+    appendEvents(db, manyEvents(1));
+    forwarder.notify();
+    await until('the first point forwarded', () => forwarder.stats().forwarded === 1);
+    appendEvents(db, manyEvents(1, 1));
+    forwarder.notify();
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(forwarder.stats().forwarded).toBe(1); // after a write of 1 row: the light linger holds it
+    await forwarder.drain();
+    appendEvents(db, manyEvents(LIGHT_WRITE_ROWS, 2));
+    await forwarder.drain(); // a write of LIGHT_WRITE_ROWS rows: not light
+    expect(forwarder.stats().forwarded).toBe(2 + LIGHT_WRITE_ROWS);
+    appendEvents(db, manyEvents(1, 2 + LIGHT_WRITE_ROWS));
+    forwarder.notify();
+    await until('the next point forwarded without a linger (lingerMs 0)', () => forwarder.stats().forwarded === 3 + LIGHT_WRITE_ROWS);
   });
 
   it('dead-letters only the points InfluxDB refuses (field type conflict) and forwards the rest', async () => {
