@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb, type Db } from '../../server/store/db.ts';
-import { startCheckpointer } from '../../server/store/checkpointer.ts';
+import { LIGHT_WAL_PAGES, nextCheckpointDelay, startCheckpointer } from '../../server/store/checkpointer.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -49,6 +49,14 @@ describe('WAL checkpointer', () => {
     await checkpointer.stop();
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     db.close();
+  });
+
+  it('waits the idle interval after a light run, the short one after real work or a failure', () => {
+    const data = { intervalMs: 200, idleIntervalMs: 1000 };
+    expect(nextCheckpointDelay(0, data)).toBe(1000);
+    expect(nextCheckpointDelay(LIGHT_WAL_PAGES - 1, data)).toBe(1000);
+    expect(nextCheckpointDelay(LIGHT_WAL_PAGES, data)).toBe(200);
+    expect(nextCheckpointDelay(null, data)).toBe(200); // a failed run tries again soon
   });
 
   it('refuses an in-memory database', () => {
