@@ -1,6 +1,6 @@
 // Every rule as a pure function: (state, event, context, now) → (state, alert changes).
 import { describe, expect, it } from 'vitest';
-import { deviceHealthEvent, deviceHealthSweep, afterRestart, DEVICE_OFFLINE, type DeviceHealth } from '../../server/alerts/rules/device-health.ts';
+import { deviceHealthEvent, deviceHealthSweep, afterRestart, healthDueAt, DEVICE_OFFLINE, type DeviceHealth } from '../../server/alerts/rules/device-health.ts';
 import { fireLaneDue, fireLaneEvent, EPISODE_STALE_MS, FIRE_LANE, type FireLaneState } from '../../server/alerts/rules/fire-lane.ts';
 import { hazardRule } from '../../server/alerts/rules/hazards.ts';
 import { intrusionRule } from '../../server/alerts/rules/intrusion.ts';
@@ -162,6 +162,23 @@ describe('device health', () => {
     const back = deviceHealthEvent(swept.health, event('camera', 'cam-1', { type: 'motion', phase: 'start', score: 1 }, { ts: t0 + 200_000 }), ctx, t0 + 200_000);
     expect(back.health.state).toBe('online');
     expect(back.changes).toEqual([{ op: 'clear', estate: 'test', source: 'cam-1', type: DEVICE_OFFLINE, at: t0 + 200_000 }]);
+  });
+
+  it('says when the sweep can first fire (the tick skips a device until then), later after every sign of life', () => {
+    for (const device of ['cam-1', 'cam-slow']) {
+      const h = heard(device, t0);
+      const due = healthDueAt(h, ctx)!;
+      expect(deviceHealthSweep(h, ctx, due)).toBeNull();
+      expect(deviceHealthSweep(h, ctx, due + 1)).not.toBeNull();
+      const again = deviceHealthEvent(h, event('status', device, { online: true }, { ts: t0 + 30_000 }), ctx, t0 + 30_000).health;
+      expect(healthDueAt(again, ctx)).toBe(due + 30_000);
+    }
+    expect(healthDueAt(heard('cam-slow', t0), ctx)).toBe(t0 + 600_000);
+    // a restart gives a full timeout from the start; offline or never heard: nothing to wait for
+    expect(healthDueAt(afterRestart(heard('cam-1', t0), t0 + 50_000), ctx)).toBe(t0 + 50_000 + 90_000);
+    const offline = deviceHealthSweep(heard('cam-1', t0), ctx, t0 + 90_001)!.health;
+    expect(healthDueAt(offline, ctx)).toBeNull();
+    expect(healthDueAt({ device: 'cam-1', estate: 'test', state: 'unknown', lastSeen: null, watchFrom: t0 }, ctx)).toBeNull();
   });
 
   it('goes offline at once on the Last Will, once', () => {

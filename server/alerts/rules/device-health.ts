@@ -82,6 +82,15 @@ export function deviceHealthEvent(health: DeviceHealth | undefined, event: Estat
   return { health: next, changes };
 }
 
+/**
+ * The first time the sweep can find this device silent past its timeout (ms), or null when it never
+ * will as things stand (offline already, or never heard). Later signs of life only move it later.
+ */
+export function healthDueAt(health: DeviceHealth, ctx: RuleContext): number | null {
+  if (health.state === 'offline' || health.lastSeen === null) return null;
+  return Math.max(health.lastSeen, health.watchFrom) + timeoutMs(ctx.device(health.device), ctx);
+}
+
 /** The timer side: a device silent past its timeout goes offline. Never-heard devices stay unknown. */
 export function deviceHealthSweep(health: DeviceHealth, ctx: RuleContext, now: number): { health: DeviceHealth; changes: AlertChange[] } | null {
   if (health.state === 'offline' || health.lastSeen === null) return null;
