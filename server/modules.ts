@@ -46,6 +46,13 @@ export interface EstateModule {
    */
   urgent?: boolean;
   /**
+   * Its onCommitted keeps per-estate state (open alerts, tours, vehicle sessions, the 54321 clock):
+   * in a cluster it runs once per estate, on the estate's owner — for the owner's own events and for
+   * those the other nodes hand over (server/cluster/handoff.ts). Other modules see the node's own
+   * events only, as on a single node.
+   */
+  perEstate?: boolean;
+  /**
    * The module's onCommitted writes are re-derived from the journal at start (it keeps a journal
    * mark and catches up past it), so the server runs them without an fsync of their own
    * (synchronous NORMAL): the next journal commit's fsync makes them durable with it, and a power

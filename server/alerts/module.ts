@@ -130,6 +130,7 @@ export const createAlertsModule: ModuleFactory = (ctx): AlertsModule => {
       linkWorkOrder: (id, order, actor) => service.linkWorkOrder(id, order, actor, ctx.now()),
     },
     // the alert lane: a group's alert upserts go out before its live fan-out (EstateModule.urgent)
+    perEstate: true, // runs on the estate's owner only in a cluster
     urgent: true,
     onCommitted(events) {
       const now = ctx.now();

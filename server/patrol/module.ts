@@ -54,6 +54,7 @@ export function createPatrolModule(ctx: ModuleContext): PatrolModule {
 
   return {
     name: 'patrol',
+    perEstate: true, // runs on the estate's owner only in a cluster
     replaysJournal: true, // engine.catchUp() files what the journal has past the mark
     engine,
     tick,

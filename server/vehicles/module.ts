@@ -103,6 +103,7 @@ export function createVehiclesModule(ctx: ModuleContext, options: VehiclesOption
 
   return {
     name: 'vehicles',
+    perEstate: true, // runs on the estate's owner only in a cluster
     replaysJournal: true, // GateReads.catchUp() applies the reads past the mark
     tick,
     enrich: (event) => reads.enrich(event),
