@@ -152,7 +152,8 @@ describe('stateful modules on the estate owner', () => {
     const cut = await startClusterNode('cut-b', `redis://127.0.0.1:${proxy.port}`, influx.url);
     nodes.push(cut);
     const dash = await dashboard(keeper, await operator(keeper));
-    const cams = await Promise.all(['cam-1', 'cam-2', 'cam-3'].map((id) => camera(id, cut, [keeper, cut])));
+    const cams = [];
+    for (const id of ['cam-1', 'cam-2', 'cam-3']) cams.push(await camera(id, cut, [keeper, cut]));
 
     proxy.cut();
     await until('cut-b sees its link down', async () => (await cut.metric('se_cluster_link_up')) === 0, 15_000);
