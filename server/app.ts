@@ -168,6 +168,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics,
     log,
     now: options.now ?? Date.now,
+    owns: (estate) => !cluster || cluster.ownership.tokenFor(estate) !== null,
     publish: (topic, payload, opts) => {
       broker?.publishJson(topic, payload, opts);
       // estate channels reach the other nodes' dashboards too (district summaries stay per node: docs/scale-out.md)

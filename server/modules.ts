@@ -16,6 +16,12 @@ export interface ModuleContext {
   log: Log;
   /** publishes JSON to dashboards (server-only topics such as estates/{e}/alerts) */
   publish(topic: string, payload: unknown, options?: { retain?: boolean }): void;
+  /**
+   * Whether this node evaluates the estate now: always on a single node; in a cluster, while it holds
+   * the estate's lease. Rules that act on the absence of events (a device gone silent, a tour's
+   * deadline passing) look at it: a node that does not own the estate never sees its events.
+   */
+  owns?(estate: string): boolean;
   /** the clock (tests may pass their own) */
   now(): number;
   /** raise or clear alerts; the alerts module (when present) receives them */

@@ -88,6 +88,8 @@ export const createAlertsModule: ModuleFactory = (ctx): AlertsModule => {
     const now = ctx.now();
     const out: AlertChange[] = [];
     for (const [device, h] of health) {
+      // silence is news only where the estate's events arrive: on its owner (a cluster)
+      if (ctx.owns && !ctx.owns(h.estate)) continue;
       const rules = contexts.get(h.estate);
       const swept = rules && deviceHealthSweep(h, rules, now);
       if (!swept) continue;
