@@ -13,6 +13,8 @@ import { startClusterNode, type ClusterNode } from '../support/cluster.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 import { collect, connect } from '../support/mqtt.ts';
 import { deviceTopic } from '../../protocol/index.ts';
+import { DEFAULT_TIMINGS, takeoverBoundMs } from '../../server/cluster/lease-machine.ts';
+import { READ_BLOCK_MS } from '../../server/cluster/handoff.ts';
 
 let redis: RedisHandle;
 let influx: InfluxdHandle;
@@ -127,6 +129,9 @@ describe('stateful modules on the estate owner', () => {
     // a new alert on the new owner (alert state, ids included, stays on the node that raised it: not built yet)
     const vacancy = await onOther.inbox.next((m) => m.json.change === 'raised' && m.json.source === 'cam-far' && m.json.detail.event === 'cam-far-2', 20_000);
     expect(vacancy.json).toMatchObject({ type: 'fire', count: 1 });
+    // the hand-over bound: takeover (lease + renew after the last renewal) plus one read of the stream
+    expect(vacancy.json.openedAt - vacancy.json.firstSeen).toBeLessThan(takeoverBoundMs(DEFAULT_TIMINGS) + READ_BLOCK_MS + 1_000);
+    console.info(`event acknowledged during the vacancy evaluated by the new owner ${vacancy.json.openedAt - vacancy.json.firstSeen} ms after the kill`);
     const late = await camera('cam-late', other, [other]);
     await late();
     await onOther.next('cam-late');
