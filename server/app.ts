@@ -169,6 +169,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log,
     now: options.now ?? Date.now,
     owns: (estate) => !cluster || cluster.ownership.tokenFor(estate) !== null,
+    clustered: Boolean(options.cluster),
     publish: (topic, payload, opts) => {
       broker?.publishJson(topic, payload, opts);
       // estate channels reach the other nodes' dashboards too (district summaries stay per node: docs/scale-out.md)
@@ -242,7 +243,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (!m.onCommitted) continue;
         const seen = m.perEstate ? own : events;
         if (seen !== events && !seen.length) continue;
-        const relaxed = mayRelax && Boolean(m.replaysJournal) && synchronous === 'FULL';
+        const relaxed = mayRelax && !options.cluster && Boolean(m.replaysJournal) && synchronous === 'FULL';
         if (relaxed !== relaxedNow) {
           prepared(db, relaxed ? 'PRAGMA synchronous = NORMAL' : 'PRAGMA synchronous = FULL').run();
           relaxedNow = relaxed;

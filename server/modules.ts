@@ -22,6 +22,11 @@ export interface ModuleContext {
    * deadline passing) look at it: a node that does not own the estate never sees its events.
    */
   owns?(estate: string): boolean;
+  /**
+   * A node of a cluster: the journal holds events of estates other nodes evaluate, so modules do not
+   * replay it at start (replaysJournal), and the server runs their writes with their own fsync instead.
+   */
+  clustered?: boolean;
   /** the clock (tests may pass their own) */
   now(): number;
   /** raise or clear alerts; the alerts module (when present) receives them */
@@ -63,6 +68,7 @@ export interface EstateModule {
    * mark and catches up past it), so the server runs them without an fsync of their own
    * (synchronous NORMAL): the next journal commit's fsync makes them durable with it, and a power
    * cut in between only loses work the catch-up redoes. Saves one fsync per journal group per module.
+   * Not in a cluster (ModuleContext.clustered): there the writes keep their fsync and nothing is replayed.
    */
   replaysJournal?: boolean;
   /** REST routes under /api/v1 behind operator authentication (req.user is set). */

@@ -131,7 +131,7 @@ describe('stateful modules on the estate owner', () => {
     expect(vacancy.json).toMatchObject({ type: 'fire', count: 1 });
     // the hand-over bound: takeover (lease + renew after the last renewal) plus one read of the stream
     expect(vacancy.json.openedAt - vacancy.json.firstSeen).toBeLessThan(takeoverBoundMs(DEFAULT_TIMINGS) + READ_BLOCK_MS + 1_000);
-    console.info(`event acknowledged during the vacancy evaluated by the new owner ${vacancy.json.openedAt - vacancy.json.firstSeen} ms after the kill`);
+    console.info(`event acknowledged during the vacancy evaluated by the new owner ${vacancy.json.openedAt - vacancy.json.firstSeen} ms after it was sent (right after the kill)`);
     const late = await camera('cam-late', other, [other]);
     await late();
     await onOther.next('cam-late');
