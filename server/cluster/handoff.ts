@@ -83,6 +83,7 @@ export class Handoff {
   private readonly selectBatch;
   private readonly markSeen;
   private readonly trimSeen;
+  private readonly markFresh: (entries: Array<[string, string[]]>, estate: string, now: number) => { fresh: EstateEvent[]; duplicates: number };
   private checkpoint: number;
   private stopped = false;
   private wakeSender: (() => void) | null = null;
@@ -94,11 +95,33 @@ export class Handoff {
   constructor(private readonly o: HandoffOptions) {
     const { db } = o;
     db.exec(`CREATE TABLE IF NOT EXISTS handoff_seen (
-      device TEXT NOT NULL, key TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (device, key)) WITHOUT ROWID`);
+      device TEXT NOT NULL, key TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (device, key)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS handoff_seen_at ON handoff_seen (at)`);
     this.maxSeq = db.prepare('SELECT MAX(seq) FROM events').pluck();
     this.selectBatch = db.prepare('SELECT seq, estate, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
     this.markSeen = db.prepare('INSERT OR IGNORE INTO handoff_seen (device, key, at) VALUES (?, ?, ?)');
     this.trimSeen = db.prepare('DELETE FROM handoff_seen WHERE at < ?');
+    // one transaction (one fsync) per batch read, not one per event
+    this.markFresh = db.transaction((entries: Array<[string, string[]]>, estate: string, now: number) => {
+      const fresh: EstateEvent[] = [];
+      let duplicates = 0;
+      for (const [, fields] of entries) {
+        const body = fields[fields.indexOf('e') + 1];
+        let event: EstateEvent;
+        try {
+          event = JSON.parse(body) as EstateEvent;
+        } catch {
+          this.o.log.warn(`cluster: hand-off stream of ${estate}: an entry that is not an event, passed over`);
+          continue;
+        }
+        if (event.estate !== estate) continue;
+        // idempotent by (device, event id); events without an id by what the journal stored of them
+        const key = event.id ?? `~${event.kind}:${event.ts}:${event.rx}`;
+        if (this.markSeen.run(event.device, key, now).changes === 0) duplicates++;
+        else fresh.push(event);
+      }
+      return { fresh, duplicates };
+    });
     const stored = getMeta(db, HANDOFF_CHECKPOINT_KEY);
     const max = (this.maxSeq.get() as number | null) ?? 0;
     if (stored === undefined || Number(stored) > max) {
@@ -134,7 +157,13 @@ export class Handoff {
       if (own) mine.push(e);
     }
     const to = (this.maxSeq.get() as number | null) ?? 0;
-    if (to > this.checkpoint) this.groups.push({ to, local });
+    if (to > this.checkpoint) {
+      // consecutive groups with the same estates evaluated here are one range (a long Redis outage
+      // must not grow a list entry per commit group)
+      const last = this.groups[this.groups.length - 1];
+      if (last && last.local.size === local.size && [...local].every((e) => last.local.has(e))) last.to = to;
+      else this.groups.push({ to, local });
+    }
     this.wakeSender?.();
     return mine;
   }
@@ -258,24 +287,7 @@ export class Handoff {
   private async evaluate(estate: string, r: Reading, entries: Array<[string, string[]]>): Promise<void> {
     // not ours any more (the lease ran out while the read was out): the next owner reads them
     if (this.o.ownership.tokenFor(estate) !== r.token) return;
-    const now = Date.now();
-    const fresh: EstateEvent[] = [];
-    let duplicates = 0;
-    for (const [, fields] of entries) {
-      const body = fields[fields.indexOf('e') + 1];
-      let event: EstateEvent;
-      try {
-        event = JSON.parse(body) as EstateEvent;
-      } catch {
-        this.o.log.warn(`cluster: hand-off stream of ${estate}: an entry that is not an event, passed over`);
-        continue;
-      }
-      if (event.estate !== estate) continue;
-      // idempotent by (device, event id); events without an id by what the journal stored of them
-      const key = event.id ?? `~${event.kind}:${event.ts}:${event.rx}`;
-      if (this.markSeen.run(event.device, key, now).changes === 0) duplicates++;
-      else fresh.push(event);
-    }
+    const { fresh, duplicates } = this.markFresh(entries, estate, Date.now());
     if (fresh.length) this.o.evaluate(fresh);
     this.o.metrics.evaluated.inc(fresh.length);
     if (duplicates) this.o.metrics.duplicates.inc(duplicates);
