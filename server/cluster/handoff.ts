@@ -35,6 +35,11 @@ export const BATCH = 500;
 export const READ_BLOCK_MS = 250;
 /** how long an evaluated (device, id) is remembered against a second delivery */
 export const SEEN_KEEP_MS = 24 * 3_600_000;
+/**
+ * After a pass that was not a full batch, wait this long before the next: the checkpoint write is a
+ * transaction of its own (an fsync), and without it a node would pay one per commit group.
+ */
+export const SEND_LINGER_MS = 20;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 2_000;
 
@@ -227,6 +232,7 @@ export class Handoff {
       setMeta(this.o.db, HANDOFF_CHECKPOINT_KEY, String(last));
       while (this.groups.length && this.groups[0].to <= last) this.groups.shift();
       this.o.metrics.lag.set(this.lag());
+      if (rows.length < BATCH) await sleep(SEND_LINGER_MS);
     }
   }
 
