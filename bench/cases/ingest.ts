@@ -142,6 +142,10 @@ async function runIngest({ seconds, quick, log }: BenchOptions): Promise<BenchRe
     const bareShort = await withBareAedes(monitor, (port) =>
       drive({ ...common, windowMs: shortMs, name: `(a) closed loop, ${shortMs / 1000} s window`, host: '127.0.0.1', port, devices, mode: 'closed', inFlight: IN_FLIGHT, backlog: BACKLOG, tag: 'a1', subscriber }),
     );
+    log('(aj) the durable floor: bare Aedes committing each publish to our journal before its PUBACK');
+    const floor = await withBareAedes(monitor, (port) =>
+      drive({ ...common, name: '(aj) closed loop', host: '127.0.0.1', port, devices, mode: 'closed', inFlight: IN_FLIGHT, backlog: BACKLOG, tag: 'aj', subscriber }),
+    { journal: true });
     log('(m) Mosquitto 2.0, the peer broker');
     const mosquitto = await withMosquitto(monitor, (port) =>
       drive({ ...common, name: '(m) closed loop', host: '127.0.0.1', port, devices, mode: 'closed', inFlight: IN_FLIGHT, backlog: BACKLOG, tag: 'm', subscriber }),
@@ -179,7 +183,7 @@ async function runIngest({ seconds, quick, log }: BenchOptions): Promise<BenchRe
     const stages = await measureStageCosts();
 
     return table({
-      steady: { long: bareClosed, short: bareShort, shortMs }, mosquitto,
+      steady: { long: bareClosed, short: bareShort, shortMs }, mosquitto, floor,
       bareClosed, bareOpen, bareLow, full, noDashboard, core, fullOpen, coreOpen, fullLow, coreLow, writes, profiles, stages,
       loadBefore, loadAfter: loadAverage(), warmupMs, windowMs,
     });
@@ -189,8 +193,10 @@ async function runIngest({ seconds, quick, log }: BenchOptions): Promise<BenchRe
 }
 
 /** Runs `body` against a bare Aedes child; a broker that dies during the run is reported, not hidden. */
-async function withBareAedes(monitor: ProcMonitor, body: (port: number) => Promise<DriveResult<unknown>>): Promise<BareRun> {
-  const broker = new LoadChild('bare Aedes', './bare-aedes.ts');
+async function withBareAedes(monitor: ProcMonitor, body: (port: number) => Promise<DriveResult<unknown>>, options: { journal?: boolean } = {}): Promise<BareRun> {
+  // (aj): the same broker committing each publish to our Journal first, in a fresh temp dir
+  const journalDir = options.journal ? removeOnExit(mkdtempSync(join(tmpdir(), 'se-bench-aj-'))) : null;
+  const broker = new LoadChild(journalDir ? 'Aedes + journal' : 'bare Aedes', './bare-aedes.ts', journalDir ? ['--journal', journalDir] : []);
   let crash: string | null = null;
   let crashedAt = 0;
   let measuring = true;
@@ -211,6 +217,7 @@ async function withBareAedes(monitor: ProcMonitor, body: (port: number) => Promi
     measuring = false;
     monitor.unwatch('server');
     await broker.close();
+    if (journalDir) rmSync(journalDir, { recursive: true, force: true });
   }
 }
 
@@ -398,6 +405,8 @@ async function profileOurs(variant: Variant, o: Common & { stamp: string }): Pro
 interface Collected {
   steady: Steadiness;
   mosquitto: BareRun;
+  /** (aj): bare Aedes + our Journal before each PUBACK — the durable floor */
+  floor: BareRun;
   bareClosed: BareRun;
   bareOpen: BareRun;
   bareLow: BareRun;
@@ -501,29 +510,42 @@ function table(c: Collected): BenchResult {
     ['server survived the run (closed loop; open loop)', survived(c.bareClosed.crash, c.bareOpen.crash, c.bareLow.crash), survived(c.full.crash, c.fullOpen.crash, c.fullLow.crash), survived(c.noDashboard.crash), survived(c.core.crash, c.coreOpen.crash, c.coreLow.crash), '', '', 'yes', met([...ours, c.fullOpen, c.coreOpen, c.fullLow, c.coreLow].every((o) => !o.crash))],
   ];
 
-  // (m), the peer broker, beside (a) in the rows where the same client measures it
+  // (m), the peer broker, and (aj), the durable floor, beside (a) in the rows where the same client measures them
   const m = c.mosquitto.run;
-  const mCells: Record<number, string> = {
-    0: num(receivedPerSecond(m)),
-    2: num(acksPerSecond(m)),
-  };
+  const aj = c.floor.run;
   const label = (r: Array<string | number>) => String(r[0]);
-  const mByLabel: Array<[RegExp, string]> = [
-    [/^PUBACK ms p50 \/ p99 \/ max, closed loop/, triple(latencyOf(m))],
-    [/^server RSS max/, rss(m, 'server')],
-    [/^server CPU, % of one core/, cpu(m, 'server')],
-    [/^server CPU µs per PUBACK \(all threads/, usPer(m)],
-    [/^subscriber backlog/, backlogCell(m)],
-    [/^load client CPU %/, `${cpu(m, 'load client')} | ${cpu(m, 'subscriber')}`],
-    [/^machine busy/, machine(m)],
-    [/^server survived/, survived(c.mosquitto.crash)],
-  ];
-  const withPeer = rows.map((r, i) => [r[0], r[1], mCells[i] ?? mByLabel.find(([re]) => re.test(label(r)))?.[1] ?? '', ...r.slice(2)]);
+  const brokerColumn = (run: DriveResult<unknown>, crash: string | null) => {
+    const byIndex: Record<number, string> = { 0: num(receivedPerSecond(run)), 2: num(acksPerSecond(run)) };
+    const byLabel: Array<[RegExp, string]> = [
+      [/^PUBACK ms p50 \/ p99 \/ max, closed loop/, triple(latencyOf(run))],
+      [/^server RSS max/, rss(run, 'server')],
+      [/^server CPU, % of one core/, cpu(run, 'server')],
+      [/^server CPU µs per PUBACK \(all threads/, usPer(run)],
+      [/^subscriber backlog/, backlogCell(run)],
+      [/^load client CPU %/, `${cpu(run, 'load client')} | ${cpu(run, 'subscriber')}`],
+      [/^machine busy/, machine(run)],
+      [/^server survived/, survived(crash)],
+    ];
+    return (r: Array<string | number>, i: number) => byIndex[i] ?? byLabel.find(([re]) => re.test(label(r)))?.[1] ?? '';
+  };
+  const mCell = brokerColumn(m, c.mosquitto.crash);
+  const ajCell = brokerColumn(aj, c.floor.crash);
+  const withPeer = rows.map((r, i) => [r[0], r[1], mCell(r, i), ajCell(r, i), ...r.slice(2)]);
+  // (b) against the floor: how much of what a durable broker can do on this machine our code keeps
+  const ajRate = receivedPerSecond(aj);
+  withPeer.push([
+    '(b) and (b0) against the durable floor (aj): events/s ÷ (aj)\'s · server CPU µs per PUBACK ÷ (aj)\'s',
+    '', '', '1.00× · 1.00×',
+    `${ratio(bRate, ajRate)} · ${ratio(Number(usPer(c.full.run)), Number(usPer(aj)))}`, '',
+    `${ratio(c.core.confirmedPerSecond, ajRate)} · ${ratio(Number(usPer(c.core.run)), Number(usPer(aj)))}`,
+    '', '', '', '',
+  ]);
 
   const crashes = [
     ['(a) closed loop', c.bareClosed.crash],
     ['(a) closed loop, short window', c.steady.short.crash],
     ['(m) Mosquitto closed loop', c.mosquitto.crash],
+    ['(aj) Aedes + journal closed loop', c.floor.crash],
     ['(a) open loop', c.bareOpen.crash],
     ['(b) closed loop', c.full.crash],
     ['(b−) closed loop', c.noDashboard.crash],
@@ -534,7 +556,7 @@ function table(c: Collected): BenchResult {
     ['(b) open loop, lower rate', c.fullLow.crash],
     ['(b0) open loop, lower rate', c.coreLow.crash],
   ].filter(([, crash]) => crash);
-  const allErrors = [a, c.steady.short.run, m, aOpen, c.bareLow.run, ...ours.map((o) => o.run), c.fullOpen.run, c.coreOpen.run, c.fullLow.run, c.coreLow.run].flatMap((r) => r.publisher.errors).slice(0, 3);
+  const allErrors = [a, c.steady.short.run, m, aj, aOpen, c.bareLow.run, ...ours.map((o) => o.run), c.fullOpen.run, c.coreOpen.run, c.fullLow.run, c.coreLow.run].flatMap((r) => r.publisher.errors).slice(0, 3);
   const notes = [
     `Machine: ${cpus().length} cores shared by everything — the server, influxd, the load clients (own processes) and whatever else runs; load average before ${c.loadBefore}, after ${c.loadAfter}. "Used outside this benchmark" is the CPU the rest of the machine took during the window; "waited for a CPU" is Linux's CPU pressure (PSI "some"): the share of the window in which a runnable task had no core — above a few % the numbers measure the machine's contention as much as the product.`,
     `Load: ${DEVICES} device connections from one client process, each keeping ${IN_FLIGHT} QoS 1 publishes in flight (closed loop); payloads ~200 B (checkin / camera / vehicle in turn, unique ids); warm-up ${c.warmupMs / 1000} s excluded; window ${c.windowMs / 1000} s. (a) and (b) have one subscriber in its own process: in (a) on the device topics, in (b) a logged-in dashboard on live2/+ (the web's feed: one message per commit group and kind, events counted). (b−): no dashboard. (b0): the server with \`modules: []\` (no alerts, patrol, vehicles, wall screen), no dashboard. Each run gets a fresh broker / server / influxd.`,
@@ -545,6 +567,8 @@ function table(c: Collected): BenchResult {
     `(m) Mosquitto ${'2.0'} (Debian's /usr/sbin/mosquitto, one thread): its defaults — in-memory persistence, so its PUBACK promises less than (b)'s journal commit — with anonymous clients on a private loopback listener and no queue limit for the online subscriber (max_queued_messages 0), the same load client and subscriber as (a).`,
     `PUBACKs per second of the window — (a): ${a.publisher.ackedPerSecond.join(' ')}`,
     `PUBACKs per second of the window — (m): ${m.publisher.ackedPerSecond.join(' ')}`,
+    `PUBACKs per second of the window — (aj): ${aj.publisher.ackedPerSecond.join(' ')}`,
+    `(aj) the durable floor: the same bare Aedes and client as (a), but each publish is parsed (id, ts) and committed by Smart Estate's own Journal (group commit, SQLite synchronous FULL, the (device, id) dedupe index) before its PUBACK — what any broker that acknowledges only durable events pays on this machine, with nothing else of ours (no validation, enrichment, modules, live fan-out or InfluxDB forwarding). (b) / (aj) is the share of the durable floor our code keeps.`,
     ...ours.map((o, i) => `PUBACKs per second of the window — ${[FULL, NO_DASHBOARD, CORE][i].label}: ${o.run.publisher.ackedPerSecond.join(' ')}`),
     `Windows of (b), (b−), (b0) in the estate's local time — closed loop: ${c.full.localWindow}, ${c.noDashboard.localWindow}, ${c.core.localWindow}; open loop: ${c.fullOpen.localWindow}, ${c.coreOpen.localWindow}. The demo estate's patrol route has rounds on that clock (${(GARDEN_PATROL.schedules ?? []).map((r) => `${r.start}–${r.end} every ${r.everyMin} min`).join(', ')}): while a round is open every check-in re-evaluates it, so (b) and (b−) cost more then; compare runs at like times.`,
     ...crashes.map(([what, crash]) => `**${what}: the server process died** — ${crash}`),
@@ -560,7 +584,7 @@ function table(c: Collected): BenchResult {
   ];
   return {
     title: `Ingest: ${DEVICES} devices, QoS 1 — (a) bare Aedes, (b) Smart Estate → InfluxDB, (c) bare InfluxDB writes`,
-    columns: ['measure', '(a) bare Aedes', '(m) Mosquitto 2.0', '(b) Smart Estate', '(b−) no dashboard', '(b0) core, no modules', '(c) bare InfluxDB', 'b / a', 'goal', 'met'],
+    columns: ['measure', '(a) bare Aedes', '(m) Mosquitto 2.0', '(aj) Aedes + journal', '(b) Smart Estate', '(b−) no dashboard', '(b0) core, no modules', '(c) bare InfluxDB', 'b / a', 'goal', 'met'],
     rows: withPeer,
     notes,
   };

@@ -87,9 +87,9 @@ export class LoadChild {
   private stderr = '';
   private failure: Error | null = null;
 
-  constructor(readonly name: string, file: string) {
+  constructor(readonly name: string, file: string, args: string[] = []) {
     const path = fileURLToPath(new URL(file, import.meta.url));
-    this.proc = track(fork(RUN_TS, [path], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization: 'advanced' }));
+    this.proc = track(fork(RUN_TS, [path, ...args], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization: 'advanced' }));
     // Kept, not shown: a crash is reported with its tail (see fail below and stderrTail()).
     this.proc.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-6000)));
     this.proc.on('message', (m: Incoming) => {
