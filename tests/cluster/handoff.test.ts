@@ -95,7 +95,8 @@ describe('stateful modules on the estate owner', () => {
     expect(raised.json).toMatchObject({ estate: E, type: 'fire', severity: 'critical', count: 1 });
     // …seen by the other node's dashboards through the live fan-out, the same alert
     expect((await onOther.next('cam-far')).json.id).toBe(raised.json.id);
-    expect(await other.metric('se_cluster_handoff_sent_total')).toBe(1);
+    // (the sender counts on the XADD's reply, which may reach it after the owner has read the entry)
+    await until('the other node counts it handed over', async () => (await other.metric('se_cluster_handoff_sent_total')) === 1);
     expect(await owner.metric('se_cluster_handoff_evaluated_total')).toBe(1);
     // the alert lives on the owner; the other node did not evaluate the event at all
     expect(await alertsOn(owner, ownerToken, 'cam-far')).toBe(1);
@@ -130,7 +131,8 @@ describe('stateful modules on the estate owner', () => {
     const vacancy = await onOther.inbox.next((m) => m.json.change === 'raised' && m.json.source === 'cam-far' && m.json.detail.event === 'cam-far-2', 20_000);
     expect(vacancy.json).toMatchObject({ type: 'fire', count: 1 });
     // the hand-over bound: takeover (lease + renew after the last renewal) plus one read of the stream
-    expect(vacancy.json.openedAt - vacancy.json.firstSeen).toBeLessThan(takeoverBoundMs(DEFAULT_TIMINGS) + READ_BLOCK_MS + 1_000);
+    // (+ 2 s of slack for a loaded 2-core machine running other suites)
+    expect(vacancy.json.openedAt - vacancy.json.firstSeen).toBeLessThan(takeoverBoundMs(DEFAULT_TIMINGS) + READ_BLOCK_MS + 2_000);
     console.info(`event acknowledged during the vacancy evaluated by the new owner ${vacancy.json.openedAt - vacancy.json.firstSeen} ms after it was sent (right after the kill)`);
     const late = await camera('cam-late', other, [other]);
     await late();
