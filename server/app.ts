@@ -168,6 +168,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics,
     log,
     now: options.now ?? Date.now,
+    owns: (estate) => !cluster || cluster.ownership.tokenFor(estate) !== null,
+    clustered: Boolean(options.cluster),
     publish: (topic, payload, opts) => {
       broker?.publishJson(topic, payload, opts);
       // estate channels reach the other nodes' dashboards too (district summaries stay per node: docs/scale-out.md)
@@ -214,28 +216,40 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         : [],
     ),
     onCommitted: (events, bodies) => {
+      // In a cluster the per-estate modules see only the events of estates this node owns (and has
+      // caught up); the rest go to their owner through the hand-off streams (server/cluster/handoff.ts).
+      const own = cluster?.handoff ? cluster.handoff.split(events) : events;
       // The alert lane first (EstateModule.urgent), then the bulk: live fan-out, the forwarder, the rest.
-      runModules(urgent, events);
+      runModules(urgent, events, own);
       broker?.publishLive(events, bodies);
       if (cluster) cluster.live.send(events.map((e, i) => ({ topic: liveTopic(e.estate, e.kind), payload: bodies[i], qos: 0 as const, retain: false })));
       forwarder?.notify();
-      runModules(bulk, events);
+      runModules(bulk, events, own);
     },
   });
-  function runModules(list: EstateModule[], events: EstateEvent[]): void {
+  /** Events another node handed over: the per-estate modules only, each write with its own fsync (the local journal cannot replay them). */
+  const perEstateUrgent = urgent.filter((m) => m.perEstate);
+  const perEstateBulk = bulk.filter((m) => m.perEstate);
+  const evaluateHandedOver = (events: EstateEvent[]) => {
+    runModules(perEstateUrgent, events, events, false);
+    runModules(perEstateBulk, events, events, false);
+  };
+  function runModules(list: EstateModule[], events: EstateEvent[], own: EstateEvent[], mayRelax = true): void {
     // Modules that replay the journal write without an fsync of their own (see replaysJournal);
     // the level changes only between modules that differ, with statements compiled once.
     let relaxedNow = false;
     try {
       for (const m of list) {
         if (!m.onCommitted) continue;
-        const relaxed = Boolean(m.replaysJournal) && synchronous === 'FULL';
+        const seen = m.perEstate ? own : events;
+        if (seen !== events && !seen.length) continue;
+        const relaxed = mayRelax && !options.cluster && Boolean(m.replaysJournal) && synchronous === 'FULL';
         if (relaxed !== relaxedNow) {
           prepared(db, relaxed ? 'PRAGMA synchronous = NORMAL' : 'PRAGMA synchronous = FULL').run();
           relaxedNow = relaxed;
         }
         try {
-          m.onCommitted(events);
+          m.onCommitted(seen);
         } catch (err) {
           log.error(`${m.name}: ${(err as Error).stack ?? err}`);
         }
@@ -304,7 +318,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.cluster) {
     const estateIds = db.prepare('SELECT id FROM estates ORDER BY id').pluck();
     try {
-      cluster = await startCluster(options.cluster, { log, metrics, estates: () => estateIds.all() as string[], timings: options.leaseTimings, deliver: (m) => broker!.deliver(m) });
+      cluster = await startCluster(options.cluster, { log, metrics, db, evaluate: evaluateHandedOver, estates: () => estateIds.all() as string[], timings: options.leaseTimings, deliver: (m) => broker!.deliver(m) });
     } catch (err) {
       await abandonStart();
       throw err;

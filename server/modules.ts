@@ -16,6 +16,17 @@ export interface ModuleContext {
   log: Log;
   /** publishes JSON to dashboards (server-only topics such as estates/{e}/alerts) */
   publish(topic: string, payload: unknown, options?: { retain?: boolean }): void;
+  /**
+   * Whether this node evaluates the estate now: always on a single node; in a cluster, while it holds
+   * the estate's lease. Rules that act on the absence of events (a device gone silent, a tour's
+   * deadline passing) look at it: a node that does not own the estate never sees its events.
+   */
+  owns?(estate: string): boolean;
+  /**
+   * A node of a cluster: the journal holds events of estates other nodes evaluate, so modules do not
+   * replay it at start (replaysJournal), and the server runs their writes with their own fsync instead.
+   */
+  clustered?: boolean;
   /** the clock (tests may pass their own) */
   now(): number;
   /** raise or clear alerts; the alerts module (when present) receives them */
@@ -46,10 +57,18 @@ export interface EstateModule {
    */
   urgent?: boolean;
   /**
+   * Its onCommitted keeps per-estate state (open alerts, tours, vehicle sessions, the 54321 clock):
+   * in a cluster it runs once per estate, on the estate's owner — for the owner's own events and for
+   * those the other nodes hand over (server/cluster/handoff.ts). Other modules see the node's own
+   * events only, as on a single node.
+   */
+  perEstate?: boolean;
+  /**
    * The module's onCommitted writes are re-derived from the journal at start (it keeps a journal
    * mark and catches up past it), so the server runs them without an fsync of their own
    * (synchronous NORMAL): the next journal commit's fsync makes them durable with it, and a power
    * cut in between only loses work the catch-up redoes. Saves one fsync per journal group per module.
+   * Not in a cluster (ModuleContext.clustered): there the writes keep their fsync and nothing is replayed.
    */
   replaysJournal?: boolean;
   /** REST routes under /api/v1 behind operator authentication (req.user is set). */

@@ -101,6 +101,8 @@ export const createAlertsModule: ModuleFactory = (ctx): AlertsModule => {
     const full = now - lastFullSweep >= FULL_SWEEP_MS;
     if (full) lastFullSweep = now;
     for (const [device, h] of health) {
+      // silence is news only where the estate's events arrive: on its owner (a cluster)
+      if (ctx.owns && !ctx.owns(h.estate)) continue;
       if (!full) {
         const due = dueAt.get(device);
         if (due !== undefined && now <= due) continue;
@@ -153,6 +155,7 @@ export const createAlertsModule: ModuleFactory = (ctx): AlertsModule => {
       linkWorkOrder: (id, order, actor) => service.linkWorkOrder(id, order, actor, ctx.now()),
     },
     // the alert lane: a group's alert upserts go out before its live fan-out (EstateModule.urgent)
+    perEstate: true, // runs on the estate's owner only in a cluster
     urgent: true,
     onCommitted(events) {
       const now = ctx.now();

@@ -12,6 +12,9 @@ import { DEFAULT_TIMINGS, takeoverBoundMs, type LeaseTimings } from './lease-mac
 import { redisAddress, type ClusterSettings } from './settings.ts';
 import { LiveBridge, type LiveMessage } from './live-bridge.ts';
 import { NodeRegistry } from './node-registry.ts';
+import { Handoff } from './handoff.ts';
+import type { Db } from '../store/db.ts';
+import type { EstateEvent } from '../../protocol/index.ts';
 import { randomBytes } from 'node:crypto';
 import { CLUSTER_LINK_TOPIC, type ClusterLinkStatus } from '../../protocol/index.ts';
 
@@ -25,6 +28,10 @@ export interface ClusterDeps {
   /** the estates this node may own (the registry's estates) */
   estates: () => string[];
   timings?: LeaseTimings;
+  /** the node's database: the journal the hand-off reads, its checkpoint (absent: no hand-off, e.g. the fan-out bench) */
+  db?: Db;
+  /** runs the stateful modules on events handed over by other nodes (this node owns their estate) */
+  evaluate?(events: EstateEvent[]): void;
   /** publishes to this node's own dashboards only (other nodes' live messages, the link state) */
   deliver(messages: LiveMessage[]): void;
 }
@@ -38,6 +45,8 @@ export interface Cluster {
   metrics: ClusterMetrics;
   /** live messages this node delivered to its dashboards, for the other nodes' dashboards */
   live: LiveBridge;
+  /** committed events to their estate's owner, and the owner's reading of them (null without deps.db) */
+  handoff: Handoff | null;
   close(): Promise<void>;
 }
 
@@ -74,6 +83,7 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
   // ready comes after ioredis has subscribed again following a reconnect
   sub.on('ready', () => link.set('subscriber', true));
   sub.on('close', () => link.set('subscriber', false, lastError || 'connection closed'));
+  const reader = createRedis(settings.redisUrl, `se-${settings.nodeId}-handoff-reader`, (err) => log.debug(`cluster: redis hand-off reader: ${err.message}`));
   const incarnation = randomBytes(4).toString('hex');
   const sender = `${settings.nodeId}/${incarnation}`;
   const live = new LiveBridge({
@@ -87,9 +97,11 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
     await registry.register();
     await sub.connect();
     await live.start();
+    await reader.connect();
   } catch (err) {
     redis.disconnect();
     sub.disconnect();
+    reader.disconnect();
     throw err;
   }
   announce(link.current);
@@ -108,6 +120,13 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
     },
   });
   ownership.start();
+  const handoff = deps.db && deps.evaluate
+    ? new Handoff({
+        db: deps.db, redis, reader, ownership, nodeId: settings.nodeId, log, evaluate: deps.evaluate,
+        metrics: { sent: metrics.handoffSent, evaluated: metrics.handoffEvaluated, duplicates: metrics.handoffDuplicates, lag: metrics.handoffLag },
+      })
+    : null;
+  handoff?.start();
   // The heartbeat: the node's registration renewed every renewMs. A Redis that hangs (no close, just
   // no answers) shows up here as a timeout, and the link goes down until an answer comes again.
   let beating = false;
@@ -137,13 +156,16 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
     redis,
     metrics,
     live,
+    handoff,
     async close() {
       clearInterval(heartbeat);
+      await handoff?.stop();
       await ownership.stop();
       await registry.unregister();
       live.flush();
       await redis.quit().catch(() => redis.disconnect());
       sub.disconnect();
+      reader.disconnect();
     },
   };
 }

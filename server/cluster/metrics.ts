@@ -11,6 +11,10 @@ export function clusterMetrics(metrics: Metrics) {
     leaseChanges: new Counter({ name: 'se_cluster_lease_changes_total', help: 'Estate lease changes seen by this node, by what it became', labelNames: ['became'], registers }),
     liveOut: new Counter({ name: 'se_cluster_live_out_total', help: 'Live messages sent to the other nodes', registers }),
     liveIn: new Counter({ name: 'se_cluster_live_in_total', help: 'Live messages received from the other nodes', registers }),
+    handoffSent: new Counter({ name: 'se_cluster_handoff_sent_total', help: 'Committed events handed to their estate\'s owner (XADD to the estate\'s hand-off stream)', registers }),
+    handoffEvaluated: new Counter({ name: 'se_cluster_handoff_evaluated_total', help: 'Handed-over events this node evaluated as the estate\'s owner', registers }),
+    handoffDuplicates: new Counter({ name: 'se_cluster_handoff_duplicates_total', help: 'Handed-over events passed over because this node had evaluated them already (same device and event id)', registers }),
+    handoffLag: new Gauge({ name: 'se_cluster_handoff_lag_events', help: 'Journal rows not yet handed over (grows while Redis is away; the journal keeps them)', registers }),
     liveDropped: new Counter({ name: 'se_cluster_live_dropped_total', help: 'Live messages not sent to the other nodes (Redis link down): their dashboards missed them', registers }),
   };
 }

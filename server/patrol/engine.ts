@@ -138,6 +138,8 @@ export class PatrolEngine {
     if (!estate || estate === GARDEN_PATROL_ESTATE) this.seedDemo();
     for (const e of estate ? [estate] : this.store.estatesWithRoutes()) this.generate(e, now);
     for (const row of this.store.dueTours(now, estate)) {
+      // a deadline passing is judged where the estate's check-ins arrive: on its owner (a cluster)
+      if (this.ctx.owns && !this.ctx.owns(row.plan.estate)) continue;
       const last = this.evaluatedAt.get(tourKey(row));
       if (last !== undefined && last <= now && !boundaryIn(row, last, now)) continue;
       this.evaluate(row, now);

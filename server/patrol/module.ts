@@ -40,7 +40,8 @@ export function createPatrolModule(ctx: ModuleContext): PatrolModule {
   };
 
   try {
-    const filed = engine.catchUp();
+    // in a cluster the journal also holds other owners' check-ins (ModuleContext.clustered)
+    const filed = ctx.clustered ? 0 : engine.catchUp();
     if (filed) ctx.log.info(`patrol: filed ${filed} check-ins from the journal`);
   } catch (err) {
     ctx.log.error(`patrol: catch-up from the journal failed: ${(err as Error).stack ?? err}`);
@@ -54,6 +55,7 @@ export function createPatrolModule(ctx: ModuleContext): PatrolModule {
 
   return {
     name: 'patrol',
+    perEstate: true, // runs on the estate's owner only in a cluster
     replaysJournal: true, // engine.catchUp() files what the journal has past the mark
     engine,
     tick,

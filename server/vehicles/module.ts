@@ -38,7 +38,8 @@ export function createVehiclesModule(ctx: ModuleContext, options: VehiclesOption
   const gateMaps = new GateMaps(ctx.db);
   const reads = new GateReads(ctx, gateMaps);
   // before any new read: the ones committed while the last run was going down
-  const caught = reads.catchUp();
+  // in a cluster the journal also holds other owners' reads (ModuleContext.clustered)
+  const caught = ctx.clustered ? 0 : reads.catchUp();
   if (caught) ctx.log.info(`vehicles: caught up ${caught} plate read(s) committed before the last stop`);
   const published = new Set<string>();
 
@@ -103,6 +104,7 @@ export function createVehiclesModule(ctx: ModuleContext, options: VehiclesOption
 
   return {
     name: 'vehicles',
+    perEstate: true, // runs on the estate's owner only in a cluster
     replaysJournal: true, // GateReads.catchUp() applies the reads past the mark
     tick,
     enrich: (event) => reads.enrich(event),

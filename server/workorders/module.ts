@@ -70,6 +70,7 @@ export const createWorkordersModule: ModuleFactory = (ctx): WorkOrdersModule => 
   return {
     name: 'workorders',
     service,
+    perEstate: true, // runs on the estate's owner only in a cluster
     tick,
     onCommitted(events) {
       const now = ctx.now();

@@ -1,0 +1,334 @@
+// Hand-off of committed events to the estate's owner (docs/scale-out.md § Hand-off streams): the
+// stateful modules (alerts, patrol, vehicles, work orders) run once per estate, on its owner.
+//
+//   se:estate:{E}:events   the hand-off stream: events of E committed on nodes that did not evaluate
+//                          them (XADD, MAXLEN ~ STREAM_MAXLEN), field `e` = the journal body
+//   se:estate:{E}:cursor   the last stream id the owner evaluated (written with fencedWrite: a
+//                          stale owner cannot move it)
+//
+// Sender (every node): like the InfluxDB forwarder, reads the journal past the persisted checkpoint
+// meta[handoff.redis.seq] in seq order; rows this process evaluated itself at commit (it owned the
+// estate and had caught up its stream) are passed over, the rest are XADDed in one pipeline, then
+// the checkpoint moves. Redis away → the checkpoint stands still and the journal keeps the rows; a
+// crash between XADD and checkpoint re-sends them (duplicates, never gaps). Nothing on the ingest
+// path waits for it: durability and PUBACK stay the journal's.
+//
+// Reader (the owner): XREAD from the confirmed cursor of every owned estate, drops what it evaluated
+// already (by device and event id, handoff_seen), hands the rest to the modules, then confirms the
+// cursor with its fencing token. A new owner after a takeover starts at the last confirmed cursor.
+import type { Redis } from 'ioredis';
+import type { EstateEvent } from '../../protocol/index.ts';
+import type { Db } from '../store/db.ts';
+import { getMeta, setMeta } from '../store/db.ts';
+import type { Log } from '../log.ts';
+import type { Ownership } from './ownership.ts';
+import { estatePrefix } from './lease-scripts.ts';
+
+export const streamKey = (estate: string) => `${estatePrefix(estate)}events`;
+export const cursorKey = (estate: string) => `${estatePrefix(estate)}cursor`;
+export const HANDOFF_CHECKPOINT_KEY = 'handoff.redis.seq';
+/** entries kept per estate stream (approximate trim): a day of a 200-device estate at ~2 events/s each */
+export const STREAM_MAXLEN = 200_000;
+/** rows per XADD pipeline, entries per XREAD */
+export const BATCH = 500;
+/** XREAD BLOCK: how soon a newly owned estate's stream is read (entries on watched streams wake it at once) */
+export const READ_BLOCK_MS = 250;
+/** how long an evaluated (device, id) is remembered against a second delivery */
+export const SEEN_KEEP_MS = 24 * 3_600_000;
+/**
+ * After a pass that was not a full batch, wait this long before the next: the checkpoint write is a
+ * transaction of its own (an fsync), and without it a node would pay one per commit group.
+ */
+export const SEND_LINGER_MS = 20;
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 2_000;
+
+export interface HandoffMetrics {
+  sent: { inc(n?: number): void };
+  evaluated: { inc(n?: number): void };
+  duplicates: { inc(n?: number): void };
+  lag: { set(n: number): void };
+}
+
+export interface HandoffOptions {
+  db: Db;
+  /** the command connection (XADD, fenced cursor writes) */
+  redis: Redis;
+  /** a connection of its own for the blocking XREAD */
+  reader: Redis;
+  ownership: Ownership;
+  nodeId: string;
+  log: Log;
+  metrics: HandoffMetrics;
+  /** runs the stateful modules on handed-over events (in stream order, one estate per call) */
+  evaluate(events: EstateEvent[]): void;
+}
+
+interface Group {
+  /** the group's last journal seq (groups are contiguous: the next starts after it) */
+  to: number;
+  /** estates of the group this process evaluated at commit */
+  local: Set<string>;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+/** Per-estate reading state of the owner. */
+interface Reading {
+  token: string;
+  /** the stream id to read after; null until loaded from se:estate:{E}:cursor */
+  cursor: string | null;
+  /** the stream has been read to its end once since this node took the estate: its own events go straight to the modules */
+  caughtUp: boolean;
+}
+
+export class Handoff {
+  private readonly groups: Group[] = [];
+  private readonly maxSeq;
+  private readonly selectBatch;
+  private readonly markSeen;
+  private readonly trimSeen;
+  private readonly markFresh: (entries: Array<[string, string[]]>, estate: string, now: number) => { fresh: EstateEvent[]; duplicates: number };
+  private checkpoint: number;
+  private stopped = false;
+  private wakeSender: (() => void) | null = null;
+  private sending: Promise<void> = Promise.resolve();
+  private reading: Promise<void> = Promise.resolve();
+  private readonly estates = new Map<string, Reading>();
+  private lastTrim = 0;
+
+  constructor(private readonly o: HandoffOptions) {
+    const { db } = o;
+    db.exec(`CREATE TABLE IF NOT EXISTS handoff_seen (
+      device TEXT NOT NULL, key TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (device, key)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS handoff_seen_at ON handoff_seen (at)`);
+    this.maxSeq = db.prepare('SELECT MAX(seq) FROM events').pluck();
+    this.selectBatch = db.prepare('SELECT seq, estate, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.markSeen = db.prepare('INSERT OR IGNORE INTO handoff_seen (device, key, at) VALUES (?, ?, ?)');
+    this.trimSeen = db.prepare('DELETE FROM handoff_seen WHERE at < ?');
+    // one transaction (one fsync) per batch read, not one per event
+    this.markFresh = db.transaction((entries: Array<[string, string[]]>, estate: string, now: number) => {
+      const fresh: EstateEvent[] = [];
+      let duplicates = 0;
+      for (const [, fields] of entries) {
+        const body = fields[fields.indexOf('e') + 1];
+        let event: EstateEvent;
+        try {
+          event = JSON.parse(body) as EstateEvent;
+        } catch {
+          this.o.log.warn(`cluster: hand-off stream of ${estate}: an entry that is not an event, passed over`);
+          continue;
+        }
+        if (event.estate !== estate) continue;
+        // idempotent by (device, event id); events without an id by what the journal stored of them
+        const key = event.id ?? `~${event.kind}:${event.ts}:${event.rx}`;
+        if (this.markSeen.run(event.device, key, now).changes === 0) duplicates++;
+        else fresh.push(event);
+      }
+      return { fresh, duplicates };
+    });
+    const stored = getMeta(db, HANDOFF_CHECKPOINT_KEY);
+    const max = (this.maxSeq.get() as number | null) ?? 0;
+    if (stored === undefined || Number(stored) > max) {
+      // first start in a cluster (or a journal trimmed empty, which numbers rows from 1 again): what
+      // the journal holds was evaluated here as a single node; only what comes next is handed over
+      this.checkpoint = max;
+      setMeta(db, HANDOFF_CHECKPOINT_KEY, String(max));
+    } else this.checkpoint = Number(stored);
+  }
+
+  start(): void {
+    this.sending = this.sendLoop();
+    this.reading = this.readLoop();
+  }
+
+  /**
+   * Right after a journal commit (synchronous, before anything else commits): which of the group's
+   * events this node evaluates itself — those of estates it owns and whose stream it has caught up —
+   * and remembers the rest for the sender.
+   */
+  split(events: EstateEvent[]): EstateEvent[] {
+    const local = new Set<string>();
+    const decided = new Map<string, boolean>();
+    const mine: EstateEvent[] = [];
+    for (const e of events) {
+      let own = decided.get(e.estate);
+      if (own === undefined) {
+        const r = this.estates.get(e.estate);
+        own = r !== undefined && r.caughtUp && this.o.ownership.tokenFor(e.estate) === r.token;
+        decided.set(e.estate, own);
+        if (own) local.add(e.estate);
+      }
+      if (own) mine.push(e);
+    }
+    const to = (this.maxSeq.get() as number | null) ?? 0;
+    if (to > this.checkpoint) {
+      // consecutive groups with the same estates evaluated here are one range (a long Redis outage
+      // must not grow a list entry per commit group)
+      const last = this.groups[this.groups.length - 1];
+      if (last && last.local.size === local.size && [...local].every((e) => last.local.has(e))) last.to = to;
+      else this.groups.push({ to, local });
+    }
+    this.wakeSender?.();
+    return mine;
+  }
+
+  /** journal rows not yet handed over (or passed over) */
+  lag(): number {
+    return Math.max(0, ((this.maxSeq.get() as number | null) ?? 0) - this.checkpoint);
+  }
+
+  /** the estates whose streams this node reads (owned), with whether it has caught up */
+  readingState(): Array<{ estate: string; caughtUp: boolean; cursor: string | null }> {
+    return [...this.estates].map(([estate, r]) => ({ estate, caughtUp: r.caughtUp, cursor: r.cursor }));
+  }
+
+  private localAt(seq: number, estate: string): boolean {
+    const g = this.groups.find((x) => x.to >= seq);
+    return g ? g.local.has(estate) : false;
+  }
+
+  private async sendLoop(): Promise<void> {
+    let backoff = RETRY_MIN_MS;
+    while (!this.stopped) {
+      const rows = this.selectBatch.all(this.checkpoint, BATCH) as Array<{ seq: number; estate: string; body: string }>;
+      if (!rows.length) {
+        this.o.metrics.lag.set(0);
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(done, 1_000);
+          t.unref();
+          function done() {
+            clearTimeout(t);
+            resolve();
+          }
+          this.wakeSender = () => {
+            this.wakeSender = null;
+            done();
+          };
+        });
+        continue;
+      }
+      const out = rows.filter((r) => !this.localAt(r.seq, r.estate));
+      const last = rows[rows.length - 1].seq;
+      if (out.length) {
+        try {
+          const pipe = this.o.redis.pipeline();
+          for (const r of out) pipe.xadd(streamKey(r.estate), 'MAXLEN', '~', STREAM_MAXLEN, '*', 'e', r.body, 'n', this.o.nodeId);
+          const results = (await pipe.exec()) ?? [];
+          const failed = results.find(([err]) => err);
+          if (failed) throw failed[0];
+          this.o.metrics.sent.inc(out.length);
+          backoff = RETRY_MIN_MS;
+        } catch (err) {
+          this.o.log.debug(`cluster: hand-off of ${out.length} events waits for Redis (${(err as Error).message}); they stay in the journal`);
+          this.o.metrics.lag.set(this.lag());
+          await sleep(backoff);
+          backoff = Math.min(backoff * 2, RETRY_MAX_MS);
+          continue;
+        }
+      }
+      if (this.stopped) return;
+      this.checkpoint = last;
+      setMeta(this.o.db, HANDOFF_CHECKPOINT_KEY, String(last));
+      while (this.groups.length && this.groups[0].to <= last) this.groups.shift();
+      this.o.metrics.lag.set(this.lag());
+      if (rows.length < BATCH) await sleep(SEND_LINGER_MS);
+    }
+  }
+
+  /** Which estates to read: the owned ones, each with its token; cursors of new ones loaded from Redis. */
+  private async refreshEstates(): Promise<void> {
+    const owned = new Map(this.o.ownership.owned().map((e) => [e, this.o.ownership.tokenFor(e)!] as const));
+    for (const [estate, r] of this.estates) if (owned.get(estate) !== r.token) this.estates.delete(estate);
+    for (const [estate, token] of owned) {
+      if (this.estates.has(estate)) continue;
+      const cursor = await this.o.redis.get(cursorKey(estate));
+      // the token may have moved on while the GET was out
+      if (this.o.ownership.tokenFor(estate) !== token) continue;
+      this.estates.set(estate, { token, cursor: cursor ?? '0-0', caughtUp: false });
+      this.o.log.info(`cluster: reading estate ${estate}'s hand-off stream from ${cursor ?? 'its start'}`);
+    }
+  }
+
+  private async readLoop(): Promise<void> {
+    let backoff = RETRY_MIN_MS;
+    while (!this.stopped) {
+      try {
+        await this.refreshEstates();
+        const list = [...this.estates].filter(([, r]) => r.cursor !== null);
+        if (!list.length) {
+          await sleep(READ_BLOCK_MS);
+          continue;
+        }
+        // the sender's backlog before the read: once a read finds nothing after it, every event this
+        // node handed to itself while it was not (yet) evaluating directly has been read
+        const senderIdle = this.lag() === 0;
+        const reply = (await this.o.reader.xread('COUNT', BATCH, 'BLOCK', READ_BLOCK_MS, 'STREAMS', ...list.map(([e]) => streamKey(e)), ...list.map(([, r]) => r.cursor!))) as Array<[string, Array<[string, string[]]>]> | null;
+        const got = new Map((reply ?? []).map(([key, entries]) => [key, entries]));
+        for (const [estate, r] of list) {
+          const entries = got.get(streamKey(estate)) ?? [];
+          if (!entries.length) {
+            if (senderIdle && !r.caughtUp) {
+              r.caughtUp = true;
+              this.o.log.info(`cluster: estate ${estate}'s hand-off stream read to its end: this node evaluates the estate's events`);
+            }
+            continue;
+          }
+          await this.evaluate(estate, r, entries);
+        }
+        backoff = RETRY_MIN_MS;
+        if (Date.now() - this.lastTrim > 3_600_000) {
+          this.lastTrim = Date.now();
+          this.trimSeen.run(Date.now() - SEEN_KEEP_MS);
+        }
+      } catch (err) {
+        if (this.stopped) return;
+        this.o.log.debug(`cluster: hand-off read: ${(err as Error).message}`);
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, RETRY_MAX_MS);
+      }
+    }
+  }
+
+  private async evaluate(estate: string, r: Reading, entries: Array<[string, string[]]>): Promise<void> {
+    // not ours any more (the lease ran out while the read was out): the next owner reads them
+    if (this.o.ownership.tokenFor(estate) !== r.token) return;
+    const { fresh, duplicates } = this.markFresh(entries, estate, Date.now());
+    if (fresh.length) this.o.evaluate(fresh);
+    this.o.metrics.evaluated.inc(fresh.length);
+    if (duplicates) this.o.metrics.duplicates.inc(duplicates);
+    const last = entries[entries.length - 1][0];
+    r.cursor = last;
+    const w = await this.o.ownership.fencedWrite(estate, 'SET', cursorKey(estate), last);
+    if (!w.ok && w.reason === 'stale_token') {
+      this.o.log.warn(`cluster: estate ${estate} has a new owner: this node's evaluation of ${fresh.length} handed-over events after the last confirmed cursor is repeated there`);
+      this.estates.delete(estate);
+    }
+    // 'unavailable': the next confirmation carries it; a takeover meanwhile repeats this batch
+  }
+
+  /**
+   * On a graceful stop: moves the checkpoint over the rows this process evaluated itself, up to the
+   * first it still has to hand over (that knowledge is in memory; a next start would hand them over).
+   */
+  private passLocal(): void {
+    for (;;) {
+      const rows = this.selectBatch.all(this.checkpoint, BATCH) as Array<{ seq: number; estate: string }>;
+      let last = this.checkpoint;
+      for (const r of rows) {
+        if (!this.localAt(r.seq, r.estate)) break;
+        last = r.seq;
+      }
+      if (last === this.checkpoint) return;
+      this.checkpoint = last;
+      setMeta(this.o.db, HANDOFF_CHECKPOINT_KEY, String(last));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeSender?.();
+    await Promise.race([Promise.all([this.sending, this.reading]), sleep(RETRY_MAX_MS + READ_BLOCK_MS + 500)]);
+    if (this.o.db.open) this.passLocal();
+  }
+}
