@@ -9,6 +9,7 @@ import { workordersCase } from './workorders.ts';
 import { fuzzCase } from './fuzz.ts';
 import { compiledCase } from './compiled.ts';
 import { fanoutCase } from './fanout.ts';
+import { clusterCase } from './cluster.ts';
 
 export const CASES: BenchCase[] = [
   ingestCase,
@@ -20,4 +21,5 @@ export const CASES: BenchCase[] = [
   fuzzCase,
   compiledCase,
   fanoutCase,
+  clusterCase,
 ];

@@ -16,6 +16,8 @@ export interface LoadDevice {
   kind: LoadKind;
   /** MQTT password (a device token); none for the bare broker */
   token?: string;
+  /** this device's broker port when not the config's (one load client over several cluster nodes) */
+  port?: number;
 }
 
 export interface PublisherConfig {
@@ -142,7 +144,7 @@ async function connectAll(): Promise<number> {
       const c = connections[next++];
       c.client = await WireClient.connect({
         host: config.host,
-        port: config.port,
+        port: c.device.port ?? config.port,
         clientId: c.device.id,
         username: c.device.id,
         password: c.device.token ?? 'bench',

@@ -47,6 +47,10 @@ export interface SmartEstateOptions {
    * current, else tsx); 'tsx' = the TypeScript sources through tsx (bin/run-ts.js server/cli.ts).
    */
   runner?: 'bin' | 'tsx';
+  /** extra environment for `serve` (e.g. SE_REDIS_URL and SE_NODE_ID for a cluster node) */
+  env?: Record<string, string>;
+  /** load device ids start with this (default `load`): distinct devices on each cluster node */
+  devicePrefix?: string;
 }
 
 export interface SmartEstateProcess {
@@ -110,6 +114,7 @@ export async function startSmartEstate(options: SmartEstateOptions): Promise<Sma
           SE_ADMIN_PASSWORD: randomBytes(12).toString('base64url'),
           SE_SYNCHRONOUS: options.synchronous ?? 'FULL',
           ...(options.influxUrl ? { SE_INFLUX_URL: options.influxUrl } : { SE_INFLUX_URL: '' }),
+          ...options.env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
@@ -214,7 +219,7 @@ function provision(dataDir: string, options: SmartEstateOptions): Pick<SmartEsta
       const width = String(options.devices - 1).length;
       const devices: LoadDevice[] = Array.from({ length: options.devices }, (_, i) => {
         const kind = options.kinds[i % options.kinds.length];
-        const id = `load-${kind}-${String(i).padStart(width, '0')}`;
+        const id = `${options.devicePrefix ?? 'load'}-${kind}-${String(i).padStart(width, '0')}`;
         const [x, y] = centres[i % centres.length] ?? [null, null];
         const token = addDevice(db, { estate, id, kind: DEVICE_CLASS_OF[kind], x, y });
         return { id, estate, kind, token };
