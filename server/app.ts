@@ -18,6 +18,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { createLog, type Log } from './log.ts';
 import { Ingest } from './ingest/pipeline.ts';
 import { createBroker, type EstateBroker } from './broker/broker.ts';
+import type { ProxyProtocolSettings } from './broker/proxy-gate.ts';
 import { createApp } from './api/router.ts';
 import { createHistory, type HistoryBackend } from './history/index.ts';
 import { createInfluxClient, ensureDatabase, parseInfluxUrl } from './influx/connection.ts';
@@ -74,6 +75,8 @@ export interface ServerOptions {
   flapHoldSeconds?: number;
   /** addresses the per-address limits skip (default loopback) */
   limitsExempt?: string[];
+  /** PROXY protocol on the MQTT TCP and TLS listeners, believed from these addresses only (docs/security.md); null = off */
+  proxyProtocol?: ProxyProtocolSettings | null;
   /** guessing limits (tests) */
   userPolicy?: AttemptPolicy;
   addressPolicy?: AttemptPolicy;
@@ -302,7 +305,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     addressPolicy: options.addressPolicy,
   });
   const sessionIdleMs = options.sessionIdleMinutes !== undefined ? options.sessionIdleMinutes * 60_000 : SESSION_IDLE_MS;
-  broker = await createBroker({ db, ingest, metrics, log, drainTimeoutMs: options.drainTimeoutMs, limits, sessionIdleMs });
+  broker = await createBroker({ db, ingest, metrics, log, drainTimeoutMs: options.drainTimeoutMs, limits, sessionIdleMs, proxyProtocol: options.proxyProtocol });
   backpressure.start();
   /** A start that failed after the broker was created: everything opened so far is closed again. */
   const abandonStart = async () => {

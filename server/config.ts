@@ -41,6 +41,8 @@ export interface Config {
   flapHoldSeconds: number;
   /** addresses the per-address limits skip */
   limitsExempt: string[];
+  /** PROXY protocol on the MQTT TCP and TLS listeners (a load balancer in front); null = off */
+  proxyProtocol: { trusted: string[] } | null;
   /** operator sessions unused this long end */
   sessionIdleMinutes: number;
   /** origins allowed to frame the app besides itself */
@@ -82,6 +84,8 @@ const SETTINGS = {
   'flap-max-connects': 'SE_FLAP_MAX_CONNECTS',
   'flap-hold-seconds': 'SE_FLAP_HOLD_SECONDS',
   'limits-exempt': 'SE_LIMITS_EXEMPT',
+  'proxy-protocol': 'SE_PROXY_PROTOCOL',
+  'trusted-proxies': 'SE_TRUSTED_PROXIES',
   'session-idle-minutes': 'SE_SESSION_IDLE_MINUTES',
   'frame-ancestors': 'SE_FRAME_ANCESTORS',
   cluster: 'SE_REDIS_URL',
@@ -136,6 +140,15 @@ function origins(name: string, raw: string | undefined, problems: string[]): str
     if (!ok) problems.push(`${name}: '${o}' is not an origin like https://wall.example.com or http://10.0.0.5:8080`);
   }
   return list.map((o) => o.replace(/\/$/, ''));
+}
+
+/** 10.0.0.2, ::1, 10.0.1.0/24, fd00::/8 */
+function isAddressOrBlock(entry: string): boolean {
+  const [ip, bits, extra] = entry.split('/');
+  const family = isIP(ip);
+  if (!family || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 export function loadConfig(flags: Partial<Record<SettingFlag, string>> = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -199,6 +212,16 @@ export function loadConfig(flags: Partial<Record<SettingFlag, string>> = {}, env
   const exemptRaw = get('limits-exempt');
   const limitsExempt = exemptRaw === undefined || exemptRaw === '' ? ['127.0.0.1', '::1'] : exemptRaw.trim() === 'none' ? [] : exemptRaw.split(/[\s,]+/).filter(Boolean);
   for (const a of limitsExempt) if (isIP(a) === 0) problems.push(`${label('limits-exempt')}: '${a}' is not an IP address (a list like 127.0.0.1,10.0.0.1, or 'none')`);
+  // PROXY protocol (docs/security.md, "Behind a load balancer"): off unless asked for, and then
+  // believed only from the listed addresses, so no client can claim an address it does not have.
+  const proxyRaw = (get('proxy-protocol') ?? '').trim().toLowerCase();
+  const proxyOn = ['1', 'on', 'true', 'yes'].includes(proxyRaw);
+  if (proxyRaw && !proxyOn && !['0', 'off', 'false', 'no'].includes(proxyRaw)) problems.push(`${label('proxy-protocol')}: '${get('proxy-protocol')}' must be on or off (1 or 0)`);
+  const trustedRaw = get('trusted-proxies');
+  const trustedProxies = trustedRaw === undefined || trustedRaw === '' ? ['127.0.0.1', '::1'] : trustedRaw.split(/[\s,]+/).filter(Boolean);
+  for (const a of trustedProxies) if (!isAddressOrBlock(a)) problems.push(`${label('trusted-proxies')}: '${a}' is not an IP address or CIDR block (a list like 10.0.0.2,10.0.1.0/24)`);
+  if (trustedRaw && !proxyOn) problems.push(`${label('trusted-proxies')} is set but ${label('proxy-protocol')} is off: give ${label('proxy-protocol')} on as well (or drop the list)`);
+  const proxyProtocol = proxyOn ? { trusted: trustedProxies } : null;
   const sessionIdleMinutes = positive(label('session-idle-minutes'), get('session-idle-minutes'), 60, problems);
   const frameAncestors = origins(label('frame-ancestors'), get('frame-ancestors'), problems);
 
@@ -212,6 +235,6 @@ export function loadConfig(flags: Partial<Record<SettingFlag, string>> = {}, env
   return {
     host, httpPort, mqttPort, dataDir, influxUrl, synchronous, adminPassword, webDir, retentionDays, journalKeepDays, minFreeMb,
     tls, httpsPort, mqttsPort, maxConnectionsPerAddress, connectRatePerAddress, connectBurstPerAddress, flapMaxConnects, flapHoldSeconds,
-    limitsExempt, sessionIdleMinutes, frameAncestors, cluster,
+    limitsExempt, proxyProtocol, sessionIdleMinutes, frameAncestors, cluster,
   };
 }

@@ -58,7 +58,7 @@ export function createMetrics() {
     diskFreeBytes: new Gauge({ name: 'se_disk_free_bytes', help: 'Free bytes on the data directory file system', registers: [registry] }),
     authHeldBack: new Counter({ name: 'se_auth_held_back_total', help: 'Sign-ins refused before the password was checked, because the user name or address is waiting (delayed) or locked', labelNames: ['transport', 'reason'], registers: [registry] }),
     authLocks: new Counter({ name: 'se_auth_locks_total', help: 'User names or addresses locked after repeated failed sign-ins', labelNames: ['transport', 'by'], registers: [registry] }),
-    connectionsRefused: new Counter({ name: 'se_connections_refused_total', help: 'MQTT connections refused by the flood limits, by reason', labelNames: ['reason'], registers: [registry] }),
+    connectionsRefused: new Counter({ name: 'se_connections_refused_total', help: 'MQTT connections refused by the flood limits and the PROXY protocol checks, by reason', labelNames: ['reason'], registers: [registry] }),
     sessionsRevoked: new Counter({ name: 'se_sessions_revoked_total', help: 'Operator sessions ended by logout, revocation or a password change', labelNames: ['why'], registers: [registry] }),
     httpIngestRefused: new Counter({ name: 'se_http_ingest_paused_total', help: 'HTTP ingest answered 503 while paused', registers: [registry] }),
   };

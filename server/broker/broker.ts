@@ -4,7 +4,7 @@
 // connection stays up: under MQTT 3.1.1 an error from the hook would silently drop it.
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
 import mqemitter from 'mqemitter';
-import { createServer, type Server as NetServer } from 'node:net';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type SecureContextOptions, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -22,6 +22,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Log } from '../log.ts';
 import { canSubscribe, devicePublishVerdict } from './acl.ts';
 import { trackLiveSubscribers } from './live-subscribers.ts';
+import { createProxyGate, type ProxyProtocolSettings } from './proxy-gate.ts';
 
 /** What the live fan-out needs of an event: where it goes. */
 export interface LiveEventKey {
@@ -49,6 +50,8 @@ export interface BrokerDeps {
   limits?: SecurityLimits;
   /** operator sessions unused this long end (store/users.ts) */
   sessionIdleMs?: number;
+  /** PROXY protocol on the MQTT TCP and TLS listeners (proxy-gate.ts); none = off, every PROXY header refused */
+  proxyProtocol?: ProxyProtocolSettings | null;
 }
 
 export interface EstateBroker {
@@ -85,7 +88,7 @@ function authError(message: string, code: number) {
   return Object.assign(new Error(message), { returnCode: code });
 }
 
-export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 10_000, limits, sessionIdleMs }: BrokerDeps): Promise<EstateBroker> {
+export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 10_000, limits, sessionIdleMs, proxyProtocol = null }: BrokerDeps): Promise<EstateBroker> {
   const identities = new WeakMap<Client, Identity>();
   /** the source address of each connection, for the per-address limits */
   const addresses = new WeakMap<Client, string>();
@@ -274,14 +277,27 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
   aedes.on('clientError', (client, err) => log.debug(`mqtt: client ${client.id}: ${err.message}`));
   aedes.on('connectionError', (_client, err) => log.debug(`mqtt: connection error: ${err.message}`));
 
-  /** A new connection: Aedes' client, with the packet size ceiling (packet-limit.ts). */
-  const handle = (conn: Duplex, req?: IncomingMessage) => {
-    const address = normalizeAddress(req?.socket.remoteAddress ?? (conn as { remoteAddress?: string }).remoteAddress);
-    if (limits && !limits.acquireConnection(address)) {
-      conn.destroy();
-      return null;
+  /** Counts a connection against its address's cap until it closes; false = over the cap (destroy it). */
+  const admit = (conn: Duplex, address: string): boolean => {
+    if (!limits) return true;
+    if (!limits.acquireConnection(address)) return false;
+    conn.once('close', () => limits.releaseConnection(address));
+    return true;
+  };
+
+  /**
+   * A new connection: Aedes' client, with the packet size ceiling (packet-limit.ts). `known`: the
+   * address the proxy gate settled and admitted (TCP and TLS listeners); otherwise the socket's own.
+   */
+  const handle = (conn: Duplex, req?: IncomingMessage, known?: string) => {
+    let address = known;
+    if (address === undefined) {
+      address = normalizeAddress(req?.socket.remoteAddress ?? (conn as { remoteAddress?: string }).remoteAddress);
+      if (!admit(conn, address)) {
+        conn.destroy();
+        return null;
+      }
     }
-    if (limits) conn.once('close', () => limits.releaseConnection(address));
     const client = aedes.handle(conn, req as never);
     addresses.set(client, address);
     const tlsSocket = conn as Partial<TLSSocket>;
@@ -298,8 +314,21 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
     return client;
   };
 
+  // The first bytes of every TCP and TLS connection: a PROXY header from a trusted proxy gives the
+  // device's address; one from anyone else, or with the setting off, closes the connection.
+  const gate = createProxyGate({ proxy: proxyProtocol, metrics, log });
+  /** the address the gate settled for a raw TCP socket under TLS (read back from the TLSSocket's _parent) */
+  const tlsAddresses = new WeakMap<Socket, string>();
+  const throughGate = (socket: Socket, then: (socket: Socket, address: string) => void) =>
+    gate(socket, (peer) => admit(socket, peer), (s, address, early) => {
+      if (!early && !admit(s, address)) return s.destroy();
+      then(s, address);
+    });
+
   let tcp: NetServer | null = null;
   let tls: TlsServer | null = null;
+  /** with the PROXY protocol on: the plain TCP listener in front of `tls` (the header comes before the TLS handshake) */
+  let tlsFront: NetServer | null = null;
   let wss: WebSocketServer | null = null;
 
   const revalidateSessions = () => {
@@ -419,7 +448,7 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
     },
     listenTcp(port, host) {
       // No Nagle: a PUBACK or an alert is a small packet that must not wait for the peer's delayed ACK.
-      tcp = createServer({ noDelay: true }, (socket) => handle(socket));
+      tcp = createServer({ noDelay: true }, (socket) => throughGate(socket, (s, address) => handle(s, undefined, address)));
       return new Promise((resolve, reject) => {
         tcp!.once('error', reject);
         tcp!.listen(port, host, () => resolve((tcp!.address() as { port: number }).port));
@@ -428,11 +457,25 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
     listenTls(port, host, context, requestCert) {
       // A client certificate is asked for, never required: dashboards (browsers) and devices with a
       // token have none. Whether one was presented and verified is read per connection (handle).
-      tls = createTlsServer({ ...context, requestCert, rejectUnauthorized: false, noDelay: true }, (socket) => handle(socket));
+      tls = createTlsServer({ ...context, requestCert, rejectUnauthorized: false, noDelay: true }, (socket) =>
+        handle(socket, undefined, tlsFront ? tlsAddresses.get((socket as unknown as { _parent: Socket })._parent) : undefined),
+      );
       tls.on('tlsClientError', (err) => log.debug(`mqtts: handshake failed: ${err.message}`));
+      // Without the PROXY protocol, the TLS server listens itself (a PROXY header fails its handshake).
+      // With it, a plain listener reads the header first and hands the socket, the rest of its bytes
+      // put back, to the TLS server.
+      const server: NetServer = proxyProtocol
+        ? (tlsFront = createServer({ noDelay: true }, (raw) =>
+            throughGate(raw, (s, address) => {
+              s.on('error', () => {}); // the TLSSocket on top reports its errors itself
+              tlsAddresses.set(s, address);
+              tls!.emit('connection', s);
+            }),
+          ))
+        : tls;
       return new Promise((resolve, reject) => {
-        tls!.once('error', reject);
-        tls!.listen(port, host, () => resolve((tls!.address() as { port: number }).port));
+        server.once('error', reject);
+        server.listen(port, host, () => resolve((server.address() as { port: number }).port));
       });
     },
     setSecureContext(context) {
@@ -456,7 +499,8 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
       wss?.clients.forEach((ws) => ws.terminate());
       wss?.close();
       if (tcp) await new Promise<void>((resolve) => tcp!.close(() => resolve()));
-      if (tls) await new Promise<void>((resolve) => tls!.close(() => resolve()));
+      if (tlsFront) await new Promise<void>((resolve) => tlsFront!.close(() => resolve()));
+      else if (tls) await new Promise<void>((resolve) => tls!.close(() => resolve()));
     },
   };
 }
