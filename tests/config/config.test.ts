@@ -30,4 +30,17 @@ describe('loadConfig', () => {
   it('refuses the same port for HTTP and MQTT', () => {
     expect(() => loadConfig({ 'http-port': '1883' }, {})).toThrow(/must differ/);
   });
+
+  it('PROXY protocol: off by default; on trusts loopback unless told otherwise; bad lists named', () => {
+    expect(loadConfig({}, {}).proxyProtocol).toBeNull();
+    expect(loadConfig({}, { SE_PROXY_PROTOCOL: '1' }).proxyProtocol).toEqual({ trusted: ['127.0.0.1', '::1'] });
+    expect(loadConfig({ 'proxy-protocol': 'on', 'trusted-proxies': '10.0.0.2, 10.0.1.0/24 fd00::/8' }, {}).proxyProtocol).toEqual({ trusted: ['10.0.0.2', '10.0.1.0/24', 'fd00::/8'] });
+    expect(loadConfig({ 'proxy-protocol': 'off' }, { SE_PROXY_PROTOCOL: 'on' }).proxyProtocol).toBeNull();
+    expect(() => loadConfig({}, { SE_PROXY_PROTOCOL: 'maybe' })).toThrow(/SE_PROXY_PROTOCOL: 'maybe' must be on or off/);
+    expect(() => loadConfig({ 'proxy-protocol': 'on', 'trusted-proxies': '10.0.0.0/33,haproxy.lan' }, {})).toThrow(
+      /--trusted-proxies: '10\.0\.0\.0\/33' is not an IP address or CIDR block[\s\S]*'haproxy\.lan' is not/,
+    );
+    // a list without the setting would silently do nothing
+    expect(() => loadConfig({}, { SE_TRUSTED_PROXIES: '10.0.0.2' })).toThrow(/SE_TRUSTED_PROXIES is set but SE_PROXY_PROTOCOL is off/);
+  });
 });
