@@ -7,7 +7,10 @@ import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
+import { createServer, type Server } from 'node:net';
 import { v1Header, v2Header } from '../../server/broker/proxy-protocol.ts';
+import { createProxyGate, trustedMatcher } from '../../server/broker/proxy-gate.ts';
+import { createMetrics } from '../../server/metrics.ts';
 import type { Log } from '../../server/log.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { makeTestCa, type TestCa } from '../support/certs.ts';
@@ -164,5 +167,31 @@ describe('PROXY protocol on, loopback trusted', () => {
       if (c) clients.push(c);
       return c;
     }, 5000);
+  });
+});
+
+describe('the gate on its own', () => {
+  it('the trusted list takes addresses and CIDR blocks, IPv4 and IPv6', () => {
+    const trusted = trustedMatcher(['10.0.0.2', '10.0.1.0/24', 'fd00::/8', '::1']);
+    expect(['10.0.0.2', '10.0.1.77', 'fd12::5', '::1'].map(trusted)).toEqual([true, true, true, true]);
+    expect(['10.0.0.3', '10.0.2.1', 'fe80::1', '127.0.0.1', 'unknown'].map(trusted)).toEqual([false, false, false, false, false]);
+    expect(() => trustedMatcher(['haproxy.lan'])).toThrow(/not an IP address or CIDR block/);
+  });
+
+  it('a trusted proxy that stops halfway through a header is closed at the deadline, its bytes never handed on', async () => {
+    const log = captureLog();
+    const gate = createProxyGate({ proxy: { trusted: ['127.0.0.1'] }, metrics: createMetrics(), log, timeoutMs: 300 });
+    let accepted = 0;
+    const server: Server = createServer((s) => gate(s, () => true, () => void accepted++));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const reply = await closedByServer(rawSocket(port, v2Header('203.0.113.7', 1, '10.0.0.5', 1883).subarray(0, 20)));
+      expect(reply.length).toBe(0);
+      expect(accepted).toBe(0);
+      expect(log.lines.some((l) => /127\.0\.0\.1 sent an incomplete PROXY header within 0\.3 s; closed/.test(l))).toBe(true);
+    } finally {
+      server.close();
+    }
   });
 });
