@@ -5,6 +5,9 @@
 // as a site's devices would not be); haproxy reaches the nodes from 127.0.0.1.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect as connectTcp } from 'node:net';
+import { connect as connectTls } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { makeTestCa, type TestCa } from '../support/certs.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,9 +24,12 @@ function captureLog(): Log & { lines: string[] } {
   return { lines, info: push, warn: push, error: push, debug: push };
 }
 
-/** An MQTT device connecting to `port` from `localAddress`. */
-function device(port: number, localAddress: string, username: string, password: string, extra: IClientOptions = {}): MqttClient {
-  return new mqtt.MqttClient(() => connectTcp({ port, host: '127.0.0.1', localAddress }), { username, password, reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4, ...extra });
+/** An MQTT device connecting to `port` from `localAddress` (over TLS with `tlsCa`). */
+function device(port: number, localAddress: string, username: string, password: string, extra: IClientOptions = {}, tlsCa?: string): MqttClient {
+  return new mqtt.MqttClient(() => {
+    const raw = connectTcp({ port, host: '127.0.0.1', localAddress });
+    return tlsCa ? connectTls({ socket: raw, ca: readFileSync(tlsCa), servername: 'localhost' }) : raw;
+  }, { username, password, reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4, ...extra });
 }
 
 /** Resolves with the client once connected; rejects when it closes or fails first. */
@@ -96,6 +102,36 @@ describe('haproxy send-proxy-v2 in front of `smart-estate serve` with SE_PROXY_P
     clients.push(await connected(device(haproxy.port, '127.0.0.3', 'cam-d', tokens['cam-d'])));
     expect(await metricOf(http, /^se_connected_devices /)).toBe(3);
     expect(node.proc.exitCode).toBeNull();
+  });
+});
+
+describe('haproxy send-proxy (v1) in front of MQTTS: TLS passes through, the header comes first', () => {
+  let server: TestServer;
+  let ca: TestCa;
+  let haproxy: HaproxyHandle;
+  let token: string;
+  const log = captureLog();
+  beforeAll(async () => {
+    ca = makeTestCa();
+    const cert = ca.issue('server', 'localhost', 'server');
+    server = await startTestServer({ log, maxConnectionsPerAddress: 1, proxyProtocol: { trusted: ['127.0.0.1'] }, tls: { ...cert, ca: null }, httpsPort: 0, mqttsPort: 0 });
+    token = server.addDevice('camera', 'cam-1');
+    server.addDevice('camera', 'cam-2');
+    haproxy = await startHaproxy([server.mqttsPort], { sendProxy: 'v1' });
+  });
+  afterAll(async () => {
+    await haproxy?.stop();
+    await server?.stop();
+    ca?.remove();
+  });
+
+  it("the node's certificate is what the device sees, and its own address is what the node sees", async () => {
+    clients.push(await connected(device(haproxy.port, '127.0.0.2', 'cam-1', token, {}, ca.ca)));
+    const second = device(haproxy.port, '127.0.0.2', 'cam-2', 'sed_never_checked', {}, ca.ca);
+    clients.push(second);
+    await expect(connected(second)).rejects.toThrow();
+    expect(await metricOf(server.httpPort, /^se_connections_refused_total\{reason="per_address"\}/)).toBe(1);
+    expect(log.lines.some((l) => /mqtt: 127\.0\.0\.2 has 1 connections open \(limit 1/.test(l))).toBe(true);
   });
 });
 
