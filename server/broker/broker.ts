@@ -457,9 +457,16 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
     listenTls(port, host, context, requestCert) {
       // A client certificate is asked for, never required: dashboards (browsers) and devices with a
       // token have none. Whether one was presented and verified is read per connection (handle).
-      tls = createTlsServer({ ...context, requestCert, rejectUnauthorized: false, noDelay: true }, (socket) =>
-        handle(socket, undefined, tlsFront ? tlsAddresses.get((socket as unknown as { _parent: Socket })._parent) : undefined),
-      );
+      tls = createTlsServer({ ...context, requestCert, rejectUnauthorized: false, noDelay: true }, (socket) => {
+        if (!tlsFront) return handle(socket);
+        const address = tlsAddresses.get((socket as unknown as { _parent?: Socket })._parent!);
+        if (address === undefined) {
+          // admitted under the header's address already: never count it a second time under the proxy's
+          log.error('mqtts: no address for a TLS connection behind the PROXY gate (node changed TLSSocket._parent? see broker/broker.ts); closed');
+          return socket.destroy();
+        }
+        handle(socket, undefined, address);
+      });
       tls.on('tlsClientError', (err) => log.debug(`mqtts: handshake failed: ${err.message}`));
       // Without the PROXY protocol, the TLS server listens itself (a PROXY header fails its handshake).
       // With it, a plain listener reads the header first and hands the socket, the rest of its bytes
