@@ -18,7 +18,8 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { createLog, type Log } from './log.ts';
 import { Ingest } from './ingest/pipeline.ts';
 import { createBroker, type EstateBroker } from './broker/broker.ts';
-import type { ProxyProtocolSettings } from './broker/proxy-gate.ts';
+import { claimAddress, createProxyGate, inheritAddress, type ProxyProtocolSettings } from './broker/proxy-gate.ts';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { createApp } from './api/router.ts';
 import { createHistory, type HistoryBackend } from './history/index.ts';
 import { createInfluxClient, ensureDatabase, parseInfluxUrl } from './influx/connection.ts';
@@ -362,11 +363,34 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     answerClientErrors(server);
     broker.attachWebSocket(server);
   }
+  // With the PROXY protocol on, HTTP and HTTPS read the header as MQTT does (a balancer in TCP mode
+  // in front of every port): a plain listener takes it off and hands the socket on, its address the
+  // header's — what the REST sign-in limits, the audit log and MQTT over WebSocket see.
+  const httpGate = options.proxyProtocol ? createProxyGate({ proxy: options.proxyProtocol, metrics, log, transport: 'http' }) : null;
+  const fronts: NetServer[] = [];
+  if (httpGate) https?.prependListener('secureConnection', inheritAddress);
   const listen = (server: HttpServer | HttpsServer, port: number) =>
     new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve((server.address() as { port: number }).port));
+      if (!httpGate) {
+        server.once('error', reject);
+        return server.listen(port, host, () => resolve((server.address() as { port: number }).port));
+      }
+      const front = createNetServer({ noDelay: true }, (raw) =>
+        httpGate(raw, () => true, (s, address) => {
+          claimAddress(s, address);
+          server.emit('connection', s);
+        }),
+      );
+      fronts.push(front);
+      front.once('error', reject);
+      front.listen(port, host, () => {
+        // The HTTP server never listens itself: what its 'listening' sets up — the connection list that
+        // closeAllConnections and the headers/request timeouts use — is set up here.
+        server.emit('listening');
+        resolve((front.address() as { port: number }).port);
+      });
     });
+  const closeFronts = () => Promise.all(fronts.map((f) => new Promise<void>((resolve) => f.close(() => resolve()))));
 
   let httpPort = 0;
   let mqttPort = 0;
@@ -389,6 +413,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clearInterval(trimTimer);
     http.close();
     https?.close();
+    for (const f of fronts) f.close();
     await abandonStart();
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new Error(`port already in use: ${(e as { port?: number }).port ?? ''} — pick another with --http-port / --mqtt-port / --https-port / --mqtts-port`);
@@ -434,7 +459,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       closed = true;
       http.closeAllConnections?.();
       https?.closeAllConnections?.();
-      await Promise.all([http, https].map((s) => s && new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
+      // (behind the PROXY gate the servers do not listen, but close() still ends their timeout checks)
+      await Promise.all([http, https].map((s) => s && new Promise<void>((resolve) => (s.listening || httpGate ? s.close(() => resolve()) : resolve()))));
+      await closeFronts();
       limits.stop();
       clearInterval(trimTimer);
       backpressure.stop();

@@ -1,4 +1,4 @@
-// The door of the MQTT TCP and TLS listeners: reads a connection's first bytes before Aedes (or
+// The door of the MQTT TCP and TLS listeners (and, with the setting on, the HTTP and HTTPS ones): reads a connection's first bytes before Aedes (or
 // TLS) sees them and decides whose address the connection carries (docs/security.md, "Behind a
 // load balancer").
 //
@@ -48,6 +48,8 @@ export interface GateDeps {
   metrics: Metrics;
   log: Log;
   timeoutMs?: number;
+  /** the log lines' prefix: which listeners this gate guards */
+  transport?: 'mqtt' | 'http';
 }
 
 /**
@@ -58,7 +60,7 @@ export interface GateDeps {
  * `accept` is then told `early` = true (admitted already). A trusted proxy's connection is admitted
  * by `accept` under the address its header gives.
  */
-export function createProxyGate({ proxy, metrics, log, timeoutMs = FIRST_BYTES_TIMEOUT_MS }: GateDeps) {
+export function createProxyGate({ proxy, metrics, log, timeoutMs = FIRST_BYTES_TIMEOUT_MS, transport = 'mqtt' }: GateDeps) {
   const trusted = proxy ? trustedMatcher(proxy.trusted) : () => false;
   const warned = new Map<string, number>();
 
@@ -66,7 +68,7 @@ export function createProxyGate({ proxy, metrics, log, timeoutMs = FIRST_BYTES_T
     metrics.connectionsRefused.inc({ reason });
     const key = `${reason}:${peer}`;
     const now = Date.now();
-    const line = `mqtt: connection from ${peer} refused: ${detail}`;
+    const line = `${transport}: connection from ${peer} refused: ${detail}`;
     if ((warned.get(key) ?? -Infinity) > now - 60_000) log.debug(line);
     else {
       if (warned.size > 10_000) warned.clear();
@@ -94,7 +96,7 @@ export function createProxyGate({ proxy, metrics, log, timeoutMs = FIRST_BYTES_T
     const onClose = () => finish();
     const timer = setTimeout(() => {
       finish();
-      log.debug(`mqtt: ${peer} sent ${buf.length ? 'an incomplete PROXY header' : 'nothing'} within ${timeoutMs / 1000} s; closed`);
+      log.debug(`${transport}: ${peer} sent ${buf.length ? 'an incomplete PROXY header' : 'nothing'} within ${timeoutMs / 1000} s; closed`);
       socket.destroy();
     }, timeoutMs);
     timer.unref?.();
@@ -120,4 +122,19 @@ export function createProxyGate({ proxy, metrics, log, timeoutMs = FIRST_BYTES_T
     socket.on('close', onClose);
     socket.on('readable', onReadable);
   };
+}
+
+/**
+ * Makes `socket.remoteAddress` read `address` (the header's) for everyone after the gate: Express'
+ * `req.ip`, the REST sign-in limits, MQTT over WebSocket. A TLSSocket on top asks its own handle,
+ * so it is given the same (`inheritAddress`).
+ */
+export function claimAddress(socket: Socket, address: string): void {
+  if (address !== socket.remoteAddress) Object.defineProperty(socket, 'remoteAddress', { value: address, configurable: true });
+}
+
+/** The TLSSocket over a socket that `claimAddress` was called on gets the same address. */
+export function inheritAddress(tlsSocket: Socket): void {
+  const parent = (tlsSocket as unknown as { _parent?: Socket })._parent;
+  if (parent && Object.hasOwn(parent, 'remoteAddress')) claimAddress(tlsSocket, parent.remoteAddress!);
 }

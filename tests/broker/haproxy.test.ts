@@ -6,6 +6,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect as connectTcp } from 'node:net';
 import { connect as connectTls } from 'node:tls';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AttemptPolicy } from '../../server/security/attempts.ts';
 import { readFileSync } from 'node:fs';
 import { makeTestCa, type TestCa } from '../support/certs.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -45,6 +48,21 @@ async function metricOf(httpPort: number, line: RegExp): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
   const m = text.split('\n').find((l) => line.test(l));
   return m ? Number(m.split(' ').pop()) : 0;
+}
+
+/** A JSON POST from `localAddress` (fetch cannot pick its source address); status and body. */
+function post(url: string, localAddress: string, body: unknown, ca?: string): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(u, { method: 'POST', localAddress, headers: { 'content-type': 'application/json', connection: 'close' }, ...(ca ? { ca: readFileSync(ca), servername: 'localhost' } : {}) }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
 }
 
 const clients: MqttClient[] = [];
@@ -230,5 +248,49 @@ describe('two nodes behind haproxy', () => {
     clients.push(wrong);
     await expect(connected(wrong)).rejects.toThrow(/bad username or password/i);
     expect(logs[2 - holder].lines.some((l) => /bad username or password \('cam-roam'.*from 127\.0\.0\.2\)/.test(l))).toBe(true);
+  });
+});
+
+describe('haproxy send-proxy-v2 in front of HTTP and HTTPS as well', () => {
+  // the address is locked after 2 failures; user names are never locked here
+  const strict: AttemptPolicy = { freeFailures: 1, baseDelayMs: 30_000, maxDelayMs: 60_000, lockAfter: 2, lockMs: 600_000, windowMs: 600_000 };
+  const lenient: AttemptPolicy = { freeFailures: 1000, baseDelayMs: 1000, maxDelayMs: 1000, lockAfter: 1000, lockMs: 1000, windowMs: 1000 };
+  let server: TestServer;
+  let ca: TestCa;
+  let http: HaproxyHandle;
+  let https: HaproxyHandle;
+  let ws: HaproxyHandle;
+  const log = captureLog();
+  beforeAll(async () => {
+    ca = makeTestCa();
+    const cert = ca.issue('server', 'localhost', 'server');
+    server = await startTestServer({ log, userPolicy: lenient, addressPolicy: strict, proxyProtocol: { trusted: ['127.0.0.1'] }, tls: { ...cert, ca: null }, httpsPort: 0, mqttsPort: 0 });
+    http = await startHaproxy([server.httpPort]);
+    https = await startHaproxy([server.httpsPort]);
+    ws = await startHaproxy([server.httpPort]);
+  });
+  afterAll(async () => {
+    for (const h of [http, https, ws]) await h?.stop();
+    await server?.stop();
+    ca?.remove();
+  });
+
+  it("REST sign-in limits hold the device's address back, not haproxy's (which is exempt)", async () => {
+    for (const [url, who, caPath] of [[`http://127.0.0.1:${http.port}`, '127.0.0.2', undefined], [`https://127.0.0.1:${https.port}`, '127.0.0.3', ca.ca]] as const) {
+      let last = { status: 0, body: {} as any };
+      for (let i = 0; i < 4 && last.status !== 429; i++) last = await post(`${url}/api/v1/auth/login`, who, { username: `guess-${i}`, password: 'guess-guess' }, caPath);
+      expect(last.status, url).toBe(429);
+      expect(last.body.error).toMatch(new RegExp(`for address ${who.replace(/\./g, '\\.')}`));
+    }
+    // straight to the node from loopback (exempt, no header): not held back
+    expect((await server.api('/api/v1/auth/login', { body: server.admin })).status).toBe(200);
+  });
+
+  it('MQTT over WebSocket through haproxy: the sign-in log names the device address', async () => {
+    server.addDevice('camera', 'cam-ws');
+    const c = mqtt.connect(`ws://127.0.0.1:${ws.port}/mqtt`, { username: 'cam-ws', password: 'sed_wrong', reconnectPeriod: 0, connectTimeout: 5000, wsOptions: { localAddress: '127.0.0.4' } });
+    clients.push(c);
+    await expect(connected(c)).rejects.toThrow(/bad username or password/i);
+    expect(log.lines.some((l) => /bad username or password \('cam-ws'.*from 127\.0\.0\.4\)/.test(l))).toBe(true);
   });
 });
