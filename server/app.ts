@@ -459,15 +459,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       closed = true;
       http.closeAllConnections?.();
       https?.closeAllConnections?.();
+      // Stop accepting now; the listeners' close waits for every socket they accepted, the upgraded
+      // WebSocket dashboards too, which only broker.close() below ends — so it is awaited after that
+      // (awaited first, a stop with a live dashboard connected never finished).
       // (behind the PROXY gate the servers do not listen, but close() still ends their timeout checks)
-      await Promise.all([http, https].map((s) => s && new Promise<void>((resolve) => (s.listening || httpGate ? s.close(() => resolve()) : resolve()))));
-      await closeFronts();
+      const listenersClosed = Promise.all([http, https].map((s) => s && new Promise<void>((resolve) => (s.listening || httpGate ? s.close(() => resolve()) : resolve())))).then(closeFronts);
       limits.stop();
       clearInterval(trimTimer);
       backpressure.stop();
       // leases released first, so another node takes this node's estates at once
       await cluster?.close();
       await broker!.close();
+      await listenersClosed;
       ingest.close(); // commits whatever is queued
       for (const m of modules) await m.stop?.();
       if (forwarder) {
