@@ -76,7 +76,7 @@ export interface ServerOptions {
   flapHoldSeconds?: number;
   /** addresses the per-address limits skip (default loopback) */
   limitsExempt?: string[];
-  /** PROXY protocol on the MQTT TCP and TLS listeners, believed from these addresses only (docs/security.md); null = off */
+  /** PROXY protocol on every listener (MQTT, MQTTS, HTTP, HTTPS), believed from these addresses only (docs/security.md); null = off */
   proxyProtocol?: ProxyProtocolSettings | null;
   /** guessing limits (tests) */
   userPolicy?: AttemptPolicy;

@@ -27,7 +27,7 @@ const SETTING_HELP: Partial<Record<SettingFlag, string>> = {
   'retention-days': 'raw events kept this many days (default 30)',
   'journal-keep-days': 'with InfluxDB: forwarded journal rows kept this many days (default 7)',
   'min-free-mb': 'pause ingest below this much free disk (MiB, default 512)',
-  'proxy-protocol': 'on: MQTT/MQTTS read a PROXY v1/v2 header (haproxy send-proxy) from --trusted-proxies (default off)',
+  'proxy-protocol': 'on: every listener reads a PROXY v1/v2 header (haproxy send-proxy) from --trusted-proxies (default off)',
   'trusted-proxies': 'addresses/CIDRs whose PROXY headers are believed (default 127.0.0.1,::1)',
   cluster: 'redis://host:6379: one node of a cluster sharing Redis (needs --influx-url; docs/scale-out.md)',
   'node-id': "this node's name in the cluster (default host name + data-dir hash, stable across restarts)",

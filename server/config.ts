@@ -41,7 +41,7 @@ export interface Config {
   flapHoldSeconds: number;
   /** addresses the per-address limits skip */
   limitsExempt: string[];
-  /** PROXY protocol on the MQTT TCP and TLS listeners (a load balancer in front); null = off */
+  /** PROXY protocol on every listener (a TCP load balancer in front); null = off */
   proxyProtocol: { trusted: string[] } | null;
   /** operator sessions unused this long end */
   sessionIdleMinutes: number;
