@@ -420,7 +420,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw err;
   }
 
-  if (options.proxyProtocol) log.info(`mqtt: PROXY protocol on (MQTT ${mqttPort || 'off'}, MQTTS ${mqttsPort || 'off'}): headers believed from ${options.proxyProtocol.trusted.join(', ') || 'nobody'}, refused from anyone else`);
+  if (options.proxyProtocol) log.info(`proxy: PROXY protocol on every listener (MQTT ${mqttPort || 'off'}, MQTTS ${mqttsPort || 'off'}, HTTP ${httpPort || 'off'}, HTTPS ${httpsPort || 'off'}): headers believed from ${options.proxyProtocol.trusted.join(', ') || 'nobody'}, refused from anyone else`);
   if (tlsMaterial) log.info(`tls: ${tlsMaterial.subject}, valid to ${tlsMaterial.validTo} (HTTPS ${httpsPort || 'off'}, MQTTS ${mqttsPort || 'off'}${options.tls?.ca ? ', client certificates accepted' : ''})`);
 
   // `smart-estate restore` refuses to run while this file names a live process (server/backup/lock.ts).

@@ -96,7 +96,7 @@ describe('haproxy send-proxy-v2 in front of `smart-estate serve` with SE_PROXY_P
       return (await fetch(`http://127.0.0.1:${http}/metrics`)).ok;
     }, 60_000);
     haproxy = await startHaproxy([mqttPort]);
-    await until('the node says the PROXY protocol is on', () => /mqtt: PROXY protocol on \(MQTT \d+, MQTTS off\): headers believed from 127\.0\.0\.1, ::1, refused from anyone else/.test(node.output()));
+    await until('the node says the PROXY protocol is on', () => /proxy: PROXY protocol on every listener \(MQTT \d+, MQTTS off, HTTP \d+, HTTPS off\): headers believed from 127\.0\.0\.1, ::1, refused from anyone else/.test(node.output()));
   }, 90_000);
   afterAll(async () => {
     await haproxy?.stop();
