@@ -1,5 +1,5 @@
 // Cluster nodes as real `smart-estate serve --cluster` processes for tests: each its own data dir,
-// free ports, the given Redis and InfluxDB; configuration is per node for now (docs/scale-out.md),
+// free ports, the given Redis and InfluxDB; configuration is per node (devices shared with SE_CONFIG_DB in extraEnv; docs/scale-out.md),
 // so each gets the same estate `test`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
