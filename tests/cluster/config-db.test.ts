@@ -34,8 +34,10 @@ function addDevice(node: ClusterNode, id: string): string {
   if (r.status !== 0) throw new Error(`device add ${id}: ${r.stderr}`);
   return JSON.parse(r.stdout).token as string;
 }
+let attempts = 0;
+/** a connected device; each attempt its own client id (the broker holds a client id that reconnects too often) */
 async function session(node: ClusterNode, id: string, token: string): Promise<MqttClient> {
-  const c = await connect(`mqtt://127.0.0.1:${node.mqtt}`, id, token, { clientId: `${id}-${node.id}-${clients.length}` });
+  const c = await connect(`mqtt://127.0.0.1:${node.mqtt}`, id, token, { clientId: `${id}-${node.id}-${++attempts}` });
   clients.push(c);
   return c;
 }
@@ -157,5 +159,23 @@ describe('devices: one truth for all nodes (PostgreSQL)', () => {
       const [{ seq }] = await pg.query<{ seq: string }>('SELECT max(seq) AS seq FROM config_changes');
       return checkpoint(a) === Number(seq) && checkpoint(b) === Number(seq);
     }, 20_000);
+  }, 90_000);
+
+  it('a device of an estate one node does not have waits there, in order, until the estate is created on it: nothing is skipped', async () => {
+    a.cli(['estate', 'add', '--id', 'north', '--name', 'North', '--lat', '30.3', '--lon', '120.2']);
+    const r = device(a, ['add', '--estate', 'north', '--id', 'north-1', '--kind', 'sensor', '--json']);
+    expect(r.status).toBe(0);
+    const north = JSON.parse(r.stdout).token as string;
+    const after = addDevice(a, 'sensor-6'); // estate test, which B has: behind north-1 in the feed
+    await publish(await until('north-1 accepted by node A', () => session(a, 'north-1', north), 15_000), 'north-1', 'n-1');
+    await until('node B says why it holds the feed', () => /names estate 'north', which this node does not have: create it here/.test(b.child.output()), 15_000);
+    expect(localDevice(b, 'sensor-6')).toBeUndefined();
+    expect((await connectRefused(`mqtt://127.0.0.1:${b.mqtt}`, 'sensor-6', after)).message).toMatch(/bad username or password/i);
+
+    b.cli(['estate', 'add', '--id', 'north', '--name', 'North', '--lat', '30.3', '--lon', '120.2']);
+    const onB = await until('sensor-6 accepted by node B once north exists there', () => session(b, 'sensor-6', after), 15_000);
+    await publish(onB, 'sensor-6', 'six-1');
+    await publish(await session(b, 'north-1', north), 'north-1', 'n-2');
+    expect(checkpoint(b)).toBe(checkpoint(a));
   }, 90_000);
 });
