@@ -39,7 +39,7 @@ import { createHousesModule } from './houses/module.ts';
 import { createHeatModule } from './heat/module.ts';
 import { ClusterError, probeRedis, startCluster, type Cluster, type ClusterSettings } from './cluster/index.ts';
 import type { LeaseTimings } from './cluster/lease-machine.ts';
-import { ConfigFeed } from './cluster/config-db.ts';
+import { ConfigFeed, configFeedMetrics } from './cluster/config-db.ts';
 
 /** Estate capabilities, in the order they see each event. */
 const MODULES: ModuleFactory[] = [
@@ -336,6 +336,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // while a device was added knows it before the device connects); PostgreSQL down is not fatal.
   const configFeed = options.configDb ? new ConfigFeed(options.configDb, db, log, options.configPollMs) : null;
   await configFeed?.start();
+  if (configFeed) configFeedMetrics(metrics, configFeed);
 
   const dayMs = 86_400_000;
   const trim = (now = Date.now()) => {

@@ -24,6 +24,8 @@ import { DEVICE_TOKEN_PREFIX, hashToken, newToken } from '../store/secrets.ts';
 import { DeviceError, REVOKED, deviceRevocations, type DeviceRecord, type NewDevice } from '../store/devices.ts';
 import { isId } from '../../protocol/index.ts';
 import type { Log } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { Gauge } from 'prom-client';
 import { configDbAddress } from './settings.ts';
 
 export { checkConfigDbUrl, configDbAddress } from './settings.ts';
@@ -75,6 +77,22 @@ interface DeviceRow {
 
 interface Change { seq: number; entity: string; op: string; row: DeviceRow }
 
+/**
+ * Creates the tables when missing, under the write lock: two nodes starting together would otherwise
+ * race on CREATE TABLE IF NOT EXISTS (PostgreSQL then fails one with a duplicate pg_type row).
+ */
+async function ensureSchema(c: pg.Client): Promise<void> {
+  await c.query('BEGIN');
+  try {
+    await c.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
+    await c.query(SCHEMA);
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
 function client(url: string): pg.Client {
   return new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'smart-estate' });
 }
@@ -90,9 +108,9 @@ async function writeTransaction<T>(url: string, work: (c: pg.Client) => Promise<
     throw explain(url, err);
   }
   try {
-    await c.query(SCHEMA);
     await c.query('BEGIN');
     await c.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
+    await c.query(SCHEMA);
     const value = await work(c);
     const { rows } = await c.query<{ seq: string }>('SELECT max(seq) AS seq FROM config_changes');
     await c.query(`NOTIFY ${CONFIG_CHANNEL}`);
@@ -168,7 +186,7 @@ export async function getDeviceShared(url: string, id: string): Promise<DeviceRe
     throw explain(url, err);
   }
   try {
-    await c.query(SCHEMA);
+    await ensureSchema(c);
     const r = (await c.query(SELECT_DEVICE, [id])).rows[0] as DeviceRow | undefined;
     return r && { id: r.id, estate: r.estate, kind: r.kind as DeviceClass, name: r.name, x: r.x, y: r.y, heading: r.heading, fov: r.fov, floor: r.floor };
   } finally {
@@ -234,7 +252,7 @@ export class ConfigFeed {
     c.on('notification', () => void this.catchUp());
     try {
       await c.connect();
-      await c.query(SCHEMA);
+      await ensureSchema(c);
       await c.query(`LISTEN ${CONFIG_CHANNEL}`);
       if (this.closed) {
         await c.end().catch(() => {});
@@ -328,4 +346,21 @@ export class ConfigFeed {
     await this.running;
     await c?.end().catch(() => {});
   }
+}
+
+/** GET /metrics: se_config_db_up, se_config_seq (the feed's checkpoint on this node). */
+export function configFeedMetrics(metrics: Metrics, feed: ConfigFeed): void {
+  const registers = [metrics.registry];
+  new Gauge({
+    name: 'se_config_db_up', help: '1 while this node is linked to the configuration database (--config-db), 0 while it runs on its local copy', registers,
+    collect() {
+      this.set(feed.stats().connected ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'se_config_seq', help: 'The last shared configuration change (config_changes.seq) applied to this node', registers,
+    collect() {
+      this.set(feed.stats().checkpoint);
+    },
+  });
 }

@@ -145,6 +145,13 @@ describe('devices: one truth for all nodes (PostgreSQL)', () => {
       const rest = await restAdd(b, await adminToken(b), 'sensor-5');
       expect(rest.status).toBe(503);
       expect(((await rest.json()) as { error: string }).error).toMatch(/cannot reach the configuration database/);
+      await until('both nodes report the configuration database down', async () => (await a.metric('se_config_db_up')) === 0 && (await b.metric('se_config_db_up')) === 0, 10_000);
+      // a node (re)started while PostgreSQL is away runs on its local copy
+      const dirB = b.dir;
+      await b.halt();
+      b = await start('cfg-b', dirB);
+      expect(b.child.output()).toMatch(/cannot reach the configuration database at postgres:\/\/127\.0\.0\.1:\d+\/postgres: connection refused .*runs on its local copy/);
+      await publish(await session(b, 'sensor-4', token), 'sensor-4', 'four-restarted');
     } finally {
       await pg.restart();
     }
@@ -155,6 +162,7 @@ describe('devices: one truth for all nodes (PostgreSQL)', () => {
     const later = addDevice(a, 'sensor-5');
     const onB = await until('sensor-5 accepted by node B after the outage', () => session(b, 'sensor-5', later), 20_000);
     await publish(onB, 'sensor-5', 'five-1');
+    expect(await b.metric('se_config_db_up')).toBe(1);
     await until('both nodes at the newest change', async () => {
       const [{ seq }] = await pg.query<{ seq: string }>('SELECT max(seq) AS seq FROM config_changes');
       return checkpoint(a) === Number(seq) && checkpoint(b) === Number(seq);
