@@ -35,6 +35,8 @@ export const CHECKPOINT_KEY = 'config.pg.seq';
 /** the poll that finds what a lost NOTIFY did not say */
 export const CONFIG_POLL_MS = 2000;
 const CONNECT_TIMEOUT_MS = 3000;
+/** a PostgreSQL that hangs (SIGSTOP, a full network buffer) fails a query instead of holding a request or the feed */
+const QUERY_TIMEOUT_MS = 5000;
 /** any constant: the advisory lock every configuration writer holds for its transaction */
 const WRITE_LOCK = 0x5e_c0_f1_6;
 
@@ -45,7 +47,7 @@ function explain(url: string, err: unknown): ConfigDbError {
   const e = err as NodeJS.ErrnoException & { code?: string };
   const why = e.code === 'ECONNREFUSED' ? 'connection refused (is PostgreSQL running there?)'
     : e.code === 'ENOTFOUND' ? 'host not found'
-    : /timeout/i.test(e.message ?? '') ? `no answer within ${CONNECT_TIMEOUT_MS} ms`
+    : /timeout/i.test(e.message ?? '') ? `no answer within ${Math.max(CONNECT_TIMEOUT_MS, QUERY_TIMEOUT_MS)} ms`
     : e.message || String(err);
   return new ConfigDbError(`cannot reach the configuration database at ${configDbAddress(url)}: ${why}; configuration changes need it (check --config-db / SE_CONFIG_DB)`);
 }
@@ -94,7 +96,7 @@ async function ensureSchema(c: pg.Client): Promise<void> {
 }
 
 function client(url: string): pg.Client {
-  return new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'smart-estate' });
+  return new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, application_name: 'smart-estate' });
 }
 
 /** One connection for one write: connect, schema, the work in a transaction under the write lock. */
@@ -295,7 +297,11 @@ export class ConfigFeed {
         const { rows } = await c.query('SELECT seq, entity, op, row FROM config_changes WHERE seq > $1 ORDER BY seq LIMIT 500', [this.checkpoint]);
         changes = rows.map((r) => ({ seq: Number(r.seq), entity: r.entity, op: r.op, row: r.row }));
       } catch (err) {
-        this.problem(`config: reading changes from ${configDbAddress(this.url)} failed: ${(err as Error).message}`);
+        // a connection that failed a query (a timeout: PostgreSQL hung) is not trusted again: the
+        // poll opens a fresh one
+        if (this.listener === c) this.listener = null;
+        void c.end().catch(() => {});
+        this.problem(`config: reading changes from ${configDbAddress(this.url)} failed: ${(err as Error).message}; this node keeps its local copy and catches up when it answers again`);
         return;
       }
       if (!changes.length) return;
