@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian/Ubuntu machine: installs what the tests need (influxd, the
-# influx CLI, Debian's Chromium, mosquitto_pub, redis-server, haproxy, the mosquitto broker) through apt when missing, the npm packages from the
+# influx CLI, Debian's Chromium, mosquitto_pub, redis-server, haproxy, the mosquitto broker, postgresql) through apt when missing, the npm packages from the
 # lock file, then type-checks, builds the web app and the server (dist/server) and runs every test against real parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +16,8 @@ command -v fc-list >/dev/null 2>&1 || need+=(fontconfig)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+# PostgreSQL for the shared configuration (tests/support/postgres.ts runs its own initdb + postgres)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test: installing ${need[*]} with apt-get"
   sudo=""

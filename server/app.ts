@@ -41,6 +41,7 @@ import { createHousesModule } from './houses/module.ts';
 import { createHeatModule } from './heat/module.ts';
 import { ClusterError, probeRedis, startCluster, type Cluster, type ClusterSettings } from './cluster/index.ts';
 import type { LeaseTimings } from './cluster/lease-machine.ts';
+import { ConfigFeed, configFeedMetrics } from './cluster/config-db.ts';
 
 /** Estate capabilities, in the order they see each event. */
 const MODULES: ModuleFactory[] = [
@@ -110,6 +111,10 @@ export interface ServerOptions {
   cluster?: ClusterSettings | null;
   /** estate lease timings in a cluster (tests; default 3 s lease, renewed every 1 s) */
   leaseTimings?: LeaseTimings;
+  /** postgres://… the shared configuration (devices so far; server/cluster/config-db.ts); null/absent = local SQLite only */
+  configDb?: string | null;
+  /** how often the shared configuration is polled past a lost NOTIFY (tests; default 2 s) */
+  configPollMs?: number;
 }
 
 export interface RunningServer {
@@ -134,6 +139,8 @@ export interface RunningServer {
   backpressure: Backpressure;
   /** null on a single node */
   cluster: Cluster | null;
+  /** this node's copy of the shared configuration; null without --config-db */
+  configFeed: ConfigFeed | null;
   /** one pass of journal trimming now (it also runs every minute); returns rows deleted */
   trimJournal(now?: number): number;
   /** resolves when every committed event has reached InfluxDB (immediately in embedded mode) */
@@ -329,6 +336,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   }
 
+  // The shared configuration: one attempt to catch up before the listeners open (a node that was down
+  // while a device was added knows it before the device connects); PostgreSQL down is not fatal.
+  const configFeed = options.configDb ? new ConfigFeed(options.configDb, db, log, options.configPollMs) : null;
+  await configFeed?.start();
+  if (configFeed) configFeedMetrics(metrics, configFeed);
+
   const dayMs = 86_400_000;
   const trim = (now = Date.now()) => {
     const policy = forwarder
@@ -348,7 +361,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   trimTimer.unref();
   const app = createApp({
     db, ingest, history, metrics, log, modules, webDir: options.webDir ?? DEFAULT_WEB_DIR, now: ctx.now,
-    limits, sessionIdleMs, onSessionsEnded: () => broker?.revalidateSessions(), frameAncestors: options.frameAncestors,
+    limits, sessionIdleMs, onSessionsEnded: () => broker?.revalidateSessions(), frameAncestors: options.frameAncestors, configFeed,
   });
   const http: HttpServer = createServer(app);
   // HTTPS + WSS on a port of its own (docs/security.md: plain HTTP stays for a LAN without a CA and can be switched off).
@@ -410,6 +423,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   } catch (err) {
     await cluster?.close();
+    await configFeed?.close();
     clearInterval(trimTimer);
     http.close();
     https?.close();
@@ -452,6 +466,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     modules,
     backpressure,
     cluster,
+    configFeed,
     trimJournal: trim,
     drainForwarder: () => forwarder?.drain() ?? Promise.resolve(),
     async close() {
@@ -469,6 +484,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       backpressure.stop();
       // leases released first, so another node takes this node's estates at once
       await cluster?.close();
+      await configFeed?.close();
       await broker!.close();
       await listenersClosed;
       ingest.close(); // commits whatever is queued

@@ -14,6 +14,8 @@ import { upsertEstate } from './store/estates.ts';
 import { startServer, type RunningServer } from './app.ts';
 import { ORG_USAGE, OrgError, importDistrictFile, orgCommand } from './org/cli.ts';
 import { ClusterError } from './cluster/redis.ts';
+import { ConfigDbError, addDeviceShared, revokeDeviceShared } from './cluster/config-db.ts';
+import { getEstate } from './store/estates.ts';
 
 const SETTING_HELP: Partial<Record<SettingFlag, string>> = {
   host: 'listen address (default 0.0.0.0; demo: 127.0.0.1)',
@@ -31,6 +33,7 @@ const SETTING_HELP: Partial<Record<SettingFlag, string>> = {
   'trusted-proxies': 'addresses/CIDRs whose PROXY headers are believed (default 127.0.0.1,::1)',
   cluster: 'redis://host:6379: one node of a cluster sharing Redis (needs --influx-url; docs/scale-out.md)',
   'node-id': "this node's name in the cluster (default host name + data-dir hash, stable across restarts)",
+  'config-db': 'postgres://user:pw@host:5432/db: configuration shared by every node (devices so far; docs/scale-out.md)',
 };
 
 /** Built from config.ts's SETTINGS, so a setting added there shows up here by itself. */
@@ -280,7 +283,7 @@ async function sim(args: string[]) {
   process.on('SIGTERM', () => void stop());
 }
 
-function deviceAdd(args: string[]) {
+async function deviceAdd(args: string[]) {
   const { values } = parse(args, {
     estate: { type: 'string' }, id: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' },
     x: { type: 'string' }, y: { type: 'string' }, heading: { type: 'string' }, fov: { type: 'string' }, json: { type: 'boolean' }, rotate: { type: 'boolean' },
@@ -296,11 +299,19 @@ function deviceAdd(args: string[]) {
     };
     const rotate = Boolean(values.rotate);
     // the token never goes into the audit summary: only what was registered
-    const token = db.transaction(() => {
-      const t = addDevice(db, d, { rotate });
-      recordAudit(db, { actor: cliActor(), source: 'cli', action: rotate ? 'device.rotate' : 'device.add', estate: d.estate, target: d.id, summary: { kind: d.kind, name: d.name ?? d.id } });
-      return t;
-    })();
+    const audit = () => recordAudit(db, { actor: cliActor(), source: 'cli', action: rotate ? 'device.rotate' : 'device.add', estate: d.estate, target: d.id, summary: { kind: d.kind, name: d.name ?? d.id } });
+    let token: string;
+    if (config.configDb) {
+      // the shared configuration: PostgreSQL first, every node applies it from there (its hash only)
+      token = (await addDeviceShared(config.configDb, d, { rotate, estateExists: (e) => getEstate(db, e) !== undefined })).token;
+      audit();
+    } else {
+      token = db.transaction(() => {
+        const t = addDevice(db, d, { rotate });
+        audit();
+        return t;
+      })();
+    }
     if (values.json) process.stdout.write(JSON.stringify({ estate: d.estate, id: d.id, kind: d.kind, token }) + '\n');
     else {
       process.stdout.write(`device ${d.id} (${d.kind}) added to estate ${d.estate}\ntoken (shown once, store it on the device): ${token}\n`);
@@ -429,12 +440,18 @@ async function importHouses(args: string[]) {
   }
 }
 
-function deviceRevoke(args: string[]) {
+async function deviceRevoke(args: string[]) {
   const { values } = parse(args, { id: { type: 'string' } }, 'device revoke');
   const id = required(values, 'id', 'device revoke');
   const config = settings(values);
   const db = openDb(dbPath(config.dataDir));
   try {
+    if (config.configDb) {
+      const { device } = await revokeDeviceShared(config.configDb, id);
+      recordAudit(db, { actor: cliActor(), source: 'cli', action: 'device.revoke', estate: device.estate, target: id, summary: { kind: device.kind } });
+      process.stdout.write(`device ${id} (estate ${device.estate}) revoked in the shared configuration: it can no longer connect; every node disconnects it as it applies the change (at once while it is linked to the configuration database)\n`);
+      return;
+    }
     const device = getDevice(db, id);
     if (!device) throw new CliError(`device '${id}' not found in ${config.dataDir}: check --id (and --data-dir)`);
     db.transaction(() => {
@@ -599,7 +616,7 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 /** Mistakes people can fix: their message is the whole story. */
-const EXPECTED = [UsageError, CliError, ConfigError, DeviceError, UserError, EstateFileError, BackupError, OrgError, ClusterError];
+const EXPECTED = [UsageError, CliError, ConfigError, DeviceError, UserError, EstateFileError, BackupError, OrgError, ClusterError, ConfigDbError];
 
 main(process.argv.slice(2)).catch((err) => {
   const e = err as Error;

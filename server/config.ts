@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { PACKAGE_ROOT } from './code-location.ts';
 import { parseInfluxUrl } from './influx/connection.ts';
 import { checkClusterSettings, type ClusterSettings } from './cluster/settings.ts';
+import { checkConfigDbUrl } from './cluster/settings.ts';
 
 export interface Config {
   host: string;
@@ -49,6 +50,8 @@ export interface Config {
   frameAncestors: string[];
   /** one node of N sharing Redis (server/cluster/, docs/scale-out.md); null = a single node, no Redis */
   cluster: ClusterSettings | null;
+  /** postgres://… holding the configuration every node shares (devices so far; server/cluster/config-db.ts); null = this node's SQLite only */
+  configDb: string | null;
 }
 
 /** dist/web of this package, wherever the command runs */
@@ -90,6 +93,7 @@ const SETTINGS = {
   'frame-ancestors': 'SE_FRAME_ANCESTORS',
   cluster: 'SE_REDIS_URL',
   'node-id': 'SE_NODE_ID',
+  'config-db': 'SE_CONFIG_DB',
 } as const;
 export type SettingFlag = keyof typeof SETTINGS;
 export const SETTING_FLAGS = Object.keys(SETTINGS) as SettingFlag[];
@@ -231,10 +235,12 @@ export function loadConfig(flags: Partial<Record<SettingFlag, string>> = {}, env
     problems,
   );
 
+  const configDb = checkConfigDbUrl(get('config-db') || null, label('config-db'), problems);
+
   if (problems.length) throw new ConfigError(problems);
   return {
     host, httpPort, mqttPort, dataDir, influxUrl, synchronous, adminPassword, webDir, retentionDays, journalKeepDays, minFreeMb,
     tls, httpsPort, mqttsPort, maxConnectionsPerAddress, connectRatePerAddress, connectBurstPerAddress, flapMaxConnects, flapHoldSeconds,
-    limitsExempt, proxyProtocol, sessionIdleMinutes, frameAncestors, cluster,
+    limitsExempt, proxyProtocol, sessionIdleMinutes, frameAncestors, cluster, configDb,
   };
 }

@@ -9,6 +9,8 @@ import { HttpError } from './errors.ts';
 import { parseScopeRef } from '../../protocol/org.ts';
 import { scopeWithin } from '../org/scope.ts';
 import { assertEstateVisible, requireRole } from './auth.ts';
+import { ConfigDbError, addDeviceShared, revokeDeviceShared, type ConfigFeed } from '../cluster/config-db.ts';
+import { getEstate } from '../store/estates.ts';
 
 const optionalNumber = (v: unknown, name: string): number | null => {
   if (v === undefined || v === null) return null;
@@ -16,14 +18,19 @@ const optionalNumber = (v: unknown, name: string): number | null => {
   return v;
 };
 
-export function adminRoutes(db: Db): Router {
+/**
+ * With a shared configuration (`feed`, --config-db) device changes are written to PostgreSQL and
+ * answered once this node has applied them to its own SQLite (read-your-writes); the other nodes
+ * apply them from the feed. PostgreSQL unreachable: 503, nothing changed anywhere.
+ */
+export function adminRoutes(db: Db, feed: ConfigFeed | null = null): Router {
   const router = Router();
 
   router.get('/me', (req, res) => {
     res.json(req.user);
   });
 
-  router.post('/devices', requireRole('admin'), (req, res) => {
+  router.post('/devices', requireRole('admin'), async (req, res) => {
     const b = (req.body ?? {}) as Record<string, unknown>;
     if (typeof b.estate !== 'string' || typeof b.id !== 'string') throw new HttpError(400, 'estate and id (strings) are required');
     if (!DEVICE_CLASSES.includes(b.kind as DeviceClass)) throw new HttpError(400, `kind must be one of ${DEVICE_CLASSES.join(', ')}`);
@@ -40,6 +47,13 @@ export function adminRoutes(db: Db): Router {
         fov: optionalNumber(b.fov, 'fov'),
       };
       // the token is never in the summary: only what was registered
+      const audit = () => recordAudit(db, { actor: req.user!.name, source: req.ip, action: 'device.add', estate: d.estate, target: d.id, summary: { kind: d.kind, name: d.name ?? d.id } });
+      if (feed) {
+        const { token, seq } = await addDeviceShared(feed.url, d, { estateExists: (e) => getEstate(db, e) !== undefined });
+        await feed.waitFor(seq);
+        audit();
+        return void res.status(201).json({ estate: b.estate, id: b.id, kind: b.kind, token });
+      }
       const token = db.transaction(() => {
         const t = addDevice(db, d);
         recordAudit(db, { actor: req.user!.name, source: req.ip, action: 'device.add', estate: d.estate, target: d.id, summary: { kind: d.kind, name: d.name ?? d.id } });
@@ -48,6 +62,7 @@ export function adminRoutes(db: Db): Router {
       res.status(201).json({ estate: b.estate, id: b.id, kind: b.kind, token });
     } catch (err) {
       if (err instanceof DeviceError) throw new HttpError(/already exists/.test(err.message) ? 409 : 400, err.message);
+      if (err instanceof ConfigDbError) throw new HttpError(503, err.message);
       throw err;
     }
   });
@@ -78,11 +93,23 @@ export function adminRoutes(db: Db): Router {
 
   // Revoking a device: it can no longer connect, and a connection it holds is closed. DELETE on the
   // device (POST /devices/{d}/{kind} is the devices' own HTTP ingest); the row stays, its token dies.
-  router.delete('/devices/:id', requireRole('admin'), (req, res) => {
+  router.delete('/devices/:id', requireRole('admin'), async (req, res) => {
     const id = String(req.params.id);
     const device = getDevice(db, id);
     if (!device) throw new HttpError(404, `device '${id}' not found`);
     assertEstateVisible(req.user, device.estate);
+    if (feed) {
+      try {
+        const { seq } = await revokeDeviceShared(feed.url, id);
+        await feed.waitFor(seq); // the feed disconnects it here and every other node there
+      } catch (err) {
+        if (err instanceof DeviceError) throw new HttpError(404, err.message);
+        if (err instanceof ConfigDbError) throw new HttpError(503, err.message);
+        throw err;
+      }
+      recordAudit(db, { actor: req.user!.name, source: req.ip, action: 'device.revoke', estate: device.estate, target: id, summary: { kind: device.kind } });
+      return void res.json({ estate: device.estate, id, revoked: true });
+    }
     db.transaction(() => {
       revokeDevice(db, id);
       recordAudit(db, { actor: req.user!.name, source: req.ip, action: 'device.revoke', estate: device.estate, target: id, summary: { kind: device.kind } });

@@ -14,6 +14,7 @@ import { authRoutes, requireUser } from './auth.ts';
 import { estateRoutes } from './estates.ts';
 import { ingestRoutes } from './ingest.ts';
 import { adminRoutes } from './admin.ts';
+import type { ConfigFeed } from '../cluster/config-db.ts';
 import { sessionRoutes } from './sessions.ts';
 import type { SecurityLimits } from '../security/limits.ts';
 import { securityHeaders } from '../security/headers.ts';
@@ -37,9 +38,11 @@ export interface ApiDeps {
   onSessionsEnded?: () => void;
   /** origins allowed to frame the app besides itself (CSP frame-ancestors) */
   frameAncestors?: string[];
+  /** the shared configuration (--config-db): device changes go to PostgreSQL first */
+  configFeed?: ConfigFeed | null;
 }
 
-export function createApp({ db, ingest, history, metrics, log, webDir, modules = [], now = Date.now, limits, sessionIdleMs, onSessionsEnded, frameAncestors }: ApiDeps): Express {
+export function createApp({ db, ingest, history, metrics, log, webDir, modules = [], now = Date.now, limits, sessionIdleMs, onSessionsEnded, frameAncestors, configFeed = null }: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(securityHeaders({ frameAncestors }));
@@ -71,7 +74,7 @@ export function createApp({ db, ingest, history, metrics, log, webDir, modules =
   app.use(API_PREFIX, requireUser(db, sessionIdleMs));
   app.use(API_PREFIX, sessionRoutes(db, metrics, onSessionsEnded));
   app.use(API_PREFIX, estateRoutes(db, history));
-  app.use(API_PREFIX, adminRoutes(db));
+  app.use(API_PREFIX, adminRoutes(db, configFeed));
   app.use(API_PREFIX, auditRoutes(db));
   for (const m of modules) {
     if (!m.routes) continue;

@@ -58,3 +58,30 @@ export function checkClusterSettings(
   if (!ok) return null;
   return { redisUrl: raw.redisUrl, nodeId: raw.nodeId || defaultNodeId(raw.dataDir), nodeIdFrom: raw.nodeId ? 'configured' : 'default' };
 }
+
+/** A postgres URL's address for messages, without the password. */
+export function configDbAddress(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.hostname}:${u.port || 5432}${u.pathname && u.pathname !== '/' ? u.pathname : ''}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** Checks --config-db / SE_CONFIG_DB (pure; config.ts). */
+export function checkConfigDbUrl(raw: string | null, label: string, problems: string[]): string | null {
+  if (!raw) return null;
+  let ok = false;
+  try {
+    const u = new URL(raw);
+    ok = (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    problems.push(`${label}: '${raw}' is not a PostgreSQL URL like postgres://smart_estate:password@10.0.0.5:5432/smart_estate`);
+    return null;
+  }
+  return raw;
+}

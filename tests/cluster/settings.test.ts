@@ -50,3 +50,20 @@ describe('cluster settings', () => {
     expect(defaultNodeId('/d', '---')).toMatch(/^node-[0-9a-f]{6}$/);
   });
 });
+
+describe('the shared configuration database setting', () => {
+  it('without --config-db nothing changes: configuration stays in the node\'s SQLite', () => {
+    expect(loadConfig({}, {}).configDb).toBeNull();
+  });
+
+  it('reads --config-db or SE_CONFIG_DB (the flag wins)', () => {
+    expect(loadConfig({ 'config-db': 'postgres://se:pw@10.0.0.5:5432/smart_estate' }, {}).configDb).toBe('postgres://se:pw@10.0.0.5:5432/smart_estate');
+    expect(loadConfig({}, { SE_CONFIG_DB: 'postgresql://db.example/se' }).configDb).toBe('postgresql://db.example/se');
+    expect(loadConfig({ 'config-db': 'postgres://a/x' }, { SE_CONFIG_DB: 'postgres://b/y' }).configDb).toBe('postgres://a/x');
+  });
+
+  it('refuses what is not a PostgreSQL URL, naming where it came from and without echoing more than the value', () => {
+    expect(problems({ 'config-db': 'mysql://10.0.0.5/se' })).toEqual(["--config-db: 'mysql://10.0.0.5/se' is not a PostgreSQL URL like postgres://smart_estate:password@10.0.0.5:5432/smart_estate"]);
+    expect(problems({}, { SE_CONFIG_DB: 'localhost:5432' })[0]).toMatch(/^SE_CONFIG_DB: 'localhost:5432' is not a PostgreSQL URL/);
+  });
+});

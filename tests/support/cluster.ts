@@ -1,5 +1,5 @@
 // Cluster nodes as real `smart-estate serve --cluster` processes for tests: each its own data dir,
-// free ports, the given Redis and InfluxDB; configuration is per node for now (docs/scale-out.md),
+// free ports, the given Redis and InfluxDB; configuration is per node (devices shared with SE_CONFIG_DB in extraEnv; docs/scale-out.md),
 // so each gets the same estate `test`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,16 +21,18 @@ export interface ClusterNode {
   cli(args: string[]): string;
   /** SIGTERM and wait (if still running), remove the data dir */
   stop(): Promise<void>;
+  /** SIGTERM and wait, keeping the data dir (start again with startClusterNode(…, { dir })) */
+  halt(): Promise<void>;
 }
 
-export async function startClusterNode(id: string, redisUrl: string, influxUrl: string, extraEnv: Record<string, string> = {}): Promise<ClusterNode> {
-  const dir = mkdtempSync(join(tmpdir(), `se-node-${id}-`));
+export async function startClusterNode(id: string, redisUrl: string, influxUrl: string, extraEnv: Record<string, string> = {}, options: { dir?: string } = {}): Promise<ClusterNode> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), `se-node-${id}-`));
   const cli = (args: string[]) => {
     const r = runCli([...args, '--data-dir', dir], {});
     if (r.status !== 0) throw new Error(`smart-estate ${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
-  cli(['estate', 'add', '--id', 'test', '--name', 'Test', '--lat', '30.27', '--lon', '120.15']);
+  if (!options.dir) cli(['estate', 'add', '--id', 'test', '--name', 'Test', '--lat', '30.27', '--lon', '120.15']);
   const http = await freePort();
   const mqtt = await freePort();
   const child = startCli(
@@ -46,11 +48,14 @@ export async function startClusterNode(id: string, redisUrl: string, influxUrl: 
   };
   const node: ClusterNode = {
     id, dir, http, mqtt, child, metric, cli,
-    async stop() {
+    async halt() {
       if (!exited) {
         child.proc.kill('SIGTERM');
         await child.exited;
       }
+    },
+    async stop() {
+      await node.halt();
       rmSync(dir, { recursive: true, force: true });
     },
   };
