@@ -397,11 +397,19 @@ export async function createBroker({ db, ingest, metrics, log, drainTimeoutMs = 
       if (!group) groups.set(key, (group = { estate, kind, bodies: [] }));
       group.bodies.push(bodies[i]);
     }
+    let v1 = false;
     for (const { estate, kind, bodies: list } of groups.values()) {
       // the stored bodies are JSON objects: the array is their concatenation, never re-serialised
       publishQos0(liveBatchTopic(estate, kind), Buffer.from(`[${list.join(',')}]`));
-      if (liveSubscribers.wantsV1(estate, kind)) for (const body of list) publishQos0(liveTopic(estate, kind), Buffer.from(body));
+      v1 ||= liveSubscribers.wantsV1(estate, kind);
       metrics.liveOut.inc({ kind }, list.length);
+    }
+    // v1, one message per event, in commit order across kinds as before (the answers are cached)
+    if (v1) {
+      for (let i = 0; i < events.length; i++) {
+        const { estate, kind } = events[i];
+        if (liveSubscribers.wantsV1(estate, kind)) publishQos0(liveTopic(estate, kind), Buffer.from(bodies[i]));
+      }
     }
   }
 

@@ -32,7 +32,8 @@ export function trackLiveSubscribers(aedes: Aedes): LiveSubscribers {
     changed();
   };
   aedes.on('subscribe', (subs, client) => {
-    for (const s of subs) add(client, s.topic);
+    // a refused filter (SUBACK 0x80, qos 128) is reported too: it reads nothing
+    for (const s of subs) if ((s.qos as number) !== 128) add(client, s.topic);
   });
   aedes.on('unsubscribe', (filters, client) => {
     const own = byClient.get(client);
@@ -41,10 +42,13 @@ export function trackLiveSubscribers(aedes: Aedes): LiveSubscribers {
     if (!own.size) byClient.delete(client);
     changed();
   });
-  // a persistent session's subscriptions come back without a SUBSCRIBE
-  aedes.on('clientReady', (client) => {
+  // a persistent session's subscriptions come back without a SUBSCRIBE: 'client' comes after they
+  // are restored and before the CONNACK and the offline queue ('clientReady' only after both)
+  const restored = (client: Client) => {
     for (const filter of Object.keys((client as unknown as { subscriptions?: Record<string, unknown> }).subscriptions ?? {})) add(client, filter);
-  });
+  };
+  aedes.on('client', restored);
+  aedes.on('clientReady', restored);
   aedes.on('clientDisconnect', (client) => {
     if (byClient.delete(client)) changed();
   });
@@ -55,7 +59,14 @@ export function trackLiveSubscribers(aedes: Aedes): LiveSubscribers {
       let answer = answers.get(key);
       if (answer === undefined) {
         answer = false;
-        for (const own of byClient.values()) for (const f of own) if (matches(f, estate, kind)) answer = true;
+        for (const [client, own] of byClient) {
+          // a client Aedes never reported gone (overlapping takeovers of one id) is dropped here
+          if ((client as unknown as { closed?: boolean }).closed) {
+            byClient.delete(client);
+            continue;
+          }
+          for (const f of own) if (matches(f, estate, kind)) answer = true;
+        }
         answers.set(key, answer);
       }
       return answer;

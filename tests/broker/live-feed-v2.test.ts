@@ -86,6 +86,25 @@ describe('live feed v2', () => {
     expect(published.map((p) => p.topic)).toEqual([`estates/${E}/live2/camera`]);
   });
 
+  it('counts no refused filter as a v1 reader, and keeps v1 in commit order across kinds', async () => {
+    const scoped = await dashboard('v1-refused', { clientId: 'v1-refused' });
+    // an estate's user may not read every estate: SUBACK 0x80
+    await expect(scoped.subscribeAsync(`estates/+/live/#`, { qos: 0 })).rejects.toThrow(/Subscribe error/);
+    published.length = 0;
+    server.broker.publishLive([ev('camera', 'c30')], [JSON.stringify(ev('camera', 'c30'))]);
+    expect(published.map((p) => p.topic)).toEqual([`estates/${E}/live2/camera`]);
+    await scoped.endAsync();
+
+    const all = await dashboard('v1-all', { clientId: 'v1-all' });
+    const inbox = collect(all);
+    await all.subscribeAsync(`estates/${E}/live/#`, { qos: 0 });
+    const events = [ev('camera', 'c20'), ev('checkin', 'k20'), ev('camera', 'c21')];
+    server.broker.publishLive(events, events.map((e) => JSON.stringify(e)));
+    await until('three v1 events', () => inbox.messages.length >= 3);
+    expect(inbox.messages.map((m) => (m.json as EstateEvent).id)).toEqual(['c20', 'k20', 'c21']);
+    await all.endAsync();
+  });
+
   it('keeps v1 for a persistent session whose subscription comes back without a SUBSCRIBE', async () => {
     const op = server.addUser('v1-keep', 'viewer', E);
     const session = await server.login(op.username, op.password);
