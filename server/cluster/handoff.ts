@@ -27,14 +27,26 @@ import { estatePrefix } from './lease-scripts.ts';
 export const streamKey = (estate: string) => `${estatePrefix(estate)}events`;
 export const cursorKey = (estate: string) => `${estatePrefix(estate)}cursor`;
 export const HANDOFF_CHECKPOINT_KEY = 'handoff.redis.seq';
-/** entries kept per estate stream (approximate trim): a day of a 200-device estate at ~2 events/s each */
+/**
+ * Entries kept per estate stream at most (approximate trim), a ceiling for an estate nobody reads: the
+ * owner trims what it confirmed (XTRIM MINID, fenced), so a read stream holds only its unread tail.
+ * At ~10 events/s an estate fills this in ~5.5 h without an owner; older entries are then gone from
+ * evaluation (history in InfluxDB keeps them).
+ */
 export const STREAM_MAXLEN = 200_000;
 /** rows per XADD pipeline, entries per XREAD */
 export const BATCH = 500;
 /** XREAD BLOCK: how soon a newly owned estate's stream is read (entries on watched streams wake it at once) */
 export const READ_BLOCK_MS = 250;
-/** how long an evaluated (device, id) is remembered against a second delivery */
-export const SEEN_KEEP_MS = 24 * 3_600_000;
+/**
+ * How long an evaluated (device, id) is remembered against a second delivery: the repeats it catches
+ * are a re-sent batch (a crash between XADD and checkpoint, an unconfirmed batch at a takeover) and a
+ * device resending to another node — minutes, not days. Trimmed every 5 s, at most TRIM_ROWS at a time
+ * (a short statement on the main thread, never hours of rows at once).
+ */
+export const SEEN_KEEP_MS = 3_600_000;
+const TRIM_EVERY_MS = 5_000;
+const TRIM_ROWS = 10_000;
 /**
  * After a pass that was not a full batch, wait this long before the next: the checkpoint write is a
  * transaction of its own (an fsync), and without it a node would pay one per commit group.
@@ -72,6 +84,8 @@ interface Group {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+/** idempotent by (device, event id); events without an id by what the journal stored of them */
+const seenKey = (event: EstateEvent) => event.id ?? `~${event.kind}:${event.ts}:${event.rx}`;
 
 /** Per-estate reading state of the owner. */
 interface Reading {
@@ -88,7 +102,9 @@ export class Handoff {
   private readonly selectBatch;
   private readonly markSeen;
   private readonly trimSeen;
-  private readonly markFresh: (entries: Array<[string, string[]]>, estate: string, now: number) => { fresh: EstateEvent[]; duplicates: number };
+  private readonly isSeen;
+  private readonly remember: (events: EstateEvent[], now: number) => void;
+  private readonly markFresh: (entries: Array<[string, string[]]>, estate: string) => { fresh: EstateEvent[]; duplicates: number };
   private checkpoint: number;
   private stopped = false;
   private wakeSender: (() => void) | null = null;
@@ -105,10 +121,16 @@ export class Handoff {
     this.maxSeq = db.prepare('SELECT MAX(seq) FROM events').pluck();
     this.selectBatch = db.prepare('SELECT seq, estate, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
     this.markSeen = db.prepare('INSERT OR IGNORE INTO handoff_seen (device, key, at) VALUES (?, ?, ?)');
-    this.trimSeen = db.prepare('DELETE FROM handoff_seen WHERE at < ?');
-    // one transaction (one fsync) per batch read, not one per event
-    this.markFresh = db.transaction((entries: Array<[string, string[]]>, estate: string, now: number) => {
+    this.trimSeen = db.prepare(`DELETE FROM handoff_seen WHERE (device, key) IN (SELECT device, key FROM handoff_seen WHERE at < ? LIMIT ${TRIM_ROWS})`);
+    this.isSeen = db.prepare('SELECT 1 FROM handoff_seen WHERE device = ? AND key = ?').pluck();
+    // which entries are new: looked up before the modules run, remembered only after they ran (a
+    // crash in between evaluates them again — a repeat, never a loss); one transaction per batch
+    this.remember = db.transaction((events: EstateEvent[], now: number) => {
+      for (const event of events) this.markSeen.run(event.device, seenKey(event), now);
+    });
+    this.markFresh = (entries: Array<[string, string[]]>, estate: string) => {
       const fresh: EstateEvent[] = [];
+      const inBatch = new Set<string>();
       let duplicates = 0;
       for (const [, fields] of entries) {
         const body = fields[fields.indexOf('e') + 1];
@@ -120,13 +142,15 @@ export class Handoff {
           continue;
         }
         if (event.estate !== estate) continue;
-        // idempotent by (device, event id); events without an id by what the journal stored of them
-        const key = event.id ?? `~${event.kind}:${event.ts}:${event.rx}`;
-        if (this.markSeen.run(event.device, key, now).changes === 0) duplicates++;
-        else fresh.push(event);
+        const key = seenKey(event);
+        if (inBatch.has(`${event.device}\n${key}`) || this.isSeen.get(event.device, key)) duplicates++;
+        else {
+          inBatch.add(`${event.device}\n${key}`);
+          fresh.push(event);
+        }
       }
       return { fresh, duplicates };
-    });
+    };
     const stored = getMeta(db, HANDOFF_CHECKPOINT_KEY);
     const max = (this.maxSeq.get() as number | null) ?? 0;
     if (stored === undefined || Number(stored) > max) {
@@ -191,6 +215,23 @@ export class Handoff {
   private async sendLoop(): Promise<void> {
     let backoff = RETRY_MIN_MS;
     while (!this.stopped) {
+      try {
+        backoff = await this.sendOnce(backoff);
+      } catch (err) {
+        // the journal read or the checkpoint write failed (disk full, I/O): never an unhandled
+        // rejection that ends the process; the checkpoint stands, the rows wait
+        if (this.stopped) return;
+        this.o.log.warn(`cluster: hand-off sender: ${(err as Error).message}; trying again`);
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, RETRY_MAX_MS);
+      }
+    }
+  }
+
+  /** One pass of the sender; the backoff for the next. */
+  private async sendOnce(backoffIn: number): Promise<number> {
+    let backoff = backoffIn;
+    {
       const rows = this.selectBatch.all(this.checkpoint, BATCH) as Array<{ seq: number; estate: string; body: string }>;
       if (!rows.length) {
         this.o.metrics.lag.set(0);
@@ -206,7 +247,7 @@ export class Handoff {
             done();
           };
         });
-        continue;
+        return backoff;
       }
       const out = rows.filter((r) => !this.localAt(r.seq, r.estate));
       const last = rows[rows.length - 1].seq;
@@ -223,17 +264,17 @@ export class Handoff {
           this.o.log.debug(`cluster: hand-off of ${out.length} events waits for Redis (${(err as Error).message}); they stay in the journal`);
           this.o.metrics.lag.set(this.lag());
           await sleep(backoff);
-          backoff = Math.min(backoff * 2, RETRY_MAX_MS);
-          continue;
+          return Math.min(backoff * 2, RETRY_MAX_MS);
         }
       }
-      if (this.stopped) return;
-      this.checkpoint = last;
+      if (this.stopped) return backoff;
       setMeta(this.o.db, HANDOFF_CHECKPOINT_KEY, String(last));
+      this.checkpoint = last;
       while (this.groups.length && this.groups[0].to <= last) this.groups.shift();
       this.o.metrics.lag.set(this.lag());
       if (rows.length < BATCH) await sleep(SEND_LINGER_MS);
     }
+    return backoff;
   }
 
   /** Which estates to read: the owned ones, each with its token; cursors of new ones loaded from Redis. */
@@ -277,7 +318,7 @@ export class Handoff {
           await this.evaluate(estate, r, entries);
         }
         backoff = RETRY_MIN_MS;
-        if (Date.now() - this.lastTrim > 3_600_000) {
+        if (Date.now() - this.lastTrim > TRIM_EVERY_MS) {
           this.lastTrim = Date.now();
           this.trimSeen.run(Date.now() - SEEN_KEEP_MS);
         }
@@ -293,8 +334,11 @@ export class Handoff {
   private async evaluate(estate: string, r: Reading, entries: Array<[string, string[]]>): Promise<void> {
     // not ours any more (the lease ran out while the read was out): the next owner reads them
     if (this.o.ownership.tokenFor(estate) !== r.token) return;
-    const { fresh, duplicates } = this.markFresh(entries, estate, Date.now());
-    if (fresh.length) this.o.evaluate(fresh);
+    const { fresh, duplicates } = this.markFresh(entries, estate);
+    if (fresh.length) {
+      this.o.evaluate(fresh);
+      this.remember(fresh, Date.now());
+    }
     this.o.metrics.evaluated.inc(fresh.length);
     if (duplicates) this.o.metrics.duplicates.inc(duplicates);
     const last = entries[entries.length - 1][0];
@@ -303,6 +347,9 @@ export class Handoff {
     if (!w.ok && w.reason === 'stale_token') {
       this.o.log.warn(`cluster: estate ${estate} has a new owner: this node's evaluation of ${fresh.length} handed-over events after the last confirmed cursor is repeated there`);
       this.estates.delete(estate);
+    } else if (w.ok) {
+      // what is confirmed is never read again: the stream keeps only its unread tail (fenced, like the cursor)
+      await this.o.ownership.fencedWrite(estate, 'XTRIM', streamKey(estate), 'MINID', last).catch(() => {});
     }
     // 'unavailable': the next confirmation carries it; a takeover meanwhile repeats this batch
   }

@@ -109,6 +109,8 @@ describe('stateful modules on the estate owner', () => {
     expect(JSON.parse(body)).toMatchObject({ device: 'cam-far', id: 'cam-far-1' });
     await redis.command(['XADD', `se:estate:{${E}}:events`, '*', 'e', body, 'n', 'a-crashed-sender']);
     await until('the owner passes the second delivery over', async () => (await owner.metric('se_cluster_handoff_duplicates_total')) === 1);
+    // what the owner confirmed is trimmed: the stream keeps only its unread tail (here the last confirmed entry)
+    await until('the stream trimmed to its last confirmed entry', async () => (await redis.command(['XLEN', `se:estate:{${E}}:events`])) === ':1');
     // a camera on the owner itself: evaluated there, directly, not through the stream
     const near = await camera('cam-near', owner, [owner, other]);
     await near('smoke');
