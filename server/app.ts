@@ -344,8 +344,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const dayMs = 86_400_000;
   const trim = (now = Date.now()) => {
+    // with InfluxDB, only what the forwarder wrote — and in a cluster what the hand-off sent its owner
+    const handedOver = cluster?.handoff?.handedOverUpTo() ?? Number.MAX_SAFE_INTEGER;
     const policy = forwarder
-      ? { before: now - (options.journalKeepDays ?? 7) * dayMs, upToSeq: forwarder.stats().checkpoint }
+      ? { before: now - (options.journalKeepDays ?? 7) * dayMs, upToSeq: Math.min(forwarder.stats().checkpoint, handedOver) }
       : { before: now - (options.retentionDays ?? 30) * dayMs, upToSeq: null };
     const deleted = trimJournal(db, policy);
     if (deleted) log.info(`journal: trimmed ${deleted} rows received before ${new Date(policy.before).toISOString()}`);

@@ -197,6 +197,11 @@ export class Handoff {
     return mine;
   }
 
+  /** the journal seq up to which everything was handed over (or passed over): trimming stops here */
+  handedOverUpTo(): number {
+    return this.checkpoint;
+  }
+
   /** journal rows not yet handed over (or passed over) */
   lag(): number {
     return Math.max(0, ((this.maxSeq.get() as number | null) ?? 0) - this.checkpoint);
