@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './influxd.ts';
-import { watchChild } from './process.ts';
+import { awaitDaemon } from './process.ts';
 
 export const HAPROXY_BIN = process.env.SE_HAPROXY_BIN ?? '/usr/sbin/haproxy';
 
@@ -84,23 +84,16 @@ export async function startHaproxy(backends: number[], options: HaproxyOptions =
     writeFileSync(configFile, haproxyConfig(port, probePort, backends, options.sendProxy));
     const proc = spawn(HAPROXY_BIN, ['-db', '-f', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
-    const watch = watchChild(proc, () => {
-      if (child === proc) child = null;
-    });
-    exited = watch.gone;
-    for (const s of [proc.stdout!, proc.stderr!]) s.on('data', (c) => (output = (output + c).slice(-4000)));
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      if (watch.why()) break;
-      if (await accepts(probePort)) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    const why = watch.why() ?? `did not accept connections on ${port} within ${START_TIMEOUT_MS} ms`;
-    if (!watch.why()) {
-      proc.kill('SIGKILL');
-      await exited;
-    }
-    throw new Error(`haproxy (${HAPROXY_BIN}, config ${configFile}) ${why}; output tail:\n${output || '(empty)'}`);
+    ({ gone: exited } = await awaitDaemon(proc, {
+      what: `haproxy (${HAPROXY_BIN}, config ${configFile})`,
+      ready: () => accepts(probePort),
+      notReady: `did not accept connections on ${port} within ${START_TIMEOUT_MS} ms`,
+      timeoutMs: START_TIMEOUT_MS,
+      onGone: () => {
+        if (child === proc) child = null;
+      },
+      onOutput: (tail) => (output = tail),
+    }));
   };
 
   for (let attempt = 1; ; attempt++) {

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { watchChild } from './process.ts';
+import { awaitDaemon } from './process.ts';
 
 export const INFLUXD_BIN = process.env.SE_INFLUXD_BIN ?? '/usr/bin/influxd';
 export const TEST_DATABASE = 'smart_estate_test';
@@ -22,7 +22,6 @@ export interface InfluxdHandle {
   restart(): Promise<void>;
 }
 
-const STDERR_TAIL = 4000;
 const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -104,26 +103,16 @@ export async function startInfluxd(): Promise<InfluxdHandle> {
     stderr = '';
     const proc = spawn(INFLUXD_BIN, ['-config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
-    const watch = watchChild(proc, () => {
-      if (child === proc) child = null;
-    });
-    exited = watch.gone;
-    proc.stderr!.setEncoding('utf8');
-    proc.stderr!.on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-STDERR_TAIL);
-    });
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      if (watch.why()) break;
-      if (await pingOnce(port)) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    const why = watch.why() ?? `did not answer /ping within ${START_TIMEOUT_MS} ms`;
-    if (!watch.why()) {
-      proc.kill('SIGKILL');
-      await exited;
-    }
-    throw new Error(`influxd (${INFLUXD_BIN}, config ${configFile}) ${why}; stderr tail:\n${stderr || '(empty)'}`);
+    ({ gone: exited } = await awaitDaemon(proc, {
+      what: `influxd (${INFLUXD_BIN}, config ${configFile})`,
+      ready: () => pingOnce(port),
+      notReady: `did not answer /ping within ${START_TIMEOUT_MS} ms`,
+      timeoutMs: START_TIMEOUT_MS,
+      onGone: () => {
+        if (child === proc) child = null;
+      },
+      onOutput: (tail) => (stderr = tail),
+    }));
   };
 
   // Free ports can be taken between probing and binding: retry a few times with fresh ones.

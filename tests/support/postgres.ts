@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from './influxd.ts';
-import { watchChild } from './process.ts';
+import { awaitDaemon } from './process.ts';
 
 /** Debian's layout; SE_PG_BIN overrides (a directory holding initdb and postgres). */
 function binDir(): string {
@@ -86,28 +86,17 @@ export async function startPostgres(): Promise<PostgresHandle> {
       env, cwd: dir, ...user, stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
-    const watch = watchChild(proc, () => {
-      if (child === proc) child = null;
-    });
-    exited = watch.gone;
-    for (const s of [proc.stdout!, proc.stderr!]) s.on('data', (c) => (output = (output + c).slice(-4000)));
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      if (watch.why()) break;
-      try {
-        await query('SELECT 1');
-        return;
-      } catch {
-        /* not up yet */
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const why = watch.why() ?? `did not answer within ${START_TIMEOUT_MS} ms`;
-    if (!watch.why()) {
-      proc.kill('SIGKILL');
-      await exited;
-    }
-    throw new Error(`postgres (${bin}, dir ${dir}) ${why}; output tail:\n${output || '(empty)'}`);
+    ({ gone: exited } = await awaitDaemon(proc, {
+      what: `postgres (${bin}, dir ${dir})`,
+      ready: async () => (await query('SELECT 1'), true),
+      notReady: `did not answer within ${START_TIMEOUT_MS} ms`,
+      timeoutMs: START_TIMEOUT_MS,
+      everyMs: 50,
+      onGone: () => {
+        if (child === proc) child = null;
+      },
+      onOutput: (tail) => (output = tail),
+    }));
   };
 
   for (let attempt = 1; ; attempt++) {

@@ -60,6 +60,42 @@ export async function historyOf(httpPort: number, password: string, estate: stri
  * Watches a spawned server process (influxd, redis-server …): `gone` resolves once it has exited or
  * could not be spawned, `why()` says which (null while it runs); `onGone` runs first.
  */
+/**
+ * Waits until a spawned daemon (redis-server, haproxy, postgres …) serves: `ready()` polled every
+ * `everyMs`; its output tail kept (and handed to `onOutput`, e.g. to spot a port clash); an early exit
+ * or a timeout (then SIGKILL) ends in one error naming `what`, why, and the tail. Resolves with
+ * `gone`, the promise of its end, for the caller's later stop or kill.
+ */
+export async function awaitDaemon(
+  proc: ChildProcess,
+  o: { what: string; ready: () => Promise<boolean>; notReady: string; timeoutMs: number; everyMs?: number; onGone: () => void; onOutput?: (tail: string) => void },
+): Promise<{ gone: Promise<void> }> {
+  const watch = watchChild(proc, o.onGone);
+  let tail = '';
+  for (const s of [proc.stdout, proc.stderr]) {
+    s?.on('data', (c) => {
+      tail = (tail + c).slice(-4000);
+      o.onOutput?.(tail);
+    });
+  }
+  const deadline = Date.now() + o.timeoutMs;
+  while (Date.now() < deadline) {
+    if (watch.why()) break;
+    try {
+      if (await o.ready()) return { gone: watch.gone };
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, o.everyMs ?? 25));
+  }
+  const why = watch.why() ?? o.notReady;
+  if (!watch.why()) {
+    proc.kill('SIGKILL');
+    await watch.gone;
+  }
+  throw new Error(`${o.what} ${why}; output tail:\n${tail || '(empty)'}`);
+}
+
 export function watchChild(proc: ChildProcess, onGone: () => void): { gone: Promise<void>; why(): string | null } {
   let why: string | null = null;
   const gone = new Promise<void>((resolve) => {

@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './influxd.ts';
-import { watchChild } from './process.ts';
+import { awaitDaemon } from './process.ts';
 
 export const REDIS_BIN = process.env.SE_REDIS_BIN ?? '/usr/bin/redis-server';
 
@@ -79,27 +79,16 @@ export async function startRedis(): Promise<RedisHandle> {
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = proc;
-    const watch = watchChild(proc, () => {
-      if (child === proc) child = null;
-    });
-    exited = watch.gone;
-    for (const s of [proc.stdout!, proc.stderr!]) s.on('data', (c) => (output = (output + c).slice(-4000)));
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      if (watch.why()) break;
-      try {
-        if ((await redisCommand(port, ['PING'], 500)) === '+PONG') return;
-      } catch {
-        /* not up yet */
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    const why = watch.why() ?? `did not answer PING within ${START_TIMEOUT_MS} ms`;
-    if (!watch.why()) {
-      proc.kill('SIGKILL');
-      await exited;
-    }
-    throw new Error(`redis-server (${REDIS_BIN}, dir ${dir}) ${why}; output tail:\n${output || '(empty)'}`);
+    ({ gone: exited } = await awaitDaemon(proc, {
+      what: `redis-server (${REDIS_BIN}, dir ${dir})`,
+      ready: async () => (await redisCommand(port, ['PING'], 500)) === '+PONG',
+      notReady: `did not answer PING within ${START_TIMEOUT_MS} ms`,
+      timeoutMs: START_TIMEOUT_MS,
+      onGone: () => {
+        if (child === proc) child = null;
+      },
+      onOutput: (tail) => (output = tail),
+    }));
   };
 
   for (let attempt = 1; ; attempt++) {
