@@ -99,16 +99,22 @@ function client(url: string): pg.Client {
   return new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, application_name: 'smart-estate' });
 }
 
-/** One connection for one write: connect, schema, the work in a transaction under the write lock. */
-async function writeTransaction<T>(url: string, work: (c: pg.Client) => Promise<T>): Promise<{ value: T; seq: number }> {
+/** A connected client for one piece of work; a failure to connect is explained (where, why). */
+async function connected(url: string): Promise<pg.Client> {
   const c = client(url);
-  c.on('error', () => {}); // a dropped connection fails the query below, which says so
+  c.on('error', () => {}); // a dropped connection fails the query in flight, which says so
   try {
     await c.connect();
   } catch (err) {
     await c.end().catch(() => {});
     throw explain(url, err);
   }
+  return c;
+}
+
+/** One connection for one write: connect, schema, the work in a transaction under the write lock. */
+async function writeTransaction<T>(url: string, work: (c: pg.Client) => Promise<T>): Promise<{ value: T; seq: number }> {
+  const c = await connected(url);
   try {
     await c.query('BEGIN');
     await c.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
@@ -179,14 +185,7 @@ export async function revokeDeviceShared(url: string, id: string): Promise<{ dev
 
 /** A device as the shared configuration has it (for the CLI's messages), or undefined. */
 export async function getDeviceShared(url: string, id: string): Promise<DeviceRecord | undefined> {
-  const c = client(url);
-  c.on('error', () => {});
-  try {
-    await c.connect();
-  } catch (err) {
-    await c.end().catch(() => {});
-    throw explain(url, err);
-  }
+  const c = await connected(url);
   try {
     await ensureSchema(c);
     const r = (await c.query(SELECT_DEVICE, [id])).rows[0] as DeviceRow | undefined;
