@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './influxd.ts';
-import { awaitDaemon } from './process.ts';
+import { awaitDaemon, retryPortClash } from './process.ts';
 
 export const HAPROXY_BIN = process.env.SE_HAPROXY_BIN ?? '/usr/sbin/haproxy';
 
@@ -96,18 +96,14 @@ export async function startHaproxy(backends: number[], options: HaproxyOptions =
     }));
   };
 
-  for (let attempt = 1; ; attempt++) {
-    port = await freePort();
-    probePort = await freePort();
-    try {
+  await retryPortClash(
+    async () => {
+      port = await freePort();
+      probePort = await freePort();
       await spawnOnce();
-      break;
-    } catch (err) {
-      if (attempt < 3 && /cannot bind|address already in use/i.test(output)) continue;
-      rmSync(dir, { recursive: true, force: true });
-      throw err;
-    }
-  }
+    },
+    { clash: /cannot bind|address already in use/i, output: () => output, dir },
+  );
 
   return {
     port,

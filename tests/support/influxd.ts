@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { awaitDaemon } from './process.ts';
+import { awaitDaemon, retryPortClash } from './process.ts';
 
 export const INFLUXD_BIN = process.env.SE_INFLUXD_BIN ?? '/usr/bin/influxd';
 export const TEST_DATABASE = 'smart_estate_test';
@@ -115,20 +115,15 @@ export async function startInfluxd(): Promise<InfluxdHandle> {
     }));
   };
 
-  // Free ports can be taken between probing and binding: retry a few times with fresh ones.
-  for (let attempt = 1; ; attempt++) {
-    port = await freePort();
-    const rpcPort = await freePort();
-    writeFileSync(configFile, config(dir, port, rpcPort));
-    try {
+  await retryPortClash(
+    async () => {
+      port = await freePort();
+      const rpcPort = await freePort();
+      writeFileSync(configFile, config(dir, port, rpcPort));
       await spawnOnce();
-      break;
-    } catch (err) {
-      if (attempt < 3 && /address already in use/i.test(stderr)) continue;
-      rmSync(dir, { recursive: true, force: true });
-      throw err;
-    }
-  }
+    },
+    { clash: /address already in use/i, output: () => stderr, dir },
+  );
 
   /** SIGTERM, and SIGKILL if influxd has not exited after STOP_TIMEOUT_MS. */
   const terminate = async (): Promise<void> => {

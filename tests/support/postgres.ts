@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from './influxd.ts';
-import { awaitDaemon } from './process.ts';
+import { awaitDaemon, retryPortClash } from './process.ts';
 
 /** Debian's layout; SE_PG_BIN overrides (a directory holding initdb and postgres). */
 function binDir(): string {
@@ -99,17 +99,13 @@ export async function startPostgres(): Promise<PostgresHandle> {
     }));
   };
 
-  for (let attempt = 1; ; attempt++) {
-    port = await freePort();
-    try {
+  await retryPortClash(
+    async () => {
+      port = await freePort();
       await spawnOnce();
-      break;
-    } catch (err) {
-      if (attempt < 3 && /already in use/i.test(output)) continue;
-      rmSync(dir, { recursive: true, force: true });
-      throw err;
-    }
-  }
+    },
+    { clash: /already in use/i, output: () => output, dir },
+  );
 
   const halt = async () => {
     const proc = child as ChildProcess | null;

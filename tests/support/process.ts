@@ -1,5 +1,6 @@
 // Runs the real `smart-estate` command as a child process, and waits on conditions (never sleeps).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../bin/smart-estate.js', import.meta.url));
@@ -94,6 +95,24 @@ export async function awaitDaemon(
     await watch.gone;
   }
   throw new Error(`${o.what} ${why}; output tail:\n${tail || '(empty)'}`);
+}
+
+/**
+ * Free ports can be taken between probing and binding: runs `start` (which picks its ports and
+ * spawns) up to three times while the daemon's output says a port was taken; removes the daemon's
+ * temp dir when it gives up, and rethrows.
+ */
+export async function retryPortClash(start: () => Promise<void>, o: { clash: RegExp; output: () => string; dir: string }): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      return;
+    } catch (err) {
+      if (attempt < 3 && o.clash.test(o.output())) continue;
+      rmSync(o.dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
 }
 
 export function watchChild(proc: ChildProcess, onGone: () => void): { gone: Promise<void>; why(): string | null } {

@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './influxd.ts';
-import { awaitDaemon } from './process.ts';
+import { awaitDaemon, retryPortClash } from './process.ts';
 
 export const REDIS_BIN = process.env.SE_REDIS_BIN ?? '/usr/bin/redis-server';
 
@@ -91,17 +91,13 @@ export async function startRedis(): Promise<RedisHandle> {
     }));
   };
 
-  for (let attempt = 1; ; attempt++) {
-    port = await freePort();
-    try {
+  await retryPortClash(
+    async () => {
+      port = await freePort();
       await spawnOnce();
-      break;
-    } catch (err) {
-      if (attempt < 3 && /address already in use/i.test(output)) continue;
-      rmSync(dir, { recursive: true, force: true });
-      throw err;
-    }
-  }
+    },
+    { clash: /address already in use/i, output: () => output, dir },
+  );
 
   const terminate = async (signal: NodeJS.Signals) => {
     const proc = child as ChildProcess | null;
