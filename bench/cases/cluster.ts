@@ -10,11 +10,12 @@
 import type { BenchCase, BenchOptions, BenchResult } from '../types.ts';
 import { startInfluxd, type InfluxdHandle } from '../../tests/support/influxd.ts';
 import { startRedis, type RedisHandle } from '../../tests/support/redis.ts';
+import { until } from '../../tests/support/process.ts';
 import { drive, type DriveResult } from '../load/drive.ts';
 import { ProcMonitor, loadAverage } from '../load/proc.ts';
 import { startSmartEstate, type SmartEstateProcess } from '../load/smart-estate.ts';
 import { EVENT_MIX } from '../load/payloads.ts';
-import { Histogram, ms, ratio, sleep } from '../load/stats.ts';
+import { Histogram, ms, ratio } from '../load/stats.ts';
 import type { LoadDevice } from '../load/publisher.ts';
 
 const DEVICES = 200;
@@ -105,15 +106,6 @@ async function startNodes(n: number, influxd: InfluxdHandle, redis: RedisHandle 
   }
 }
 
-async function untilValue(what: string, read: () => Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<number> {
-  const t0 = performance.now();
-  while (!(await read())) {
-    if (performance.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-  return performance.now() - t0;
-}
-
 async function runCluster({ seconds, quick, log }: BenchOptions): Promise<BenchResult> {
   const monitor = new ProcMonitor();
   const warmupMs = quick ? 2000 : 5000;
@@ -140,7 +132,7 @@ async function runCluster({ seconds, quick, log }: BenchOptions): Promise<BenchR
       const redis = await startRedis();
       const nodes = await startNodes(count, influxd, redis, Math.round(DEVICES / count));
       try {
-        await untilValue('the estate owned', async () => (await Promise.all(nodes.map((n) => n.metric('se_cluster_estates_owned')))).some((v) => v === 1), 30_000);
+        await until('the estate owned', async () => (await Promise.all(nodes.map((n) => n.metric('se_cluster_estates_owned')))).some((v) => v === 1), 30_000);
         layouts.push(await measure(`(${count}c) ${count} cluster node${count > 1 ? 's' : ''}`, nodes, redis, common));
         if (count === 3) handover = await measureHandover(nodes, log);
       } finally {
@@ -163,13 +155,15 @@ async function measureHandover(nodes: SmartEstateProcess[], log: (l: string) => 
   const others = nodes.filter((_n, i) => i !== ownerIndex);
   log(`hand-over: kill -9 of node ${ownerIndex + 1}, the estate's owner`);
   process.kill(nodes[ownerIndex].pid, 'SIGKILL');
+  const killedAt = performance.now();
   let by = '';
-  const ms = await untilValue('another node to own the estate', async () => {
+  await until('another node to own the estate', async () => {
     const now = await Promise.all(others.map((n) => n.metric('se_cluster_estates_owned')));
     const i = now.findIndex((v) => v === 1);
     if (i >= 0) by = `node ${nodes.indexOf(others[i]) + 1}`;
     return i >= 0;
   }, 30_000, 20);
+  const ms = performance.now() - killedAt;
   return { ms, owner: `node ${ownerIndex + 1}`, by };
 }
 
