@@ -6,8 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:net';
 import { freePort } from '../../tests/support/influxd.ts';
+import { accepts } from '../../tests/support/process.ts';
 import { removeOnExit, track } from './children.ts';
 import { sleep } from './stats.ts';
 
@@ -67,15 +67,4 @@ export async function startMosquitto(): Promise<MosquittoHandle> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }

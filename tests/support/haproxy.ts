@@ -4,11 +4,10 @@
 // config file, in the foreground (-db), watched like redis-server and influxd. Never a mock.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './influxd.ts';
-import { awaitDaemon, retryPortClash } from './process.ts';
+import { accepts, awaitDaemon, retryPortClash } from './process.ts';
 
 export const HAPROXY_BIN = process.env.SE_HAPROXY_BIN ?? '/usr/sbin/haproxy';
 
@@ -58,17 +57,6 @@ export function haproxyConfig(port: number, probePort: number, backends: number[
   ].join('\n');
 }
 
-/** True once something accepts TCP connections on `port`. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 export async function startHaproxy(backends: number[], options: HaproxyOptions = {}): Promise<HaproxyHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'se-haproxy-'));

@@ -1,6 +1,7 @@
 // Runs the real `smart-estate` command as a child process, and waits on conditions (never sleeps).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../bin/smart-estate.js', import.meta.url));
@@ -95,6 +96,18 @@ export async function awaitDaemon(
     await watch.gone;
   }
   throw new Error(`${o.what} ${why}; output tail:\n${tail || '(empty)'}`);
+}
+
+/** True once something accepts TCP connections on `port` (loopback): a daemon's readiness. */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
 }
 
 /**
