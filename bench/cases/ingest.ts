@@ -146,6 +146,14 @@ async function runIngest({ seconds, quick, log }: BenchOptions): Promise<BenchRe
     const floor = await withBareAedes(monitor, (port) =>
       drive({ ...common, name: '(aj) closed loop', host: '127.0.0.1', port, devices, mode: 'closed', inFlight: IN_FLIGHT, backlog: BACKLOG, tag: 'aj', subscriber }),
     { journal: true });
+    // the floor's ladder: what is left of (a) with less than our journal under each PUBACK
+    log('(aj) ladder: parse + group acknowledgement without disk, then an append-only log with one fdatasync per group');
+    const ladderNone = await withBareAedes(monitor, (port) =>
+      drive({ ...common, name: '(aj) ladder: group ack, no disk', host: '127.0.0.1', port, devices, mode: 'closed', inFlight: IN_FLIGHT, backlog: BACKLOG, tag: 'ajn', subscriber }),
+    { journal: true, journalKind: 'none' });
+    const ladderLog = await withBareAedes(monitor, (port) =>
+      drive({ ...common, name: '(aj) ladder: append-only log', host: '127.0.0.1', port, devices, mode: 'closed', inFlight: IN_FLIGHT, backlog: BACKLOG, tag: 'ajl', subscriber }),
+    { journal: true, journalKind: 'log' });
     log('(m) Mosquitto 2.0, the peer broker');
     const mosquitto = await withMosquitto(monitor, (port) =>
       drive({ ...common, name: '(m) closed loop', host: '127.0.0.1', port, devices, mode: 'closed', inFlight: IN_FLIGHT, backlog: BACKLOG, tag: 'm', subscriber }),
@@ -183,7 +191,7 @@ async function runIngest({ seconds, quick, log }: BenchOptions): Promise<BenchRe
     const stages = await measureStageCosts();
 
     return table({
-      steady: { long: bareClosed, short: bareShort, shortMs }, mosquitto, floor,
+      steady: { long: bareClosed, short: bareShort, shortMs }, mosquitto, floor, ladder: { none: ladderNone, log: ladderLog },
       bareClosed, bareOpen, bareLow, full, noDashboard, core, fullOpen, coreOpen, fullLow, coreLow, writes, profiles, stages,
       loadBefore, loadAfter: loadAverage(), warmupMs, windowMs,
     });
@@ -193,10 +201,20 @@ async function runIngest({ seconds, quick, log }: BenchOptions): Promise<BenchRe
 }
 
 /** Runs `body` against a bare Aedes child; a broker that dies during the run is reported, not hidden. */
-async function withBareAedes(monitor: ProcMonitor, body: (port: number) => Promise<DriveResult<unknown>>, options: { journal?: boolean } = {}): Promise<BareRun> {
+async function withBareAedes(
+  monitor: ProcMonitor,
+  body: (port: number) => Promise<DriveResult<unknown>>,
+  options: { journal?: boolean; journalKind?: 'sqlite' | 'log' | 'none' } = {},
+): Promise<BareRun> {
   // (aj): the same broker committing each publish to our Journal first, in a fresh temp dir
+  // (journalKind: the ladder's cheaper rungs, bench/load/append-log.ts)
   const journalDir = options.journal ? removeOnExit(mkdtempSync(join(tmpdir(), 'se-bench-aj-'))) : null;
-  const broker = new LoadChild(journalDir ? 'Aedes + journal' : 'bare Aedes', './bare-aedes.ts', journalDir ? ['--journal', journalDir] : []);
+  const kind = options.journalKind ?? 'sqlite';
+  const broker = new LoadChild(
+    journalDir ? (kind === 'sqlite' ? 'Aedes + journal' : `Aedes + ${kind === 'log' ? 'append-only log' : 'group ack'}`) : 'bare Aedes',
+    './bare-aedes.ts',
+    journalDir ? ['--journal', journalDir, '--journal-kind', kind] : [],
+  );
   let crash: string | null = null;
   let crashedAt = 0;
   let measuring = true;
@@ -407,6 +425,8 @@ interface Collected {
   mosquitto: BareRun;
   /** (aj): bare Aedes + our Journal before each PUBACK — the durable floor */
   floor: BareRun;
+  /** under (aj): the same with parse + group acknowledgement only, and with an append-only log */
+  ladder: { none: BareRun; log: BareRun };
   bareClosed: BareRun;
   bareOpen: BareRun;
   bareLow: BareRun;
@@ -546,6 +566,8 @@ function table(c: Collected): BenchResult {
     ['(a) closed loop, short window', c.steady.short.crash],
     ['(m) Mosquitto closed loop', c.mosquitto.crash],
     ['(aj) Aedes + journal closed loop', c.floor.crash],
+    ['(aj) ladder, group ack', c.ladder.none.crash],
+    ['(aj) ladder, append-only log', c.ladder.log.crash],
     ['(a) open loop', c.bareOpen.crash],
     ['(b) closed loop', c.full.crash],
     ['(b−) closed loop', c.noDashboard.crash],
@@ -568,6 +590,11 @@ function table(c: Collected): BenchResult {
     `PUBACKs per second of the window — (a): ${a.publisher.ackedPerSecond.join(' ')}`,
     `PUBACKs per second of the window — (m): ${m.publisher.ackedPerSecond.join(' ')}`,
     `PUBACKs per second of the window — (aj): ${aj.publisher.ackedPerSecond.join(' ')}`,
+    (() => {
+      // the ladder from (a) down to (aj): where the floor's cost goes
+      const rung = (name: string, run: DriveResult<unknown>) => `${name} ${num(receivedPerSecond(run))}/s = ${ratio(receivedPerSecond(run), aRate)} of (a), ${usPer(run)} µs CPU per PUBACK = ${ratio(Number(usPer(run)), Number(usPer(a)))}`;
+      return `The floor's ladder (same broker, client and subscriber as (a) and (aj), one window each): ${rung('(a) bare Aedes', a)}; ${rung('+ parse and serialise each publish, acknowledge with its group on the next turn, no disk', c.ladder.none.run)}; ${rung('+ one write and one fdatasync per group to an append-only file (bench/load/append-log.ts; dedupe in memory)', c.ladder.log.run)}; ${rung('(aj) our SQLite journal instead', aj)}. The first rung is the least any broker that reads its payloads and acknowledges after a commit does; the second the cheapest durable journal one could build on this disk.`;
+    })(),
     `(aj) the durable floor: the same bare Aedes and client as (a), but each publish is parsed (id, ts) and committed by Smart Estate's own Journal (group commit, SQLite synchronous FULL, the (device, id) dedupe index) before its PUBACK — what any broker that acknowledges only durable events pays on this machine, with nothing else of ours (no validation, enrichment, modules, live fan-out or InfluxDB forwarding). (b) / (aj) is the share of the durable floor our code keeps.`,
     ...ours.map((o, i) => `PUBACKs per second of the window — ${[FULL, NO_DASHBOARD, CORE][i].label}: ${o.run.publisher.ackedPerSecond.join(' ')}`),
     `Windows of (b), (b−), (b0) in the estate's local time — closed loop: ${c.full.localWindow}, ${c.noDashboard.localWindow}, ${c.core.localWindow}; open loop: ${c.fullOpen.localWindow}, ${c.coreOpen.localWindow}. The demo estate's patrol route has rounds on that clock (${(GARDEN_PATROL.schedules ?? []).map((r) => `${r.start}–${r.end} every ${r.everyMin} min`).join(', ')}): while a round is open every check-in re-evaluates it, so (b) and (b−) cost more then; compare runs at like times.`,

@@ -4,25 +4,40 @@
 // (id, ts) and committed by Smart Estate's own Journal (server/ingest/journal.ts: the group commit,
 // SQLite synchronous FULL, the (device, id) dedupe index, WAL checkpoints on the server's worker) before its PUBACK — what any broker that
 // acknowledges only durable events pays on this machine, with nothing else of ours.
+// `--journal-kind none|log` puts a cheaper rung under it (bench/load/append-log.ts): parse and group
+// acknowledgement without disk, and an append-only file with one fdatasync per group.
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Aedes, type AedesOptions } from 'aedes';
 import { serveParent } from './children.ts';
 import { openDb, type Db } from '../../server/store/db.ts';
 import { Journal } from '../../server/ingest/journal.ts';
+import { AppendLog } from './append-log.ts';
 import { startCheckpointer, type Checkpointer } from '../../server/store/checkpointer.ts';
 import type { EstateEvent } from '../../protocol/index.ts';
 
 const at = process.argv.indexOf('--journal');
 const journalDir = at > 0 ? process.argv[at + 1] : null;
+const kindAt = process.argv.indexOf('--journal-kind');
+const journalKind = kindAt > 0 ? process.argv[kindAt + 1] : 'sqlite';
+if (!['sqlite', 'log', 'none'].includes(journalKind)) throw new Error(`--journal-kind ${journalKind}: sqlite, log or none`);
 let db: Db | null = null;
 let checkpointer: Checkpointer | null = null;
+let appendLog: AppendLog | null = null;
 const options: AedesOptions = {};
 if (journalDir) {
-  db = openDb(join(journalDir, 'journal.db'));
-  // WAL checkpoints off the main thread, as the server does (store/checkpointer.ts)
-  checkpointer = startCheckpointer(db);
-  const journal = new Journal(db);
+  let journal: Pick<Journal, 'append'>;
+  if (journalKind === 'sqlite') {
+    db = openDb(join(journalDir, 'journal.db'));
+    // WAL checkpoints off the main thread, as the server does (store/checkpointer.ts)
+    checkpointer = startCheckpointer(db);
+    journal = new Journal(db);
+  } else {
+    const log = new AppendLog(journalKind === 'log' ? join(journalDir, 'journal.log') : null);
+    appendLog = log;
+    // the same body a journal stores (serialised once), acknowledged with its group
+    journal = { append: (event, done) => log.append(event.device, event.id!, JSON.stringify(event), (err) => done(err)) };
+  }
   options.authorizePublish = (_client, packet, callback) => {
     // estates/{e}/devices/{d}/{kind}
     const [, estate, , device, kind] = packet.topic.split('/');
@@ -51,6 +66,7 @@ serveParent(
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     await checkpointer?.stop();
     db?.close();
+    appendLog?.close();
     return { type: 'closed' };
   },
   { port },
