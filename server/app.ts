@@ -286,7 +286,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     } catch (err) {
       log.warn(`influxdb: retention policies not checked (${(err as Error).message}); will not retry until restart`);
     }
-    forwarder = startForwarderThread(db, { log, target });
+    forwarder = startForwarderThread(db, { log, target, ...(options.cluster ? { pointSlot: 'id' as const } : {}) });
     const firstUnforwarded = db.prepare('SELECT rx FROM events WHERE seq > ? ORDER BY seq LIMIT 1').pluck();
     metrics.sources.forwarder = () => {
       const stats = forwarder!.stats();

@@ -10,7 +10,7 @@ import type { Db } from '../store/db.ts';
 import { getMeta, setMeta } from '../store/db.ts';
 import type { Log } from '../log.ts';
 import { ensureDatabase, writeLines } from '../influx/connection.ts';
-import { eventToPoint, toLineProtocol } from '../influx/points.ts';
+import { eventToPoint, toLineProtocol, type PointSlot } from '../influx/points.ts';
 import { classifyWriteError, type WriteFailure } from './write-errors.ts';
 
 export const CHECKPOINT_KEY = 'forwarder.influx.seq';
@@ -51,6 +51,11 @@ export interface ForwarderOptions {
   log?: Pick<Log, 'info' | 'warn' | 'error'>;
   /** Target database; default: the client's. Needed to re-create a database that went missing. */
   database?: string;
+  /**
+   * The points' sub-millisecond digits (server/influx/points.ts): 'seq' on one node (default), 'id'
+   * in a cluster, so that an event two nodes journaled (a resend after its node died) is one point.
+   */
+  pointSlot?: PointSlot;
   /** First and largest retry delay (ms, default 100 and 10 000). */
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -146,6 +151,7 @@ export function startForwarder(db: Db, client: InfluxDB, options: ForwarderOptio
   const idleMs = Math.max(1, options.idleMs ?? 1000);
   const lingerMs = Math.max(0, options.lingerMs ?? DEFAULT_LINGER_MS);
   const lightLingerMs = Math.max(0, options.lightLingerMs ?? (options.lingerMs === undefined ? DEFAULT_LIGHT_LINGER_MS : lingerMs));
+  const pointSlot = options.pointSlot ?? 'seq';
   const retryMinMs = options.retryMinMs ?? 100;
   const retryMaxMs = options.retryMaxMs ?? 10_000;
   const log = options.log;
@@ -248,7 +254,7 @@ export function startForwarder(db: Db, client: InfluxDB, options: ForwarderOptio
         dead.push({ seq: row.seq, reason: `journal body is not JSON: ${(err as Error).message}`, line: row.body });
         continue;
       }
-      const result = eventToPoint(event, row.seq);
+      const result = eventToPoint(event, row.seq, pointSlot);
       if (result.ok) points.push({ seq: row.seq, line: toLineProtocol(result.point) });
       else dead.push({ seq: row.seq, reason: result.reason, line: row.body });
     }

@@ -17,7 +17,7 @@ import type { Log } from '../log.ts';
 import type { InfluxTarget } from '../influx/connection.ts';
 import { persistProgress, readCheckpoint, type DeadLetter, type Forwarder, type ForwarderOptions, type ForwarderProgress, type ForwarderStats } from './forwarder.ts';
 
-type WorkerForwarderOptions = Pick<ForwarderOptions, 'batchSize' | 'idleMs' | 'lingerMs' | 'lightLingerMs' | 'retryMinMs' | 'retryMaxMs'>;
+type WorkerForwarderOptions = Pick<ForwarderOptions, 'batchSize' | 'idleMs' | 'lingerMs' | 'lightLingerMs' | 'retryMinMs' | 'retryMaxMs' | 'pointSlot'>;
 export type ForwarderWorkerData = {
   /** the module the generic worker entry loads */
   module: string;
@@ -68,7 +68,7 @@ export function startForwarderThread(db: Db, options: ForwarderThreadOptions): F
     dbFile: db.name,
     target: options.target,
     requestTimeoutMs: options.requestTimeoutMs,
-    options: { batchSize: options.batchSize, idleMs: options.idleMs, lingerMs: options.lingerMs, lightLingerMs: options.lightLingerMs, retryMinMs: options.retryMinMs, retryMaxMs: options.retryMaxMs },
+    options: { batchSize: options.batchSize, idleMs: options.idleMs, lingerMs: options.lingerMs, lightLingerMs: options.lightLingerMs, retryMinMs: options.retryMinMs, retryMaxMs: options.retryMaxMs, pointSlot: options.pointSlot },
   };
   const selectMaxSeq = db.prepare('SELECT max(seq) AS seq FROM events').pluck();
   const persist = persistProgress(db);

@@ -22,6 +22,15 @@
 //   history can order by (ts, seq) like the journal does. Two events of one series still collide
 //   only if they carry the same device millisecond AND their seqs differ by a multiple of 1,000,000
 //   (a device whose clock is stuck for a million journal events); the journal keeps both anyway.
+//
+// In a cluster (slot 'id'): time = ts × 1_000_000 + (hash(device, id) mod 1_000_000)
+//   Each node forwards its own journal, and a device whose PUBACK died with its node resends the
+//   event to another: two journals, two seqs — with the seq fold, two points. Folding a hash of the
+//   event's identity instead makes both nodes write the very same point (fields merge, the last
+//   write wins), so it is in history once. The price: two events of one series in the same device
+//   millisecond overwrite each other when their hashes meet (1 in 1,000,000 per such pair; a
+//   device with a second-resolution clock sending k events a second meets it ~k²/2,000,000 times
+//   a second). Events without an id keep the seq fold (nothing says two of them are one).
 import type { IPoint } from 'influx';
 import { DEVICE_KINDS, isEventKind, type EstateEvent, type EventKind } from '../../protocol/index.ts';
 
@@ -61,12 +70,31 @@ export function isTagValue(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && !value.endsWith('\\') && !/[\r\n]/.test(value);
 }
 
-/** The point's time in ns, as a decimal string (beyond 2^53: never a JS number). */
-export function pointTime(ts: number, seq: number): string {
+/** What fills a point's sub-millisecond digits: the journal seq (one node), or a hash of (device, id) (a cluster; see the header). */
+export type PointSlot = 'seq' | 'id';
+
+/** The point's time in ns, as a decimal string (beyond 2^53: never a JS number). `slot` is taken mod SEQ_SLOTS. */
+export function pointTime(ts: number, slot: number): string {
+  const sub = slot % SEQ_SLOTS;
   // ts > 0: the decimal digits of ts followed by six of the slot are exactly ts × 10⁶ + slot, with
   // no BigInt on the forwarder's hot path (a third of eventToPoint's time measured here).
-  if (ts > 0) return `${ts}${String(seq % SEQ_SLOTS).padStart(6, '0')}`;
-  return (BigInt(ts) * NS_PER_MS + BigInt(seq % SEQ_SLOTS)).toString();
+  if (ts > 0) return `${ts}${String(sub).padStart(6, '0')}`;
+  return (BigInt(ts) * NS_PER_MS + BigInt(sub)).toString();
+}
+
+/** FNV-1a (32 bit) of device, NUL, id: the same on every node for one event. */
+export function identitySlot(device: string, id: string): number {
+  let h = 0x811c9dc5;
+  const mix = (s: string) => {
+    for (let i = 0; i < s.length; i++) {
+      h ^= s.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+  };
+  mix(device);
+  h = Math.imul(h, 0x01000193); // the NUL between them
+  mix(id);
+  return (h >>> 0) % SEQ_SLOTS;
 }
 
 /** ns since the epoch → ms bounds for queries: first ns of `ms`, last ns of `ms`. */
@@ -75,7 +103,7 @@ export function msToNsRange(ms: number): { first: bigint; last: bigint } {
   return { first, last: first + NS_PER_MS - 1n };
 }
 
-export function eventToPoint(event: EstateEvent, seq: number): PointResult {
+export function eventToPoint(event: EstateEvent, seq: number, slot: PointSlot = 'seq'): PointResult {
   if (typeof event !== 'object' || event === null) return { ok: false, reason: 'journal body is not an object' };
   const { kind, estate, device, ts } = event;
   if (typeof kind !== 'string' || !isEventKind(kind)) return { ok: false, reason: `unknown event kind ${JSON.stringify(kind)}` };
@@ -121,7 +149,8 @@ export function eventToPoint(event: EstateEvent, seq: number): PointResult {
     else fields[ENV_PREFIX + key] = JSON.stringify(value);
   }
 
-  return { ok: true, point: { measurement: kind, tags, fields, timestamp: pointTime(ts, seq) } };
+  const sub = slot === 'id' && typeof event.id === 'string' && event.id !== '' ? identitySlot(device, event.id) : seq;
+  return { ok: true, point: { measurement: kind, tags, fields, timestamp: pointTime(ts, sub) } };
 }
 
 const escapeKey = (s: string) => s.replace(/[,= ]/g, '\\$&');

@@ -1,7 +1,7 @@
 // EstateEvent ⇄ point mapping (pure; the real-influxd round trip is in tests/history/contract.test.ts).
 import { describe, expect, it } from 'vitest';
 import type { EstateEvent } from '../../protocol/index.ts';
-import { eventToPoint, parseRfc3339Nano, pointTime, rowToEvent, toLineProtocol } from '../../server/influx/points.ts';
+import { eventToPoint, identitySlot, parseRfc3339Nano, pointTime, rowToEvent, toLineProtocol } from '../../server/influx/points.ts';
 
 const base: EstateEvent = {
   estate: 'oak-garden', device: 'hh-01', kind: 'checkin', id: 'c-1', ts: 1_795_786_200_123, rx: 1_795_786_200_160,
@@ -56,6 +56,36 @@ describe('points', () => {
     expect(parseRfc3339Nano('2026-11-27T13:30:00.123000042Z')).toBe(1_795_786_200_123_000_042n);
     expect(parseRfc3339Nano('2026-11-27T13:30:00Z')).toBe(1_795_786_200_000_000_000n);
     expect(parseRfc3339Nano('2026-11-27T13:30:00.5Z')).toBe(1_795_786_200_500_000_000n);
+  });
+
+  it("in a cluster (slot 'id') one event journaled by two nodes under different seqs is one point", () => {
+    // a device whose PUBACK died with node A resends to node B: same event, B's own seq and rx
+    const onA = eventToPoint(base, 17, 'id');
+    const onB = eventToPoint({ ...base, rx: base.rx + 900 }, 52_001, 'id');
+    if (!onA.ok || !onB.ok) throw new Error('not a point');
+    expect(onB.point.timestamp).toBe(onA.point.timestamp);
+    expect(onB.point.tags).toEqual(onA.point.tags);
+    // the seq fold would have made two points of it
+    const seqA = eventToPoint(base, 17);
+    const seqB = eventToPoint(base, 52_001);
+    if (!seqA.ok || !seqB.ok) throw new Error('not a point');
+    expect(seqB.point.timestamp).not.toBe(seqA.point.timestamp);
+    // the slot is the event's identity: another id or device in the same ms lands elsewhere, ts reads back
+    const other = eventToPoint({ ...base, id: 'c-2' }, 17, 'id');
+    const otherDevice = eventToPoint({ ...base, device: 'hh-02' }, 17, 'id');
+    if (!other.ok || !otherDevice.ok) throw new Error('not a point');
+    expect(other.point.timestamp).not.toBe(onA.point.timestamp);
+    expect(otherDevice.point.timestamp).not.toBe(onA.point.timestamp);
+    expect(BigInt(onA.point.timestamp as string) / 1_000_000n).toBe(BigInt(base.ts));
+    expect(identitySlot('hh-01', 'c-1')).toBe(identitySlot('hh-01', 'c-1'));
+    expect(identitySlot('hh-0', '1c-1')).not.toBe(identitySlot('hh-01', 'c-1'));
+    // 10,000 ids of one device spread over the slots (a collision overwrites, so they must be rare)
+    const slots = new Set(Array.from({ length: 10_000 }, (_, i) => identitySlot('cam-1', `e-${i}`)));
+    expect(slots.size).toBeGreaterThan(9_900);
+    // without an id there is no identity: the seq fold stays
+    const noId = eventToPoint({ ...base, id: null }, 17, 'id');
+    if (!noId.ok) throw new Error('not a point');
+    expect(noId.point.timestamp).toBe(pointTime(base.ts, 17));
   });
 
   it('reads back the same event and seq', () => {
