@@ -57,8 +57,8 @@ export function registerEverywhere(dirs: string[], devices: Array<{ id: string; 
 export interface Roaming {
   /** `${device}/${id}` → when its PUBACK came (ms) */
   acked: Map<string, number>;
-  /** `${device}/${id}` of every event sent at least once */
-  sent: Set<string>;
+  /** `${device}/${id}` of every event sent at least once → when it was first sent (ms) */
+  sent: Map<string, number>;
   /** how many times each device connected (1 = never reconnected) and when it last did */
   connects: Map<string, { count: number; lastAt: number; connected: boolean }>;
   /** PUBACKs of one device received after `since` */
@@ -78,7 +78,7 @@ export interface Roaming {
  */
 export async function roam(devices: RoamingDevice[], everyMs: number): Promise<Roaming> {
   const acked = new Map<string, number>();
-  const sent = new Set<string>();
+  const sent = new Map<string, number>();
   const connects = new Map<string, { count: number; lastAt: number; connected: boolean }>();
   const clients: MqttClient[] = [];
   const timers: NodeJS.Timeout[] = [];
@@ -109,7 +109,7 @@ export async function roam(devices: RoamingDevice[], everyMs: number): Promise<R
       if (draining || inFlight.has(d.id)) return;
       const key = `${d.id}/${d.id}-${++n}`;
       const id = `${d.id}-${n}`;
-      sent.add(key);
+      sent.set(key, Date.now());
       inFlight.add(d.id);
       client.publish(topic, JSON.stringify({ id, ts: Date.now(), online: true, battery: 50 + (n % 50) }), { qos: 1 }, (err) => {
         if (err) return; // only on end(): mqtt.js keeps QoS 1 in its store and resends after a reconnect
