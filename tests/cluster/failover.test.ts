@@ -46,7 +46,8 @@ afterAll(async () => {
   load?.end();
   for (const c of clients) c.end(true);
   await haproxy?.stop();
-  for (const n of nodes) await n.stop();
+  // the restarted node last in the list shares the dead one's data dir: stop it before that dir is removed
+  for (const n of [...nodes].reverse()) await n.stop();
   await Promise.all([redis?.stop(), influx?.stop()]);
 });
 
