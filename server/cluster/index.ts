@@ -57,7 +57,8 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
   const { log } = deps;
   const where = redisAddress(settings.redisUrl);
   const { version } = await probeRedis(settings.redisUrl);
-  const metrics = clusterMetrics(deps.metrics);
+  let ownedNow = () => 0;
+  const metrics = clusterMetrics(deps.metrics, () => ownedNow());
   const link = new ClusterLink([...CONNECTIONS]);
   metrics.linkUp.set(0);
   const announce = (s: LinkStatus) => {
@@ -119,6 +120,7 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
       else if (change.became === 'lost') log.warn(`cluster: lease of estate ${estate} lost (${change.why === 'expired' ? 'not renewed in time' : 'held by another node now'})`);
     },
   });
+  ownedNow = () => ownership.owned().length;
   ownership.start();
   const handoff = deps.db && deps.evaluate
     ? new Handoff({

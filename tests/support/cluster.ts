@@ -25,7 +25,8 @@ export interface ClusterNode {
   halt(): Promise<void>;
 }
 
-export async function startClusterNode(id: string, redisUrl: string, influxUrl: string, extraEnv: Record<string, string> = {}, options: { dir?: string } = {}): Promise<ClusterNode> {
+/** `options.dir`: a data dir made already (no estate `test` is added), e.g. the same one again after a kill; `options.args`: more `serve` flags. */
+export async function startClusterNode(id: string, redisUrl: string, influxUrl: string, extraEnv: Record<string, string> = {}, options: { dir?: string; args?: string[] } = {}): Promise<ClusterNode> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), `se-node-${id}-`));
   const cli = (args: string[]) => {
     const r = runCli([...args, '--data-dir', dir], {});
@@ -36,7 +37,7 @@ export async function startClusterNode(id: string, redisUrl: string, influxUrl: 
   const http = await freePort();
   const mqtt = await freePort();
   const child = startCli(
-    ['serve', '--cluster', redisUrl, '--node-id', id, '--influx-url', influxUrl, '--data-dir', dir, '--host', '127.0.0.1', '--http-port', String(http), '--mqtt-port', String(mqtt)],
+    ['serve', '--cluster', redisUrl, '--node-id', id, '--influx-url', influxUrl, '--data-dir', dir, '--host', '127.0.0.1', '--http-port', String(http), '--mqtt-port', String(mqtt), ...(options.args ?? [])],
     { SE_ADMIN_PASSWORD: NODE_ADMIN_PASSWORD, ...extraEnv },
   );
   let exited = false;
