@@ -16,7 +16,7 @@ import { startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
 import { until } from '../support/process.ts';
 import { NODE_ADMIN_PASSWORD, startClusterNode, type ClusterNode } from '../support/cluster.ts';
 import { connect } from '../support/mqtt.ts';
-import { addEstates, influxCounts, liveKeys, registerEverywhere, roam, type Roaming } from '../support/roaming.ts';
+import { addEstates, influxCounts, journalOf, liveKeys, registerEverywhere, roam, type Roaming } from '../support/roaming.ts';
 import { DEFAULT_TIMINGS } from '../../server/cluster/lease-machine.ts';
 
 const E = 'rr';
@@ -158,5 +158,31 @@ describe('Redis restarted under load', () => {
     console.info(`${load.acked.size} events acknowledged; points in InfluxDB ${points.size}, doubled ${doubled.length}`);
     expect(doubled).toEqual([]);
     expect(points.size).toBe(load.acked.size);
+
+    // A resend through the other node (its PUBACK died with the first): one event in both journals,
+    // one point in InfluxDB — the cluster folds the event's identity, not a node's seq, into its time.
+    const device = ids[0];
+    const body = JSON.stringify({ id: 'resent-1', ts: Date.now(), online: true, battery: 77 });
+    for (const n of [a, b]) {
+      const c = await connect(`mqtt://127.0.0.1:${n.mqtt}`, device.id, tokens.get(device.id)!, { clientId: `${device.id}-resend-${n.id}` });
+      clients.push(c);
+      await c.publishAsync(`estates/${E}/devices/${device.id}/status`, body, { qos: 1 });
+      c.end(true);
+    }
+    const key = `${device.id}/resent-1`;
+    for (const n of [a, b]) {
+      const j = journalOf(n.dir);
+      try {
+        expect(j.rows().some((r) => r.key === key), `${n.id} journaled the resend`).toBe(true);
+      } finally {
+        j.close();
+      }
+      await until(`${n.id} forwarded the resend`, async () => (await n.metric('se_journal_lag_events')) === 0, 30_000, 100);
+    }
+    const after = await until('InfluxDB holds the resent event', async () => {
+      const m = await influxCounts(influx, [E]);
+      return m.has(key) ? m : null;
+    }, 30_000, 250);
+    expect(after.get(key)).toBe(1);
   }, 150_000);
 });
