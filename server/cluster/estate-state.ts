@@ -96,6 +96,12 @@ export interface EstateStateOptions {
   tables?: StateTable[];
   /** after rows of an estate were applied (reason 'applied'), and once at a takeover before ready (reason 'takeover') */
   onState?(estate: string, reason: 'applied' | 'takeover', tables: Set<string>): void;
+  metrics?: {
+    shipped: { inc(n?: number): void };
+    applied: { inc(n?: number): void };
+    refused: { inc(n?: number): void };
+    outbox: { set(n: number): void };
+  };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
@@ -106,6 +112,7 @@ export class EstateState {
   private readonly tables;
   private readonly selectOutbox;
   private readonly deleteOutbox;
+  private readonly countOutbox;
   private readonly setMetaStmt;
   private readonly applyBatch: (estate: string, entries: Array<[string, string[]]>) => Set<string>;
   private readonly checkpoints = new Map<string, string>();
@@ -117,9 +124,6 @@ export class EstateState {
   private shipping: Promise<void> = Promise.resolve();
   private loops: Promise<unknown> = Promise.resolve();
   private wakeShip: (() => void) | null = null;
-  shipped = 0;
-  applied = 0;
-  refused = 0;
 
   constructor(private readonly o: EstateStateOptions) {
     const { db } = o;
@@ -127,6 +131,7 @@ export class EstateState {
     this.capture = installCapture(db, this.tables);
     this.applier = new RowApplier(db, this.tables);
     this.selectOutbox = db.prepare('SELECT seq, estate, tbl, op, row FROM estate_state_outbox ORDER BY seq LIMIT ?');
+    this.countOutbox = db.prepare('SELECT count(*) FROM estate_state_outbox').pluck();
     this.deleteOutbox = db.prepare('DELETE FROM estate_state_outbox WHERE seq <= ?');
     this.setMetaStmt = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     const txn = db.transaction((estate: string, entries: Array<[string, string[]]>) => {
@@ -144,7 +149,7 @@ export class EstateState {
           try {
             this.applier.apply(c);
             touched.add(c.tbl);
-            this.applied++;
+            this.o.metrics?.applied.inc();
           } catch (err) {
             // one row this node cannot take (a constraint of a stale local row, a table it lacks) must not stop the estate
             this.o.log.warn(`cluster: state of ${estate}: ${c.tbl} row not applied: ${(err as Error).message}`);
@@ -196,6 +201,7 @@ export class EstateState {
   private shipOnce(): Promise<boolean> {
     const run = this.shipping.then(async () => {
       const rows = this.selectOutbox.all(BATCH) as Array<{ seq: number; estate: string; tbl: string; op: string; row: string }>;
+      this.o.metrics?.outbox.set(rows.length === BATCH ? (this.countOutbox.get() as number) : rows.length);
       if (!rows.length) return false;
       const byEstate = new Map<string, string[]>();
       for (const r of rows) {
@@ -209,13 +215,14 @@ export class EstateState {
           continue;
         }
         const w = await this.o.ownership.fencedWrite(estate, 'XADD', stateKey(estate), 'MAXLEN', '~', STATE_MAXLEN, '*', 'c', `[${list.join(',')}]`, 'n', this.o.holder);
-        if (w.ok) this.shipped += list.length;
+        if (w.ok) this.o.metrics?.shipped.inc(list.length);
         else if (w.reason === 'stale_token') {
-          this.refused += list.length;
+          this.o.metrics?.refused.inc(list.length);
           this.o.log.warn(`cluster: ${list.length} state changes of estate ${estate} made here while another node owns it are dropped (its owner's state wins)`);
         } else throw new Error(`Redis unavailable: ${list.length} state changes of ${estate} wait in the outbox`);
       }
       this.deleteOutbox.run(rows[rows.length - 1].seq);
+      if (rows.length < BATCH) this.o.metrics?.outbox.set(0);
       return rows.length === BATCH;
     });
     this.shipping = run.then(() => {}, () => {});

@@ -136,7 +136,8 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
   const ids = new IdBlocks(redis, log, (name) => deps.ids?.[name]?.() ?? 0);
   for (const name of Object.keys(deps.ids ?? {})) await ids.prepare(name);
   const state = deps.db
-    ? new EstateState({ db: deps.db, redis, reader: stateReader, ownership, holder: ownership.holder, log, estates: deps.estates, onState: deps.onState })
+    ? new EstateState({ db: deps.db, redis, reader: stateReader, ownership, holder: ownership.holder, log, estates: deps.estates, onState: deps.onState,
+        metrics: { shipped: metrics.stateShipped, applied: metrics.stateApplied, refused: metrics.stateRefused, outbox: metrics.stateOutbox } })
     : null;
   const owns = (estate: string) => {
     const token = ownership.tokenFor(estate);
