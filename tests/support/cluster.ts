@@ -25,7 +25,7 @@ export interface ClusterNode {
   halt(): Promise<void>;
 }
 
-export async function startClusterNode(id: string, redisUrl: string, influxUrl: string, extraEnv: Record<string, string> = {}, options: { dir?: string } = {}): Promise<ClusterNode> {
+export async function startClusterNode(id: string, redisUrl: string, influxUrl: string, extraEnv: Record<string, string> = {}, options: { dir?: string; prepare?: (cli: (args: string[]) => string) => void } = {}): Promise<ClusterNode> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), `se-node-${id}-`));
   const cli = (args: string[]) => {
     const r = runCli([...args, '--data-dir', dir], {});
@@ -33,6 +33,8 @@ export async function startClusterNode(id: string, redisUrl: string, influxUrl: 
     return r.stdout;
   };
   if (!options.dir) cli(['estate', 'add', '--id', 'test', '--name', 'Test', '--lat', '30.27', '--lon', '120.15']);
+  // configuration the test wants in place before the server starts (an estate file, devices)
+  options.prepare?.(cli);
   const http = await freePort();
   const mqtt = await freePort();
   const child = startCli(
