@@ -194,7 +194,7 @@ export const createAlertsModule: ModuleFactory = (ctx): AlertsModule => {
       }
     },
     routes(router) {
-      alertRoutes(router, { db: ctx.db, service, store, contexts, health: (device) => health.get(device), now: ctx.now });
+      alertRoutes(router, { db: ctx.db, service, store, contexts, health: (device) => health.get(device), now: ctx.now, owns: ctx.clustered && ctx.owns ? (estate) => ctx.owns!(estate) : undefined });
     },
     stop() {
       clearInterval(timer);

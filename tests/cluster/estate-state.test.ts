@@ -78,6 +78,11 @@ describe('module state moves with the estate', () => {
     expect(await other.metric('se_cluster_state_shipped_total')).toBe(0);
     expect(await other.metric('se_cluster_state_refused_total')).toBe(0);
     expect(await owner.metric('se_cluster_state_shipped_total')).toBeGreaterThan(0);
+    // an operator on the node that holds only a copy is told to act on the owner (nothing half-done)
+    const early = await fetch(`http://127.0.0.1:${other.http}/api/v1/estates/${E}/alerts/${raised.id}/acknowledge`, { method: 'POST', headers: { authorization: `Bearer ${otherToken}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(early.status).toBe(409);
+    expect(((await early.json()) as { reason?: string }).reason).toBe('not_owner');
+    expect((await alerts(other, otherToken, 'cam-1'))[0].status).toBe('open');
 
     // kill -9 of the owner; the survivor takes the estate and reads its state to the end first
     const oldLease = await lease();
