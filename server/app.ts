@@ -179,8 +179,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics,
     log,
     now: options.now ?? Date.now,
-    owns: (estate) => !cluster || cluster.ownership.tokenFor(estate) !== null,
+    // in a cluster: the lease, and the estate's module state read to its end since (estate-state.ts)
+    owns: (estate) => !cluster || cluster.owns(estate),
     clustered: Boolean(options.cluster),
+    allocateId: (name) => cluster?.ids.next(name),
     publish: (topic, payload, opts) => {
       broker?.publishJson(topic, payload, opts);
       // estate channels reach the other nodes' dashboards too (district summaries stay per node: docs/scale-out.md)
@@ -329,7 +331,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.cluster) {
     const estateIds = db.prepare('SELECT id FROM estates ORDER BY id').pluck();
     try {
-      cluster = await startCluster(options.cluster, { log, metrics, db, evaluate: evaluateHandedOver, estates: () => estateIds.all() as string[], timings: options.leaseTimings, deliver: (m) => broker!.deliver(m) });
+      // alert ids and their log's seq from one counter unique across nodes (every node holds a copy of both)
+      const hasAlerts = Boolean(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'alert_log'").pluck().get());
+      const maxAlertId = hasAlerts ? db.prepare('SELECT max(coalesce((SELECT max(id) FROM alerts), 0), coalesce((SELECT max(seq) FROM alert_log), 0))').pluck() : null;
+      cluster = await startCluster(options.cluster, {
+        log, metrics, db, evaluate: evaluateHandedOver, estates: () => estateIds.all() as string[], timings: options.leaseTimings, deliver: (m) => broker!.deliver(m),
+        ids: maxAlertId ? { alerts: () => maxAlertId.get() as number } : {},
+        onState: (estate, reason, tables) => {
+          for (const m of modules) {
+            try {
+              m.estateState?.(estate, reason, tables);
+            } catch (err) {
+              log.error(`${m.name}: state of estate ${estate} (${reason}): ${(err as Error).stack ?? err}`);
+            }
+          }
+        },
+      });
     } catch (err) {
       await abandonStart();
       throw err;

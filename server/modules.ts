@@ -27,6 +27,11 @@ export interface ModuleContext {
    * replay it at start (replaysJournal), and the server runs their writes with their own fsync instead.
    */
   clustered?: boolean;
+  /**
+   * In a cluster: the next id of a sequence unique across nodes (rows every node holds a copy of,
+   * server/cluster/estate-state.ts IdBlocks), synchronous; undefined on a single node (own counter).
+   */
+  allocateId?(name: string): number | undefined;
   /** the clock (tests may pass their own) */
   now(): number;
   /** raise or clear alerts; the alerts module (when present) receives them */
@@ -71,6 +76,12 @@ export interface EstateModule {
    * Not in a cluster (ModuleContext.clustered): there the writes keep their fsync and nothing is replayed.
    */
   replaysJournal?: boolean;
+  /**
+   * In a cluster, the estate's replicated module state changed under this module: rows another node
+   * shipped were applied here ('applied'), or this node took the estate and has read its state to the
+   * end ('takeover', before its events reach the module). Reload what is kept in memory for it.
+   */
+  estateState?(estate: string, reason: 'applied' | 'takeover', tables: Set<string>): void;
   /** REST routes under /api/v1 behind operator authentication (req.user is set). */
   routes?(router: Router): void;
   /** REST routes under /api/v1 before operator authentication (devices, webhooks with their own auth). */

@@ -37,7 +37,7 @@ export interface AlertsModule extends EstateModule {
 
 export const createAlertsModule: ModuleFactory = (ctx): AlertsModule => {
   const startedAt = ctx.now();
-  const store = new AlertStore(ctx.db);
+  const store = new AlertStore(ctx.db, () => ctx.allocateId?.('alerts'));
   const contexts = new RuleContexts(ctx.db, store);
   const registry = ctx.metrics.registry;
   const changes = new Counter({ name: 'se_alert_changes_total', help: 'Alert upserts by change (raised, repeated, escalated …)', labelNames: ['change'], registers: [registry] });
@@ -55,6 +55,7 @@ export const createAlertsModule: ModuleFactory = (ctx): AlertsModule => {
     log: ctx.log,
     counted: (change) => changes.inc({ change }),
     groupCommit: true,
+    owns: ctx.owns ? (estate) => ctx.owns!(estate) : undefined,
   });
   new Gauge({
     name: 'se_alerts_unresolved',
@@ -69,6 +70,7 @@ export const createAlertsModule: ModuleFactory = (ctx): AlertsModule => {
   const health = new Map<string, DeviceHealth>();
   for (const h of store.loadHealth()) health.set(h.device, afterRestart(h, startedAt));
   const healthDirty = new Set<string>(health.keys());
+  const devicesOf = ctx.db.prepare('SELECT id FROM devices WHERE estate = ?').pluck();
   let fireLane: FireLaneState = new Map(store.loadRuleState<FireLaneEpisode>('fire_lane'));
   const setFireLane = (next: FireLaneState) => {
     if (next === fireLane) return;
@@ -173,8 +175,26 @@ export const createAlertsModule: ModuleFactory = (ctx): AlertsModule => {
       // would queue the upserts behind every packet that arrived meanwhile
       service.commit();
     },
+    // a cluster: the estate's alerts as its owner shipped them (a replica), or this node took the estate
+    estateState(estate, reason, tables) {
+      if (reason === 'applied' && !tables.has('alerts')) return;
+      service.reloadEstate(estate);
+      if (reason !== 'takeover') return;
+      // every registered device of the estate gets a full timeout from the takeover (as afterRestart
+      // at start): the old owner's health is not shipped, and a device that went quiet with it is
+      // called offline here once its timeout has passed, heard or not
+      const now = ctx.now();
+      for (const device of devicesOf.all(estate) as string[]) {
+        const h = health.get(device);
+        const seeded: DeviceHealth = h && h.estate === estate ? afterRestart(h, now) : { device, estate, state: 'unknown', lastSeen: null, watchFrom: now };
+        // never heard here: counted from the takeover, else the sweep would leave it unknown for good
+        health.set(device, seeded.lastSeen === null ? { ...seeded, lastSeen: now } : seeded);
+        dueAt.delete(device);
+        healthDirty.add(device);
+      }
+    },
     routes(router) {
-      alertRoutes(router, { db: ctx.db, service, store, contexts, health: (device) => health.get(device), now: ctx.now });
+      alertRoutes(router, { db: ctx.db, service, store, contexts, health: (device) => health.get(device), now: ctx.now, owns: ctx.clustered && ctx.owns ? (estate) => ctx.owns!(estate) : undefined });
     },
     stop() {
       clearInterval(timer);

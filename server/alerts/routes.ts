@@ -31,6 +31,8 @@ export interface RouteDeps {
   /** current health of a device (undefined = never heard) */
   health(device: string): DeviceHealth | undefined;
   now(): number;
+  /** a cluster: whether this node acts for the estate now (absent: always) */
+  owns?(estate: string): boolean;
 }
 
 const MAX_LIMIT = 500;
@@ -164,6 +166,9 @@ export function alertRoutes(router: Router, deps: RouteDeps): void {
     router.post(`/estates/:estate/alerts/:id/${path}`, act, (req, res) => {
       const estate = estateOf(req, db);
       const alert = alertIn(req, estate);
+      // a cluster: the estate's alerts change on its owner only; here they are a copy, and a change
+      // made here would be refused when shipped (docs/scale-out.md) — said now, not lost later
+      if (deps.owns && !deps.owns(estate)) throw new HttpError(409, `estate '${estate}' is evaluated on another node of the cluster now (or its state is still being read here): act on its alerts there, or retry in a few seconds / 该小区当前由集群中的另一节点处理，请在该节点操作或稍后重试`, { reason: 'not_owner' });
       const result = service.act(alert.id, build(req), req.user!.name, deps.now(), req.ip);
       if (!result) throw new HttpError(404, `alert '${alert.id}' not found`);
       if ('refused' in result) throw new HttpError(409, result.error, { reason: result.reason, status: service.get(alert.id)?.status });

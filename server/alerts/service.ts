@@ -59,6 +59,8 @@ export interface ServiceDeps {
    * synchronous=FULL) and published after it. Off = written and published at once (unit tests).
    */
   groupCommit?: boolean;
+  /** whether this node acts for the estate now (a cluster: its owner, caught up); absent = always */
+  owns?(estate: string): boolean;
 }
 
 const keyOf = (estate: string, source: string, type: string) => `${estate}\u0000${source}\u0000${type}`;
@@ -261,6 +263,8 @@ export class AlertService implements AlertSink {
   tick(now: number): void {
     const transitions: Transition[] = [];
     for (const a of this.open.values()) {
+      // the 54321 clock runs on the estate's owner only: elsewhere these are a replica's copies
+      if (this.deps.owns && !this.deps.owns(a.estate)) continue;
       let current = a;
       for (let t = escalate(current, now); t; t = escalate(current, now)) {
         transitions.push(t);
@@ -309,6 +313,24 @@ export class AlertService implements AlertSink {
       this.deps.publish({ ...t.alert, change: t.change });
       this.deps.counted?.(t.change);
     }
+  }
+
+  /**
+   * The estate's unresolved alerts as SQLite has them now (a cluster: rows another node shipped were
+   * applied, or this node took the estate): memory is made to match, so repeats and the clock carry on
+   * with the same alerts and ids. Changes of the estate still queued here are written first.
+   */
+  reloadEstate(estate: string): void {
+    this.flush();
+    for (const [id, a] of this.open) {
+      if (a.estate !== estate) continue;
+      this.open.delete(id);
+      this.dirty.delete(id);
+    }
+    for (const [key, id] of this.keys) if (key.startsWith(`${estate}\u0000`) && !this.open.has(id)) this.keys.delete(key);
+    for (const [key, a] of this.cleared) if (a.estate === estate) this.cleared.delete(key);
+    for (const a of this.deps.store.loadUnresolved(estate)) this.remember(a);
+    this.candidates = null;
   }
 
   // ---- reads ----

@@ -90,7 +90,8 @@ export class AlertStore {
   private readonly getOne;
   private lastId: number;
 
-  constructor(private readonly db: Db) {
+  /** ids (and log seqs) from a sequence unique across nodes in a cluster (ModuleContext.allocateId); undefined = this store's own counter */
+  constructor(private readonly db: Db, private readonly allocate: () => number | undefined = () => undefined) {
     db.exec(SCHEMA);
     this.upsert = db.prepare(
       `INSERT INTO alerts (id, estate, source, type, status, severity, severity_rank, tier, due, opened_at, resolved_at, incident, body)
@@ -98,14 +99,17 @@ export class AlertStore {
        ON CONFLICT(id) DO UPDATE SET status = excluded.status, severity = excluded.severity, severity_rank = excluded.severity_rank,
          tier = excluded.tier, due = excluded.due, resolved_at = excluded.resolved_at, incident = excluded.incident, body = excluded.body`,
     );
-    this.insertLog = db.prepare('INSERT INTO alert_log (alert, at, actor, action, text, detail) VALUES (?, ?, ?, ?, ?, ?)');
+    this.insertLog = db.prepare('INSERT INTO alert_log (seq, alert, at, actor, action, text, detail) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.getOne = db.prepare('SELECT body FROM alerts WHERE id = ?').pluck();
     this.lastId = (db.prepare('SELECT max(id) FROM alerts').pluck().get() as number | null) ?? 0;
   }
 
   /** Ids are handed out here so the pure lifecycle can build a whole alert before it is stored. */
   nextId(): number {
-    return ++this.lastId;
+    const id = this.allocate();
+    if (id === undefined) return ++this.lastId;
+    this.lastId = Math.max(this.lastId, id);
+    return id;
   }
 
   /** Writes alerts and audit entries in one transaction. */
@@ -130,7 +134,8 @@ export class AlertStore {
       }
       const estateOf = new Map(alerts.map((a) => [a.id, a.estate]));
       for (const { alert, entry, source } of log) {
-        this.insertLog.run(alert, entry.at, entry.actor, entry.action, entry.text ?? null, entry.detail ? JSON.stringify(entry.detail) : null);
+        // a log row is replicated with its seq in a cluster: unique across nodes like the alert ids
+        this.insertLog.run(this.allocate() ?? null, alert, entry.at, entry.actor, entry.action, entry.text ?? null, entry.detail ? JSON.stringify(entry.detail) : null);
         // An operator's action is also one row of the site-wide audit log, in this same transaction:
         // the per-alert log stays the alert's story, the audit log the record of who changed what.
         if (OPERATOR_ACTIONS.has(entry.action)) {
@@ -144,8 +149,11 @@ export class AlertStore {
     })();
   };
 
-  loadUnresolved(): Alert[] {
-    return (this.db.prepare("SELECT body FROM alerts WHERE status != 'resolved' ORDER BY id").pluck().all() as string[]).map((b) => JSON.parse(b));
+  loadUnresolved(estate?: string): Alert[] {
+    const rows = estate === undefined
+      ? this.db.prepare("SELECT body FROM alerts WHERE status != 'resolved' ORDER BY id").pluck().all()
+      : this.db.prepare("SELECT body FROM alerts WHERE status != 'resolved' AND estate = ? ORDER BY id").pluck().all(estate);
+    return (rows as string[]).map((b) => JSON.parse(b));
   }
 
   get(id: number): Alert | undefined {

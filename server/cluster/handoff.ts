@@ -74,6 +74,10 @@ export interface HandoffOptions {
   metrics: HandoffMetrics;
   /** runs the stateful modules on handed-over events (in stream order, one estate per call) */
   evaluate(events: EstateEvent[]): void;
+  /** whether the estate's module state is caught up under this token (estate-state.ts); absent = at once */
+  ready?(estate: string, token: string): boolean;
+  /** ships the module state the evaluation produced, before the cursor is confirmed (cursor and state agree) */
+  beforeConfirm?(): Promise<void>;
 }
 
 interface Group {
@@ -288,6 +292,8 @@ export class Handoff {
     for (const [estate, r] of this.estates) if (owned.get(estate) !== r.token) this.estates.delete(estate);
     for (const [estate, token] of owned) {
       if (this.estates.has(estate)) continue;
+      // a new owner reads the estate's module state to its end first (estate-state.ts)
+      if (this.o.ready && !this.o.ready(estate, token)) continue;
       const cursor = await this.o.redis.get(cursorKey(estate));
       // the token may have moved on while the GET was out
       if (this.o.ownership.tokenFor(estate) !== token) continue;
@@ -348,6 +354,8 @@ export class Handoff {
     if (duplicates) this.o.metrics.duplicates.inc(duplicates);
     const last = entries[entries.length - 1][0];
     r.cursor = last;
+    // the state rows this batch produced are in Redis before the cursor says it was evaluated
+    if (fresh.length && this.o.beforeConfirm) await this.o.beforeConfirm();
     const w = await this.o.ownership.fencedWrite(estate, 'SET', cursorKey(estate), last);
     if (!w.ok && w.reason === 'stale_token') {
       this.o.log.warn(`cluster: estate ${estate} has a new owner: this node's evaluation of ${fresh.length} handed-over events after the last confirmed cursor is repeated there`);

@@ -13,6 +13,7 @@ import { redisAddress, type ClusterSettings } from './settings.ts';
 import { LiveBridge, type LiveMessage } from './live-bridge.ts';
 import { NodeRegistry } from './node-registry.ts';
 import { Handoff } from './handoff.ts';
+import { EstateState, IdBlocks } from './estate-state.ts';
 import type { Db } from '../store/db.ts';
 import type { EstateEvent } from '../../protocol/index.ts';
 import { randomBytes } from 'node:crypto';
@@ -32,6 +33,10 @@ export interface ClusterDeps {
   db?: Db;
   /** runs the stateful modules on events handed over by other nodes (this node owns their estate) */
   evaluate?(events: EstateEvent[]): void;
+  /** module state of an estate was applied from its state stream, or caught up at a takeover (estate-state.ts) */
+  onState?(estate: string, reason: 'applied' | 'takeover', tables: Set<string>): void;
+  /** id sequences unique across nodes, each with this node's largest id so far (the counter's floor) */
+  ids?: Record<string, () => number>;
   /** publishes to this node's own dashboards only (other nodes' live messages, the link state) */
   deliver(messages: LiveMessage[]): void;
 }
@@ -47,6 +52,12 @@ export interface Cluster {
   live: LiveBridge;
   /** committed events to their estate's owner, and the owner's reading of them (null without deps.db) */
   handoff: Handoff | null;
+  /** module state that moves with the estate (null without deps.db) */
+  state: EstateState | null;
+  /** ids unique across nodes (deps.ids) */
+  ids: IdBlocks;
+  /** this node owns the estate and has caught up its module state: its modules act for it */
+  owns(estate: string): boolean;
   close(): Promise<void>;
 }
 
@@ -85,6 +96,7 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
   sub.on('ready', () => link.set('subscriber', true));
   sub.on('close', () => link.set('subscriber', false, lastError || 'connection closed'));
   const reader = createRedis(settings.redisUrl, `se-${settings.nodeId}-handoff-reader`, (err) => log.debug(`cluster: redis hand-off reader: ${err.message}`));
+  const stateReader = createRedis(settings.redisUrl, `se-${settings.nodeId}-state-reader`, (err) => log.debug(`cluster: redis state reader: ${err.message}`));
   const incarnation = randomBytes(4).toString('hex');
   const sender = `${settings.nodeId}/${incarnation}`;
   const live = new LiveBridge({
@@ -99,10 +111,12 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
     await sub.connect();
     await live.start();
     await reader.connect();
+    await stateReader.connect();
   } catch (err) {
     redis.disconnect();
     sub.disconnect();
     reader.disconnect();
+    stateReader.disconnect();
     throw err;
   }
   announce(link.current);
@@ -121,10 +135,23 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
     },
   });
   ownedNow = () => ownership.owned().length;
+  const ids = new IdBlocks(redis, log, (name) => deps.ids?.[name]?.() ?? 0);
+  for (const name of Object.keys(deps.ids ?? {})) await ids.prepare(name);
+  const state = deps.db
+    ? new EstateState({ db: deps.db, redis, reader: stateReader, ownership, holder: ownership.holder, log, estates: deps.estates, onState: deps.onState,
+        metrics: { shipped: metrics.stateShipped, applied: metrics.stateApplied, refused: metrics.stateRefused, outbox: metrics.stateOutbox } })
+    : null;
+  const owns = (estate: string) => {
+    const token = ownership.tokenFor(estate);
+    return token !== null && (!state || state.ready(estate, token));
+  };
   ownership.start();
+  state?.start();
   const handoff = deps.db && deps.evaluate
     ? new Handoff({
         db: deps.db, redis, reader, ownership, nodeId: settings.nodeId, log, evaluate: deps.evaluate,
+        ready: state ? (estate, token) => state.ready(estate, token) : undefined,
+        beforeConfirm: state ? () => state.flush() : undefined,
         metrics: { sent: metrics.handoffSent, evaluated: metrics.handoffEvaluated, duplicates: metrics.handoffDuplicates, lag: metrics.handoffLag },
       })
     : null;
@@ -159,15 +186,20 @@ export async function startCluster(settings: ClusterSettings, deps: ClusterDeps)
     metrics,
     live,
     handoff,
+    state,
+    ids,
+    owns,
     async close() {
       clearInterval(heartbeat);
       await handoff?.stop();
+      await state?.stop();
       await ownership.stop();
       await registry.unregister();
       live.flush();
       await redis.quit().catch(() => redis.disconnect());
       sub.disconnect();
       reader.disconnect();
+      stateReader.disconnect();
     },
   };
 }

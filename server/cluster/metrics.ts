@@ -17,6 +17,10 @@ export function clusterMetrics(metrics: Metrics, owned: () => number = () => 0) 
     handoffEvaluated: new Counter({ name: 'se_cluster_handoff_evaluated_total', help: 'Handed-over events this node evaluated as the estate\'s owner', registers }),
     handoffDuplicates: new Counter({ name: 'se_cluster_handoff_duplicates_total', help: 'Handed-over events passed over because this node had evaluated them already (same device and event id)', registers }),
     handoffLag: new Gauge({ name: 'se_cluster_handoff_lag_events', help: 'Journal rows not yet handed over (grows while Redis is away; the journal keeps them)', registers }),
+    stateShipped: new Counter({ name: 'se_cluster_state_shipped_total', help: 'Module state rows this node shipped as an estate\'s owner (fenced XADD to the estate\'s state stream)', registers }),
+    stateApplied: new Counter({ name: 'se_cluster_state_applied_total', help: 'Module state rows of other nodes applied to this node\'s SQLite (its replica)', registers }),
+    stateRefused: new Counter({ name: 'se_cluster_state_refused_total', help: 'Module state rows made here while another node owned the estate, refused by Redis and dropped', registers }),
+    stateOutbox: new Gauge({ name: 'se_cluster_state_outbox_rows', help: 'Module state rows waiting to be shipped (grows while Redis is away)', registers }),
     liveDropped: new Counter({ name: 'se_cluster_live_dropped_total', help: 'Live messages not sent to the other nodes (Redis link down): their dashboards missed them', registers }),
   };
 }

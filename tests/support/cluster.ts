@@ -25,8 +25,8 @@ export interface ClusterNode {
   halt(): Promise<void>;
 }
 
-/** `options.dir`: a data dir made already (no estate `test` is added), e.g. the same one again after a kill; `options.args`: more `serve` flags. */
-export async function startClusterNode(id: string, redisUrl: string, influxUrl: string, extraEnv: Record<string, string> = {}, options: { dir?: string; args?: string[] } = {}): Promise<ClusterNode> {
+/** `options.dir`: a data dir made already (no estate `test` is added), e.g. the same one again after a kill; `options.args`: more `serve` flags; `options.prepare`: CLI commands on the data dir before the node starts. */
+export async function startClusterNode(id: string, redisUrl: string, influxUrl: string, extraEnv: Record<string, string> = {}, options: { dir?: string; args?: string[]; prepare?: (cli: (args: string[]) => string) => void } = {}): Promise<ClusterNode> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), `se-node-${id}-`));
   const cli = (args: string[]) => {
     const r = runCli([...args, '--data-dir', dir], {});
@@ -34,6 +34,8 @@ export async function startClusterNode(id: string, redisUrl: string, influxUrl: 
     return r.stdout;
   };
   if (!options.dir) cli(['estate', 'add', '--id', 'test', '--name', 'Test', '--lat', '30.27', '--lon', '120.15']);
+  // configuration the test wants in place before the server starts (an estate file, devices)
+  options.prepare?.(cli);
   const http = await freePort();
   const mqtt = await freePort();
   const child = startCli(
