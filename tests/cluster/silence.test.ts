@@ -31,6 +31,8 @@ describe('silence on a node that does not own the estate', () => {
     servers.push(x);
     await x.cluster!.ownership.tick();
     expect(x.cluster!.ownership.owned()).toEqual(['test']);
+    // ready: its module state caught up (the takeover seeds every device's health from that moment)
+    await until("x's modules act for the estate", () => x.cluster!.owns('test'), 15_000, 20);
     const alerts = x.modules.find((m) => m.name === 'alerts') as AlertsModule;
     const admin = await x.login(x.admin.username, x.admin.password);
     const offline = async () => ((await x.api('/api/v1/estates/test/alerts?limit=200', { token: admin })).body.alerts as Array<{ source: string; type: string }>).filter((a) => a.type === 'device_offline').map((a) => a.source);
@@ -56,6 +58,7 @@ describe('silence on a node that does not own the estate', () => {
       await y.cluster!.ownership.tick();
       return y.cluster!.ownership.owned().includes('test');
     }, 15_000, 200);
+    await until("y's modules act for the estate", () => y.cluster!.owns('test'), 15_000, 20);
     expect(x.cluster!.ownership.tokenFor('test')).toBeNull();
 
     // cam-2 goes silent past the timeout: not x's business any more
