@@ -501,12 +501,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       limits.stop();
       clearInterval(trimTimer);
       backpressure.stop();
-      // leases released first, so another node takes this node's estates at once
-      await cluster?.close();
-      await configFeed?.close();
       await broker!.close();
       await listenersClosed;
       ingest.close(); // commits whatever is queued
+      // Only now, with no event coming any more: the hand-off sends the journal's tail to the other
+      // owners and marks what this node evaluated itself, the state outbox ships, then the leases are
+      // released (another node takes the estates at once). Released before the broker closed, events
+      // acknowledged meanwhile had no sender to hand them over, and a restart re-sent what this node
+      // had evaluated (the review of #15).
+      await cluster?.close();
+      await configFeed?.close();
       for (const m of modules) await m.stop?.();
       if (forwarder) {
         // Graceful: give InfluxDB a bounded moment to take what is committed; the rest waits in the journal.

@@ -187,4 +187,38 @@ describe('stateful modules on the estate owner', () => {
     for (const id of ['cam-1', 'cam-2', 'cam-3']) expect(dash.raised(id)).toHaveLength(1);
     expect(await keeper.metric('se_cluster_handoff_evaluated_total')).toBe(4);
   }, 180_000);
+  it('a graceful stop hands its journal tail over before it lets go, and a restart re-sends nothing', async () => {
+    // the earlier cases' nodes stop (gracefully: their leases go), so this case's first node owns the estate
+    for (const n of nodes.splice(0)) await n.stop();
+    const keeper = await startClusterNode('stop-a', redis.url, influx.url);
+    nodes.push(keeper);
+    await until('stop-a owns the estate', async () => (await ownerNode()) === keeper.id, 15_000);
+    const proxy = await startTcpProxy(redis.port);
+    proxies.push(proxy);
+    const leaving = await startClusterNode('stop-b', `redis://127.0.0.1:${proxy.port}`, influx.url);
+    nodes.push(leaving);
+    const dash = await dashboard(keeper, await operator(keeper));
+    const cams = [];
+    for (const id of ['cam-s1', 'cam-s2']) cams.push(await camera(id, leaving, [keeper, leaving]));
+    // acknowledged by stop-b while its Redis link is cut: the two events wait in its journal
+    proxy.cut();
+    await until('stop-b sees its link down', async () => (await leaving.metric('se_cluster_link_up')) === 0, 15_000);
+    for (const send of cams) await send();
+    await until('stop-b keeps them for the hand-over', async () => (await leaving.metric('se_cluster_handoff_lag_events')) === 2, 10_000);
+    // the link comes back and stop-b is told to stop before its Redis connection is up again: the
+    // stop waits for the sender (bounded), so the owner gets both without stop-b ever coming back
+    proxy.restore();
+    await leaving.halt();
+    for (const id of ['cam-s1', 'cam-s2']) await dash.next(id, 20_000);
+    expect(await keeper.metric('se_cluster_handoff_evaluated_total')).toBe(2);
+    // started again on its dir: nothing is re-sent (its checkpoint is past both)
+    const back = await startClusterNode('stop-b', redis.url, influx.url, {}, { dir: leaving.dir });
+    nodes.push(back);
+    const barrier = await camera('cam-s3', back, [keeper, back]);
+    await barrier('smoke');
+    await dash.next('cam-s3');
+    expect(await back.metric('se_cluster_handoff_sent_total')).toBe(1);
+    expect(await keeper.metric('se_cluster_handoff_evaluated_total')).toBe(3);
+    for (const id of ['cam-s1', 'cam-s2']) expect(dash.raised(id)).toHaveLength(1);
+  }, 120_000);
 });
