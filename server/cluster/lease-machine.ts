@@ -39,7 +39,7 @@ export type LeaseState =
   | { kind: 'owner'; token: string; validUntil: number }
   | { kind: 'lost'; token: string; at: number; why: 'refused' | 'expired' };
 
-export type AcquireResult = { won: true; token: string } | { won: false; holder: string } | { error: string };
+export type AcquireResult = { won: true; token: string } | { won: false; holder: string; token?: string } | { error: string };
 export type RenewResult = { renewed: boolean } | { error: string };
 
 /** What changed in a step, for logs and listeners. */
@@ -48,6 +48,12 @@ export type LeaseChange = { became: 'owner'; token: string } | { became: 'lost';
 export class LeaseMachine {
   state: LeaseState = { kind: 'acquiring' };
   lastError: string | null = null;
+  /** the highest fencing token of this estate seen (its own or another holder's): sent with acquire, so a Redis that lost the estate's keys is noticed (lease-scripts.ts ACQUIRE) */
+  seenToken: string | null = null;
+
+  private see(token: string | undefined): void {
+    if (token !== undefined && /^\d+$/.test(token) && (this.seenToken === null || Number(token) > Number(this.seenToken))) this.seenToken = token;
+  }
 
   constructor(readonly timings: LeaseTimings) {
     checkTimings(timings);
@@ -80,6 +86,7 @@ export class LeaseMachine {
       return this.expire(now);
     }
     this.lastError = null;
+    this.see(result.token);
     if (result.won) {
       const validUntil = sentAt + this.timings.leaseMs - driftMs(this.timings);
       const was = this.state;

@@ -15,10 +15,19 @@ export const fenceKey = (estate: string) => `se:estate:{${estate}}:fence`;
 export const estatePrefix = (estate: string) => `se:estate:{${estate}}:`;
 
 /**
- * KEYS: owner, fence. ARGV: holder, leaseMs.
+ * KEYS: owner, fence. ARGV: holder, leaseMs, seen (the highest token of this estate the caller has
+ * seen, '0' if none).
  * Returns {1, token, ttlMs} when the caller holds the lease now (taken, or already its own),
  * {0, "<holder>|<token>", ttlMs} when another holder has it.
+ * The fence is gone while the caller has seen a token: Redis lost the estate's keys (no AOF, a fresh
+ * replica, a flush) and whoever held the lease may still believe it for up to a lease. Nobody takes it
+ * for that long: the owner key is set to the holder `quarantine` (its renewals are refused, so it lets
+ * go at once; everyone else follows it), and the fence is restored to the seen token, so the next
+ * token is still above every earlier one.
  */
+/** The holder a lost estate's lease is given for one lease after Redis lost its keys (see ACQUIRE). */
+export const QUARANTINE_HOLDER = 'quarantine';
+
 export const ACQUIRE = `
 local cur = redis.call('GET', KEYS[1])
 if cur then
@@ -28,6 +37,13 @@ if cur then
     return {1, token, tonumber(ARGV[2])}
   end
   return {0, cur, redis.call('PTTL', KEYS[1])}
+end
+local seen = tonumber(ARGV[3] or '0')
+if seen > 0 and not redis.call('GET', KEYS[2]) then
+  local q = 'quarantine|' .. string.format('%d', seen)
+  redis.call('SET', KEYS[2], string.format('%d', seen))
+  redis.call('SET', KEYS[1], q, 'PX', ARGV[2])
+  return {0, q, tonumber(ARGV[2])}
 end
 local t = redis.call('TIME')
 local clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

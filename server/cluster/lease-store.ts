@@ -6,7 +6,7 @@ import { ACQUIRE, FENCED_COMMANDS, FENCED_WRITE, RELEASE, RENEW, estatePrefix, f
 import type { AcquireResult, RenewResult } from './lease-machine.ts';
 
 type Scripted = Redis & {
-  seAcquire(owner: string, fence: string, holder: string, leaseMs: number): Promise<[number, string, number]>;
+  seAcquire(owner: string, fence: string, holder: string, leaseMs: number, seen: string): Promise<[number, string, number]>;
   seRenew(owner: string, holder: string, token: string, leaseMs: number): Promise<number>;
   seRelease(owner: string, holder: string, token: string): Promise<number>;
   seFencedWrite(owner: string, target: string, token: string, command: string, ...args: Array<string | number | Buffer>): Promise<[number, unknown]>;
@@ -30,11 +30,13 @@ export class LeaseStore {
     this.redis = r;
   }
 
-  async acquire(estate: string, holder: string, leaseMs: number): Promise<AcquireResult> {
+  /** `seen`: the highest token of the estate the caller has seen ('0': none) — see ACQUIRE's quarantine. */
+  async acquire(estate: string, holder: string, leaseMs: number, seen = '0'): Promise<AcquireResult> {
     try {
-      const [won, value] = await this.redis.seAcquire(ownerKey(estate), fenceKey(estate), holder, leaseMs);
+      const [won, value] = await this.redis.seAcquire(ownerKey(estate), fenceKey(estate), holder, leaseMs, seen);
       if (won === 1) return { won: true, token: String(value) };
-      return { won: false, holder: String(value).replace(/\|\d+$/, '') };
+      const m = /^(.*)\|(\d+)$/.exec(String(value));
+      return m ? { won: false, holder: m[1], token: m[2] } : { won: false, holder: String(value) };
     } catch (err) {
       return { error: message(err) };
     }

@@ -102,7 +102,7 @@ export class Ownership {
         const result = await this.options.store.renew(estate, this.holder, token, this.timings.leaseMs);
         this.report(estate, machine.onRenew(result, sentAt, this.now()));
       } else {
-        const result = await this.options.store.acquire(estate, this.holder, this.timings.leaseMs);
+        const result = await this.options.store.acquire(estate, this.holder, this.timings.leaseMs, machine.seenToken ?? '0');
         this.report(estate, machine.onAcquire(result, sentAt, this.now()));
       }
     } finally {

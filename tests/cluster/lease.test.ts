@@ -10,6 +10,7 @@ import { until } from '../support/process.ts';
 import { createRedis } from '../../server/cluster/redis.ts';
 import { LeaseStore } from '../../server/cluster/lease-store.ts';
 import { Ownership } from '../../server/cluster/ownership.ts';
+import { QUARANTINE_HOLDER } from '../../server/cluster/lease-scripts.ts';
 import { takeoverBoundMs, type LeaseChange } from '../../server/cluster/lease-machine.ts';
 
 /** The defaults: lease 3 s, renewed every 1 s → takeover within 4 s of the owner's last renewal. */
@@ -189,4 +190,30 @@ describe('estate leases in Redis', () => {
       for (let i = 1; i < seen.length; i++) expect(seen[i], `${e}: tokens ${seen.join(', ')}`).toBeGreaterThan(seen[i - 1]);
     }
   }, 60_000);
+  it('Redis that lost the keys (a flush, no AOF): nobody takes an estate while its holder may still believe it, and the next token is higher', async () => {
+    const a = await node('node-a', ['e1']);
+    const b = await node('node-b', ['e1']);
+    await a.ownership.tick();
+    const old = a.ownership.tokenFor('e1');
+    expect(old).not.toBeNull();
+    await b.ownership.tick(); // b follows a, and has seen a's token
+    expect(b.ownership.state('e1')).toMatchObject({ kind: 'follower', holder: a.ownership.holder });
+    // a is paused (a stalled process: it renews nothing, believes on), Redis loses everything
+    a.ownership.pause();
+    await redis.command(['FLUSHALL']);
+    const flushedAt = Date.now();
+    // b asks while a still believes: quarantined for a lease, not taken (with the old script: taken at once)
+    await b.ownership.tick();
+    expect(a.ownership.tokenFor('e1')).toBe(old);
+    expect(b.ownership.tokenFor('e1')).toBeNull();
+    expect(b.ownership.state('e1')).toMatchObject({ kind: 'follower', holder: QUARANTINE_HOLDER });
+    // once a's belief ran out, b takes it, with a token above a's
+    await until('b owns e1 after the quarantine', async () => {
+      await b.ownership.tick();
+      return b.ownership.tokenFor('e1');
+    }, 10_000, 50);
+    expect(Date.now() - flushedAt).toBeGreaterThanOrEqual(timings.leaseMs - 50);
+    expect(a.ownership.tokenFor('e1')).toBeNull();
+    expect(BigInt(b.ownership.tokenFor('e1')!)).toBeGreaterThan(BigInt(old!));
+  }, 30_000);
 });
