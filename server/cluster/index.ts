@@ -67,7 +67,8 @@ export const CONNECTIONS = ['commands', 'subscriber'] as const;
 export async function startCluster(settings: ClusterSettings, deps: ClusterDeps): Promise<Cluster> {
   const { log } = deps;
   const where = redisAddress(settings.redisUrl);
-  const { version } = await probeRedis(settings.redisUrl);
+  const { version, warning } = await probeRedis(settings.redisUrl);
+  if (warning) log.warn(`cluster: ${warning}`);
   let ownedNow = () => 0;
   const metrics = clusterMetrics(deps.metrics, () => ownedNow());
   const link = new ClusterLink([...CONNECTIONS]);

@@ -40,7 +40,19 @@ export function createRedis(url: string, name: string, onError: (err: Error) => 
  * what to check (no retries here: a cluster node that cannot reach Redis at start is misconfigured
  * more often than unlucky, and the operator should hear it at once).
  */
-export async function probeRedis(url: string): Promise<{ version: string }> {
+/**
+ * What a Redis crash would lose, from its persistence settings: null when it keeps everything it
+ * acknowledged (AOF with appendfsync always), else one line saying what and how to mend it. The
+ * hand-off streams hold the only copy of "not evaluated yet" once a sender moved its checkpoint, so a
+ * lost entry is an acknowledged event whose alert is never raised (history keeps it).
+ */
+export function persistenceWarning(where: string, aofEnabled: boolean, appendfsync: string | null): string | null {
+  if (aofEnabled && (appendfsync === 'always' || appendfsync === null)) return null;
+  const loses = aofEnabled ? `appendfsync ${appendfsync}: a crash loses up to a second of writes` : 'no AOF: a restart loses every key';
+  return `Redis at ${where} keeps ${loses} — hand-off entries the owner had not read yet would be gone (those events stay in history, but their alerts and tours are never evaluated), and leases are quarantined for one lease after a loss; set 'appendonly yes' and 'appendfsync always' (docs/scale-out.md, "Operating a cluster")`;
+}
+
+export async function probeRedis(url: string): Promise<{ version: string; warning: string | null }> {
   const where = redisAddress(url);
   const probe = new Redis(url, { ...redisOptions('se-probe'), retryStrategy: () => null, reconnectOnError: () => false });
   let lastError: Error | null = null;
@@ -52,7 +64,11 @@ export async function probeRedis(url: string): Promise<{ version: string }> {
     const major = Number(version.split('.')[0]);
     // Lua scripts with TIME and the commands used (SET … PX, PEXPIRE) need Redis ≥ 5 (effects replication)
     if (Number.isFinite(major) && major < 5) throw new ClusterError(`Redis at ${where} is version ${version}: the cluster needs Redis 5 or later (Debian's redis-server 7 is fine)`);
-    return { version };
+    const persistence = await probe.info('persistence');
+    const aofEnabled = /aof_enabled:1/.test(persistence);
+    // CONFIG may be renamed away on a managed Redis: then only the AOF flag is known
+    const fsync = await probe.config('GET', 'appendfsync').then((r) => (Array.isArray(r) && r.length > 1 ? String(r[1]) : null), () => null);
+    return { version, warning: persistenceWarning(where, aofEnabled, fsync) };
   } catch (err) {
     if (err instanceof ClusterError) throw err;
     const e = (lastError ?? err) as NodeJS.ErrnoException;

@@ -10,7 +10,8 @@ import { freePort, startInfluxd, type InfluxdHandle } from '../support/influxd.t
 import { startTestServer } from '../support/server.ts';
 import { runCli, until } from '../support/process.ts';
 import { connect } from '../support/mqtt.ts';
-import { ClusterError } from '../../server/cluster/index.ts';
+import { ClusterError, probeRedis } from '../../server/cluster/index.ts';
+import { persistenceWarning } from '../../server/cluster/redis.ts';
 
 let redis: RedisHandle;
 let influx: InfluxdHandle;
@@ -45,6 +46,20 @@ describe('a cluster node at start', () => {
       await server.stop();
     }
     expect(await redis.command(['EXISTS', 'se:estate:{test}:owner'])).toBe(':0');
+  }, 30_000);
+
+  it('says at start what a Redis crash would lose when Redis does not fsync every write, and nothing when it does', async () => {
+    expect(await probeRedis(redis.url)).toMatchObject({ warning: null }); // the tests' Redis: AOF, appendfsync always
+    await redis.command(['CONFIG', 'SET', 'appendfsync', 'everysec']);
+    try {
+      expect((await probeRedis(redis.url)).warning).toMatch(/keeps appendfsync everysec: a crash loses up to a second of writes .*hand-off entries .*'appendfsync always'/);
+      await redis.command(['CONFIG', 'SET', 'appendonly', 'no']);
+      expect((await probeRedis(redis.url)).warning).toMatch(/keeps no AOF: a restart loses every key/);
+    } finally {
+      await redis.command(['CONFIG', 'SET', 'appendonly', 'yes']);
+      await redis.command(['CONFIG', 'SET', 'appendfsync', 'always']);
+    }
+    expect(persistenceWarning('r:6379', true, null)).toBeNull(); // CONFIG renamed away: the AOF flag is all there is
   }, 30_000);
 
   it('refuses to start when Redis cannot be reached, saying where and why, with nothing left open', async () => {
