@@ -338,7 +338,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   // The shared configuration: one attempt to catch up before the listeners open (a node that was down
   // while a device was added knows it before the device connects); PostgreSQL down is not fatal.
-  const configFeed = options.configDb ? new ConfigFeed(options.configDb, db, log, options.configPollMs) : null;
+  // Sessions or users changed through the feed (a logout or a password change on another node): this
+  // node's dashboards on ended sessions are dropped, as for a change made here.
+  const configFeed = options.configDb
+    ? new ConfigFeed(options.configDb, db, log, options.configPollMs, (tables) => {
+      if (tables.has('sessions') || tables.has('users')) broker?.revalidateSessions();
+    })
+    : null;
   await configFeed?.start();
   if (configFeed) configFeedMetrics(metrics, configFeed);
 
