@@ -414,6 +414,8 @@ export class ConfigFeed {
 
   /** Resolves once this node has applied change `seq` (read-your-writes); throws if it cannot. */
   async waitFor(seq: number): Promise<void> {
+    // the write just reached PostgreSQL: a LISTEN connection lost in an outage is opened now, not at the next poll
+    if (!this.listener && !this.connecting) await this.connect();
     await this.catchUp();
     if (this.checkpoint < seq) throw new ConfigDbError(`the change (seq ${seq}) is saved in the configuration database but not yet applied on this node (at seq ${this.checkpoint}): ${this.error ?? 'see the server log'}`);
   }
