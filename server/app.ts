@@ -111,7 +111,7 @@ export interface ServerOptions {
   cluster?: ClusterSettings | null;
   /** estate lease timings in a cluster (tests; default 3 s lease, renewed every 1 s) */
   leaseTimings?: LeaseTimings;
-  /** postgres://… the shared configuration (devices so far; server/cluster/config-db.ts); null/absent = local SQLite only */
+  /** postgres://… the shared configuration (devices, estates, users, sessions; server/cluster/config-db.ts); null/absent = local SQLite only */
   configDb?: string | null;
   /** how often the shared configuration is polled past a lost NOTIFY (tests; default 2 s) */
   configPollMs?: number;

@@ -33,7 +33,7 @@ const SETTING_HELP: Partial<Record<SettingFlag, string>> = {
   'trusted-proxies': 'addresses/CIDRs whose PROXY headers are believed (default 127.0.0.1,::1)',
   cluster: 'redis://host:6379: one node of a cluster sharing Redis (needs --influx-url; docs/scale-out.md)',
   'node-id': "this node's name in the cluster (default host name + data-dir hash, stable across restarts)",
-  'config-db': 'postgres://user:pw@host:5432/db: configuration shared by every node (devices so far; docs/scale-out.md)',
+  'config-db': 'postgres://user:pw@host:5432/db: configuration shared by every node (devices, estates and imports, users and sessions; docs/scale-out.md)',
 };
 
 /** Built from config.ts's SETTINGS, so a setting added there shows up here by itself. */
