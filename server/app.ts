@@ -111,7 +111,7 @@ export interface ServerOptions {
   cluster?: ClusterSettings | null;
   /** estate lease timings in a cluster (tests; default 3 s lease, renewed every 1 s) */
   leaseTimings?: LeaseTimings;
-  /** postgres://… the shared configuration (devices so far; server/cluster/config-db.ts); null/absent = local SQLite only */
+  /** postgres://… the shared configuration (devices, estates, users, sessions; server/cluster/config-db.ts); null/absent = local SQLite only */
   configDb?: string | null;
   /** how often the shared configuration is polled past a lost NOTIFY (tests; default 2 s) */
   configPollMs?: number;
@@ -355,7 +355,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   // The shared configuration: one attempt to catch up before the listeners open (a node that was down
   // while a device was added knows it before the device connects); PostgreSQL down is not fatal.
-  const configFeed = options.configDb ? new ConfigFeed(options.configDb, db, log, options.configPollMs) : null;
+  // Sessions or users changed through the feed (a logout or a password change on another node): this
+  // node's dashboards on ended sessions are dropped, as for a change made here.
+  const configFeed = options.configDb
+    ? new ConfigFeed(options.configDb, db, log, options.configPollMs, (tables) => {
+      if (tables.has('sessions') || tables.has('users')) broker?.revalidateSessions();
+    })
+    : null;
   await configFeed?.start();
   if (configFeed) configFeedMetrics(metrics, configFeed);
 

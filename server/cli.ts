@@ -14,7 +14,7 @@ import { upsertEstate } from './store/estates.ts';
 import { startServer, type RunningServer } from './app.ts';
 import { ORG_USAGE, OrgError, importDistrictFile, orgCommand } from './org/cli.ts';
 import { ClusterError } from './cluster/redis.ts';
-import { ConfigDbError, addDeviceShared, revokeDeviceShared } from './cluster/config-db.ts';
+import { ConfigDbError, addDeviceShared, configChange, revokeDeviceShared } from './cluster/config-db.ts';
 import { getEstate } from './store/estates.ts';
 
 const SETTING_HELP: Partial<Record<SettingFlag, string>> = {
@@ -33,7 +33,7 @@ const SETTING_HELP: Partial<Record<SettingFlag, string>> = {
   'trusted-proxies': 'addresses/CIDRs whose PROXY headers are believed (default 127.0.0.1,::1)',
   cluster: 'redis://host:6379: one node of a cluster sharing Redis (needs --influx-url; docs/scale-out.md)',
   'node-id': "this node's name in the cluster (default host name + data-dir hash, stable across restarts)",
-  'config-db': 'postgres://user:pw@host:5432/db: configuration shared by every node (devices so far; docs/scale-out.md)',
+  'config-db': 'postgres://user:pw@host:5432/db: configuration shared by every node (devices, estates and imports, users and sessions; docs/scale-out.md)',
 };
 
 /** Built from config.ts's SETTINGS, so a setting added there shows up here by itself. */
@@ -322,7 +322,7 @@ async function deviceAdd(args: string[]) {
   }
 }
 
-function userAdd(args: string[]) {
+async function userAdd(args: string[]) {
   const { values } = parse(args, { name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' }, estate: { type: 'string' }, scope: { type: 'string' }, update: { type: 'boolean' } });
   if (values.scope) values.estate = values.scope;
   const role = required(values, 'role');
@@ -332,23 +332,22 @@ function userAdd(args: string[]) {
   try {
     const name = required(values, 'name');
     const password = required(values, 'password');
-    const user = db.transaction(() => {
-      const before = getUser(db, name);
-      const u = addUser(db, { name, role: role as Role, password, estate: (values.estate as string) ?? null }, { update: Boolean(values.update) });
+    const before = getUser(db, name);
+    // with --config-db the user (its password hash) and the sessions an update ends go to every node
+    const user = await configChange(db, shared(config), () => addUser(db, { name, role: role as Role, password, estate: (values.estate as string) ?? null }, { update: Boolean(values.update) }), (u) => {
       // never the password: only what changed about the user
       recordAudit(db, {
         actor: cliActor(), source: 'cli', action: before ? 'user.update' : 'user.add', estate: u.estate, target: u.name,
         summary: before ? { role: u.role, estate: u.estate, previous: { role: before.role, estate: before.estate }, password: 'changed' } : { role: u.role, estate: u.estate },
       });
-      return u;
-    })();
+    });
     process.stdout.write(`user ${user.name} (${user.role}, ${user.estate ? `estate ${user.estate}` : 'all estates'}) saved\n`);
   } finally {
     db.close();
   }
 }
 
-function estateAdd(args: string[]) {
+async function estateAdd(args: string[]) {
   const { values } = parse(args, { id: { type: 'string' }, name: { type: 'string' }, 'name-zh': { type: 'string' }, lat: { type: 'string' }, lon: { type: 'string' }, timezone: { type: 'string' } });
   const lat = number(values, 'lat');
   const lon = number(values, 'lon');
@@ -366,11 +365,10 @@ function estateAdd(args: string[]) {
   try {
     const name = required(values, 'name');
     const estate = { id, name, nameZh: (values['name-zh'] as string) ?? name, lat, lon, timezone };
-    db.transaction(() => {
-      upsertEstate(db, estate);
+    await configChange(db, shared(config), () => upsertEstate(db, estate), () => {
       recordAudit(db, { actor: cliActor(), source: 'cli', action: 'estate.add', estate: id, target: id, summary: estate });
-    })();
-    process.stdout.write(`estate ${id} saved\n`);
+    });
+    process.stdout.write(`estate ${id} saved${config.configDb ? ' in the shared configuration' : ''}\n`);
   } finally {
     db.close();
   }
@@ -391,18 +389,22 @@ async function importBuildings(args: string[]) {
   }
   const db = openDb(dbPath(config.dataDir));
   try {
-    const summary = db.transaction(() => {
-      const s = importEstate(db, parsed);
+    // with --config-db every row of the file (the estate, its buildings … and its devices) goes to every node
+    const summary = await configChange(db, shared(config), () => importEstate(db, parsed), (s) => {
       recordAudit(db, {
         actor: cliActor(), source: 'cli', action: 'estate.import', estate: s.estate, target: file,
         summary: { buildings: s.buildings, zones: s.zones, checkpoints: s.checkpoints, gates: s.gates, devices: s.devices, newDevices: s.newDevices },
       });
-      return s;
-    })();
+    });
     process.stdout.write(`imported ${file} into estate ${summary.estate}: ${summary.buildings} buildings, ${summary.zones} zones, ${summary.checkpoints} checkpoints, ${summary.devices} devices\n`);
   } finally {
     db.close();
   }
+}
+
+/** The CLI's target for configChange: --config-db / SE_CONFIG_DB, or null (this data dir only). */
+function shared(config: Config): { url: string } | null {
+  return config.configDb ? { url: config.configDb } : null;
 }
 
 function withDb(args: string[], fn: (db: ReturnType<typeof openDb>, positionals: string[], values: Record<string, unknown>) => string, options: NonNullable<ParseArgsConfig['options']> = {}) {

@@ -9,7 +9,7 @@ import { HttpError } from './errors.ts';
 import { parseScopeRef } from '../../protocol/org.ts';
 import { scopeWithin } from '../org/scope.ts';
 import { assertEstateVisible, requireRole } from './auth.ts';
-import { ConfigDbError, addDeviceShared, revokeDeviceShared, type ConfigFeed } from '../cluster/config-db.ts';
+import { ConfigDbError, addDeviceShared, configChange, revokeDeviceShared, type ConfigFeed } from '../cluster/config-db.ts';
 import { getEstate } from '../store/estates.ts';
 
 const optionalNumber = (v: unknown, name: string): number | null => {
@@ -67,7 +67,7 @@ export function adminRoutes(db: Db, feed: ConfigFeed | null = null): Router {
     }
   });
 
-  router.post('/users', requireRole('admin'), (req, res) => {
+  router.post('/users', requireRole('admin'), async (req, res) => {
     const b = (req.body ?? {}) as Record<string, unknown>;
     if (typeof b.name !== 'string' || typeof b.password !== 'string') throw new HttpError(400, 'name and password (strings) are required');
     if (!ROLES.includes(b.role as Role)) throw new HttpError(400, `role must be one of ${ROLES.join(', ')}`);
@@ -79,14 +79,13 @@ export function adminRoutes(db: Db, feed: ConfigFeed | null = null): Router {
     }
     if (getUser(db, b.name)) throw new HttpError(409, `user '${b.name}' already exists`);
     try {
-      const user = db.transaction(() => {
-        const u = addUser(db, { name: b.name as string, role: b.role as Role, password: b.password as string, estate });
+      const user = await configChange(db, feed && { url: feed.url, feed }, () => addUser(db, { name: b.name as string, role: b.role as Role, password: b.password as string, estate }), (u) => {
         recordAudit(db, { actor: req.user!.name, source: req.ip, action: 'user.add', estate, target: u.name, summary: { role: u.role, estate } });
-        return u;
-      })();
+      });
       res.status(201).json(user);
     } catch (err) {
-      if (err instanceof UserError) throw new HttpError(400, err.message);
+      if (err instanceof UserError) throw new HttpError(/already exists/.test(err.message) ? 409 : 400, err.message);
+      if (err instanceof ConfigDbError) throw new HttpError(503, err.message);
       throw err;
     }
   });

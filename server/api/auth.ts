@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics.ts';
 import type { SecurityLimits } from '../security/limits.ts';
 import { normalizeAddress } from '../security/flood.ts';
 import { HttpError } from './errors.ts';
+import { ConfigDbError, configChange, type ConfigFeed } from '../cluster/config-db.ts';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -27,9 +28,10 @@ export function clientAddress(req: Request): string {
   return normalizeAddress(req.socket.remoteAddress);
 }
 
-export function authRoutes(db: Db, metrics: Metrics, limits?: SecurityLimits): Router {
+/** With a shared configuration (`feed`) the session is made in PostgreSQL, so it is valid on every node. */
+export function authRoutes(db: Db, metrics: Metrics, limits?: SecurityLimits, feed: ConfigFeed | null = null): Router {
   const router = Router();
-  router.post('/auth/login', (req, res) => {
+  router.post('/auth/login', async (req, res) => {
     const { username, password } = (req.body ?? {}) as Record<string, unknown>;
     if (typeof username !== 'string' || typeof password !== 'string' || !username || !password) {
       throw new HttpError(400, 'username and password (strings) are required');
@@ -42,7 +44,13 @@ export function authRoutes(db: Db, metrics: Metrics, limits?: SecurityLimits): R
       const what = verdict.key.kind === 'user' ? `user '${username}'` : `address ${address}`;
       throw new HttpError(429, `too many failed sign-ins for ${what}: ${verdict.reason === 'locked' ? 'locked' : 'wait'} ${seconds} s before trying again`, { reason: verdict.reason, retryAfter: seconds });
     }
-    const session = login(db, username, password);
+    let session: ReturnType<typeof login>;
+    try {
+      session = await configChange(db, feed && { url: feed.url, feed }, () => login(db, username, password));
+    } catch (err) {
+      if (err instanceof ConfigDbError) throw new HttpError(503, err.message);
+      throw err;
+    }
     if (!session) {
       metrics.authFailures.inc({ who: 'login' });
       limits?.signInFailed('http', username, address);

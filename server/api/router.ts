@@ -63,7 +63,7 @@ export function createApp({ db, ingest, history, metrics, log, webDir, modules =
     res.json({ ok: true, history: history.backend });
   });
 
-  app.use(API_PREFIX, authRoutes(db, metrics, limits));
+  app.use(API_PREFIX, authRoutes(db, metrics, limits, configFeed));
   app.use(API_PREFIX, ingestRoutes(db, ingest, metrics));
   for (const m of modules) {
     if (!m.publicRoutes) continue;
@@ -72,7 +72,7 @@ export function createApp({ db, ingest, history, metrics, log, webDir, modules =
     app.use(API_PREFIX, router);
   }
   app.use(API_PREFIX, requireUser(db, sessionIdleMs));
-  app.use(API_PREFIX, sessionRoutes(db, metrics, onSessionsEnded));
+  app.use(API_PREFIX, sessionRoutes(db, metrics, onSessionsEnded, configFeed));
   app.use(API_PREFIX, estateRoutes(db, history));
   app.use(API_PREFIX, adminRoutes(db, configFeed));
   app.use(API_PREFIX, auditRoutes(db));

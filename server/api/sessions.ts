@@ -15,23 +15,34 @@ import { PasswordChangeError, changePassword, endSession, getUser, revokeSession
 import type { Metrics } from '../metrics.ts';
 import { bearer, clientAddress } from './auth.ts';
 import { HttpError } from './errors.ts';
+import { ConfigDbError, configChange, type ConfigFeed } from '../cluster/config-db.ts';
 
-export function sessionRoutes(db: Db, metrics: Metrics, onSessionsEnded: () => void = () => {}): Router {
+/**
+ * With a shared configuration (`feed`) sessions and passwords change in PostgreSQL (every node drops
+ * the ended sessions' dashboards when it applies the change); PostgreSQL away: 503, nothing changed.
+ */
+export function sessionRoutes(db: Db, metrics: Metrics, onSessionsEnded: () => void = () => {}, feed: ConfigFeed | null = null): Router {
   const router = Router();
+  const change = async <T>(work: () => T, after: (v: T) => void): Promise<T> => {
+    try {
+      return await configChange(db, feed && { url: feed.url, feed }, work, after);
+    } catch (err) {
+      if (err instanceof ConfigDbError) throw new HttpError(503, err.message);
+      throw err;
+    }
+  };
 
-  router.post('/auth/logout', (req, res) => {
+  router.post('/auth/logout', async (req, res) => {
     const user = req.user!;
-    const ended = db.transaction(() => {
-      const ok = endSession(db, bearer(req)!);
+    const ended = await change(() => endSession(db, bearer(req)!), (ok) => {
       if (ok) recordAudit(db, { actor: user.name, source: clientAddress(req), action: 'session.logout', target: user.name, estate: user.estate });
-      return ok;
-    })();
+    });
     if (ended) metrics.sessionsRevoked.inc({ why: 'logout' });
     onSessionsEnded();
     res.status(204).end();
   });
 
-  router.post('/auth/password', (req, res) => {
+  router.post('/auth/password', async (req, res) => {
     const user = req.user!;
     const { oldPassword, newPassword } = (req.body ?? {}) as Record<string, unknown>;
     if (typeof oldPassword !== 'string' || typeof newPassword !== 'string' || !oldPassword || !newPassword) {
@@ -39,11 +50,9 @@ export function sessionRoutes(db: Db, metrics: Metrics, onSessionsEnded: () => v
     }
     let revoked: number;
     try {
-      revoked = db.transaction(() => {
-        const n = changePassword(db, user.name, oldPassword, newPassword, bearer(req));
+      revoked = await change(() => changePassword(db, user.name, oldPassword, newPassword, bearer(req)), (n) => {
         recordAudit(db, { actor: user.name, source: clientAddress(req), action: 'user.password', target: user.name, estate: user.estate, summary: { otherSessionsEnded: n } });
-        return n;
-      })();
+      });
     } catch (err) {
       if (err instanceof PasswordChangeError) throw new HttpError(err.reason === 'wrong_password' ? 403 : 400, err.message, { reason: err.reason });
       throw err;
@@ -53,16 +62,14 @@ export function sessionRoutes(db: Db, metrics: Metrics, onSessionsEnded: () => v
     res.json({ revoked });
   });
 
-  router.delete('/users/:name/sessions', (req, res) => {
+  router.delete('/users/:name/sessions', async (req, res) => {
     const user = req.user!;
     const name = req.params.name;
     if (user.role !== 'admin' && user.name !== name) throw new HttpError(403, 'only admins may end another user\'s sessions', { reason: 'forbidden' });
     if (!getUser(db, name)) throw new HttpError(404, `user '${name}' not found`, { reason: 'not_found' });
-    const revoked = db.transaction(() => {
-      const n = revokeSessions(db, name);
+    const revoked = await change(() => revokeSessions(db, name), (n) => {
       recordAudit(db, { actor: user.name, source: clientAddress(req), action: 'user.sessions.revoke', target: name, summary: { sessionsEnded: n } });
-      return n;
-    })();
+    });
     if (revoked) metrics.sessionsRevoked.inc({ why: 'revoked' }, revoked);
     onSessionsEnded();
     res.json({ revoked });

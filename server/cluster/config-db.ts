@@ -27,6 +27,10 @@ import type { Log } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { Gauge } from 'prom-client';
 import { configDbAddress } from './settings.ts';
+import { applyRow, captureChanges, keyText, sharedTable, SHARED_TABLES, type Row, type RowChange } from './config-apply.ts';
+import { ensureGateTables } from '../estate/gates.ts';
+import { ensureCameraTables } from '../cameras/store.ts';
+import { takeSessionTouches } from '../store/users.ts';
 
 export { checkConfigDbUrl, configDbAddress } from './settings.ts';
 
@@ -37,6 +41,10 @@ export const CONFIG_POLL_MS = 2000;
 const CONNECT_TIMEOUT_MS = 3000;
 /** a PostgreSQL that hangs (SIGSTOP, a full network buffer) fails a query instead of holding a request or the feed */
 const QUERY_TIMEOUT_MS = 5000;
+/** how often a node sends the last use of the sessions it saw used (users.ts writes it locally at most once a minute) */
+/** entities whose `estate` column names the estate they belong to (a user's `estate` is a scope, maybe a unit's) */
+const ESTATE_CHILDREN = new Set(['device', 'devices', 'buildings', 'zones', 'checkpoints', 'gates', 'car_parks', 'camera_streams']);
+export const SESSION_TOUCH_FLUSH_MS = 60_000;
 /** any constant: the advisory lock every configuration writer holds for its transaction */
 const WRITE_LOCK = 0x5e_c0_f1_6;
 
@@ -69,6 +77,12 @@ CREATE TABLE IF NOT EXISTS config_changes (
   id TEXT NOT NULL,
   op TEXT NOT NULL,
   row JSONB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS config_rows (
+  entity TEXT NOT NULL,
+  key TEXT NOT NULL,
+  row JSONB NOT NULL,
+  PRIMARY KEY (entity, key)
 );`;
 
 /** The row as it is copied to every node (no token, only its hash). */
@@ -77,7 +91,7 @@ interface DeviceRow {
   x: number | null; y: number | null; heading: number | null; fov: number | null; floor: number | null; created_at: number;
 }
 
-interface Change { seq: number; entity: string; op: string; row: DeviceRow }
+interface Change { seq: number; entity: string; op: string; row: DeviceRow & Row }
 
 /**
  * Creates the tables when missing, under the write lock: two nodes starting together would otherwise
@@ -195,6 +209,100 @@ export async function getDeviceShared(url: string, id: string): Promise<DeviceRe
   }
 }
 
+/** The shared tables made lazily by their modules exist before a capture (a table made inside it would be rolled back). */
+export function ensureSharedTables(db: Db): void {
+  ensureGateTables(db);
+  ensureCameraTables(db);
+}
+
+/** Records captured rows: config_changes (the feed), config_rows (the current truth), devices (device add's checks). */
+async function recordRows(c: pg.Client, changes: RowChange[], op?: 'touch'): Promise<number> {
+  let recorded = 0;
+  for (const ch of changes) {
+    const key = keyText(ch);
+    if (op === 'touch') {
+      // a last use never brings back a session another node ended meanwhile
+      const live = await c.query('SELECT 1 FROM config_rows WHERE entity = $1 AND key = $2', [ch.table, key]);
+      if (!live.rowCount) continue;
+    }
+    await c.query('INSERT INTO config_changes (entity, id, op, row) VALUES ($1, $2, $3, $4)', [ch.table, key, op ?? (ch.row ? 'upsert' : 'delete'), JSON.stringify(ch.row ?? ch.key)]);
+    if (ch.row) await c.query('INSERT INTO config_rows (entity, key, row) VALUES ($1, $2, $3) ON CONFLICT (entity, key) DO UPDATE SET row = excluded.row', [ch.table, key, JSON.stringify(ch.row)]);
+    else await c.query('DELETE FROM config_rows WHERE entity = $1 AND key = $2', [ch.table, key]);
+    if (ch.table === 'devices' && ch.row) {
+      const r = ch.row as unknown as DeviceRow;
+      await c.query(
+        `INSERT INTO devices (id, estate, kind, name, token_hash, x, y, heading, fov, floor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (id) DO UPDATE SET estate = excluded.estate, kind = excluded.kind, name = excluded.name, token_hash = excluded.token_hash, x = excluded.x, y = excluded.y, heading = excluded.heading, fov = excluded.fov, floor = excluded.floor`,
+        [r.id, r.estate, r.kind, r.name, r.token_hash, r.x, r.y, r.heading, r.fov, r.floor ?? null, r.created_at],
+      );
+    }
+    recorded++;
+  }
+  return recorded;
+}
+
+/**
+ * A configuration change through the shared configuration: `work` (the same synchronous SQLite code
+ * as on a single node: importEstate, addUser, login, …) runs against this node's copy and is rolled
+ * back; the rows it would have changed go to PostgreSQL in one transaction, and with `feed` (a
+ * running node) the answer waits until this node has applied them (read-your-writes). What `work`
+ * throws is thrown before PostgreSQL is asked; PostgreSQL away is a ConfigDbError and nothing is
+ * written anywhere. seq null: `work` changed no shared row.
+ */
+export async function writeShared<T>(db: Db, url: string, work: () => T, feed?: ConfigFeed | null): Promise<{ value: T; seq: number | null }> {
+  ensureSharedTables(db);
+  const { value, changes } = captureChanges(db, work);
+  if (!changes.length) return { value, seq: null };
+  const { seq } = await writeTransaction(url, (c) => recordRows(c, changes));
+  if (feed) await feed.waitFor(seq);
+  else await catchUpOnce(url, db);
+  return { value, seq };
+}
+
+/**
+ * One configuration change, shared or not: without a shared configuration `work` and `after` (the
+ * audit row) run in one local transaction, as on a single node; with one (`shared`: a running node's
+ * feed, or the CLI's --config-db URL) `work` goes through writeShared and `after` runs on this node
+ * once PostgreSQL has it (the audit log is per node).
+ */
+export async function configChange<T>(db: Db, shared: { url: string; feed?: ConfigFeed | null } | null, work: () => T, after: (value: T) => void = () => {}): Promise<T> {
+  if (!shared) {
+    return db.transaction(() => {
+      const value = work();
+      after(value);
+      return value;
+    })();
+  }
+  const { value } = await writeShared(db, shared.url, work, shared.feed);
+  after(value);
+  return value;
+}
+
+const SILENT: Log = { info() {}, warn() {}, error() {}, debug() {} };
+
+/**
+ * The CLI's data dir brought up to the shared configuration once (the changes it just wrote among
+ * them), so a script's next command there (a device of the estate just added) finds them whether or
+ * not a node is running on it. A running node applying the same changes again is harmless (whole
+ * rows, by key). Best effort: what this misses, the node's own feed applies.
+ */
+export async function catchUpOnce(url: string, db: Db): Promise<void> {
+  const feed = new ConfigFeed(url, db, SILENT);
+  try {
+    await feed.catchUpNow();
+  } finally {
+    await feed.close();
+  }
+}
+
+/**
+ * Sessions' last use, batched (docs/scale-out.md): each node sends the sessions it saw used once per
+ * flush (a minute), as 'touch' changes that only update a session still in config_rows.
+ */
+async function touchSessionsShared(url: string, changes: RowChange[]): Promise<void> {
+  await writeTransaction(url, (c) => recordRows(c, changes, 'touch'));
+}
+
 export interface ConfigFeedStats {
   /** the last change applied to this node's SQLite */
   checkpoint: number;
@@ -220,7 +328,22 @@ export class ConfigFeed {
   private error: string | null = null;
   private held = new Set<number>();
 
-  constructor(readonly url: string, private readonly db: Db, private readonly log: Log, private readonly pollMs = CONFIG_POLL_MS) {
+  private touchTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * `onApplied` hears which shared tables changed on this node (after the commit): the server ends
+   * dashboards' connections whose session is gone.
+   */
+  constructor(
+    readonly url: string,
+    private readonly db: Db,
+    private readonly log: Log,
+    private readonly pollMs = CONFIG_POLL_MS,
+    private readonly onApplied: (tables: Set<string>) => void = () => {},
+    private readonly touchMs = SESSION_TOUCH_FLUSH_MS,
+  ) {
+    ensureSharedTables(db);
+    takeSessionTouches(db); // from now on this node's session touches are recorded for flushTouches
     this.checkpoint = Number(getMeta(db, CHECKPOINT_KEY) ?? 0);
   }
 
@@ -232,6 +355,14 @@ export class ConfigFeed {
       else void this.catchUp();
     }, this.pollMs);
     this.timer.unref();
+    this.touchTimer = setInterval(() => void this.flushTouches(), this.touchMs);
+    this.touchTimer.unref();
+  }
+
+  /** One connection and one catch-up, no timers (catchUpOnce). */
+  async catchUpNow(): Promise<void> {
+    await this.connect();
+    await this.catchUp();
   }
 
   stats(): ConfigFeedStats {
@@ -283,6 +414,8 @@ export class ConfigFeed {
 
   /** Resolves once this node has applied change `seq` (read-your-writes); throws if it cannot. */
   async waitFor(seq: number): Promise<void> {
+    // the write just reached PostgreSQL: a LISTEN connection lost in an outage is opened now, not at the next poll
+    if (!this.listener && !this.connecting) await this.connect();
     await this.catchUp();
     if (this.checkpoint < seq) throw new ConfigDbError(`the change (seq ${seq}) is saved in the configuration database but not yet applied on this node (at seq ${this.checkpoint}): ${this.error ?? 'see the server log'}`);
   }
@@ -311,7 +444,11 @@ export class ConfigFeed {
     }
   }
 
-  /** One SQLite transaction: the rows and the checkpoint. The revoked ids, or null when held back. */
+  /**
+   * One SQLite transaction: the rows and the checkpoint. Each change in a savepoint of its own: one
+   * that cannot be applied here (a row of an estate this node lacks) holds the feed at it, in order,
+   * with the reason logged once. The revoked device ids, or null when nothing moved.
+   */
   private apply(changes: Change[]): string[] | null {
     const revoked: string[] = [];
     const upsert = this.db.prepare(
@@ -319,20 +456,41 @@ export class ConfigFeed {
        ON CONFLICT (id) DO UPDATE SET estate = excluded.estate, kind = excluded.kind, name = excluded.name, token_hash = excluded.token_hash, x = excluded.x, y = excluded.y, heading = excluded.heading, fov = excluded.fov, floor = excluded.floor`,
     );
     const hasEstate = this.db.prepare('SELECT 1 FROM estates WHERE id = ?').pluck();
+    const tables = new Set<string>();
     let applied = this.checkpoint;
+    const hold = (ch: Change, why: string) => {
+      if (!this.held.has(ch.seq)) this.log.error(`config: change ${ch.seq} (${why}); configuration changes wait until then`);
+      this.held.add(ch.seq);
+    };
     this.db.transaction(() => {
       for (const ch of changes) {
-        if (ch.entity !== 'device') {
-          this.log.warn(`config: change ${ch.seq} is for '${ch.entity}', which this version does not know; skipped`);
-        } else if (!hasEstate.get(ch.row.estate)) {
-          // Estates are still per node: a device of an estate this node lacks waits (in order) until
-          // the estate is created here; nothing after it is applied before it.
-          if (!this.held.has(ch.seq)) this.log.error(`config: change ${ch.seq} (device '${ch.row.id}') names estate '${ch.row.estate}', which this node does not have: create it here (smart-estate estate add); configuration changes wait until then`);
-          this.held.add(ch.seq);
+        const estate = ch.row && typeof ch.row.estate === 'string' ? ch.row.estate : null;
+        const what = ch.entity === 'device' ? `device '${ch.row.id}'` : `${ch.entity} ${ch.row?.id ?? ch.row?.name ?? ''}`.trim();
+        if (estate !== null && ch.op !== 'delete' && ESTATE_CHILDREN.has(ch.entity) && !hasEstate.get(estate)) {
+          // a row of an estate this node does not have (created before --config-db, or the estate's
+          // change is still to come): it waits, in order; nothing after it is applied before it
+          hold(ch, `${what} names estate '${estate}', which this node does not have: create it here (smart-estate estate add), or through --config-db on any node`);
           break;
-        } else {
+        }
+        if (ch.entity === 'device') {
           upsert.run(ch.row);
           if (ch.row.token_hash === REVOKED) revoked.push(ch.row.id);
+          tables.add('devices');
+        } else if (sharedTable(ch.entity)) {
+          const spec = sharedTable(ch.entity)!;
+          const change: RowChange = ch.op === 'delete'
+            ? { table: spec.table, key: ch.row, row: null }
+            : { table: spec.table, key: Object.fromEntries(spec.pk.map((c) => [c, ch.row[c]])), row: ch.row };
+          try {
+            this.db.transaction(() => applyRow(this.db, change, { onlyIfPresent: ch.op === 'touch' }))();
+          } catch (err) {
+            hold(ch, `${what} cannot be applied on this node: ${(err as Error).message}`);
+            break;
+          }
+          if (spec.table === 'devices' && ch.row?.token_hash === REVOKED) revoked.push(String(ch.row.id));
+          if (ch.op !== 'touch') tables.add(spec.table);
+        } else {
+          this.log.warn(`config: change ${ch.seq} is for '${ch.entity}', which this version does not know; skipped`);
         }
         applied = ch.seq;
       }
@@ -340,12 +498,33 @@ export class ConfigFeed {
     })();
     const progressed = applied > this.checkpoint;
     this.checkpoint = applied;
+    if (progressed && tables.size) this.onApplied(tables);
     return progressed ? revoked : null;
+  }
+
+  /** Sends the last use of the sessions used on this node since the last flush (one transaction). */
+  async flushTouches(): Promise<void> {
+    const hashes = takeSessionTouches(this.db);
+    if (!hashes.length) return;
+    const read = this.db.prepare('SELECT * FROM sessions WHERE token_hash = ?');
+    const changes: RowChange[] = [];
+    for (const h of hashes) {
+      const row = read.get(h) as Row | undefined;
+      if (row) changes.push({ table: 'sessions', key: { token_hash: h }, row });
+    }
+    if (!changes.length) return;
+    try {
+      await touchSessionsShared(this.url, changes);
+    } catch (err) {
+      // kept local: the session stays valid here; another node may end it for idleness meanwhile
+      this.problem(`config: sending sessions' last use failed: ${(err as Error).message}`);
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.touchTimer) clearInterval(this.touchTimer);
     const c = this.listener;
     this.listener = null;
     await this.running;

@@ -22,6 +22,16 @@ const TOUCH_EVERY_MS = 60_000;
 
 export class UserError extends Error {}
 
+/** Sessions whose last use was written here since the last take (the shared configuration sends them: cluster/config-db.ts). */
+const touched = new WeakMap<Db, Set<string>>();
+
+/** Starts (and then drains) the record of this db's session touches; without a shared configuration nothing is kept. */
+export function takeSessionTouches(db: Db): string[] {
+  const set = touched.get(db);
+  touched.set(db, new Set());
+  return set ? [...set] : [];
+}
+
 export function addUser(db: Db, u: { name: string; role: Role; password: string; estate?: string | null }, options: { update?: boolean } = {}): UserInfo {
   if (!isId(u.name)) throw new UserError(`invalid user name '${u.name}': use letters, digits, '_', '-', '.' (max 64)`);
   if (!ROLES.includes(u.role)) throw new UserError(`invalid role '${u.role}': one of ${ROLES.join(', ')}`);
@@ -96,6 +106,7 @@ export function userForSessionHash(db: Db, tokenHash: string, now = Date.now(), 
   if (row.lastUsed !== null && now - row.lastUsed > idleMs) return undefined;
   if (row.lastUsed === null || now - row.lastUsed >= TOUCH_EVERY_MS) {
     prepared(db, 'UPDATE sessions SET last_used_at = ? WHERE token_hash = ?').run(now, tokenHash);
+    touched.get(db)?.add(tokenHash);
   }
   // a unit or company scope is resolved against this database at each check (org/scope.ts)
   return bindScope(db, { name: row.name, role: row.role, estate: row.estate });

@@ -131,6 +131,10 @@ describe('devices: one truth for all nodes (PostgreSQL)', () => {
   it('PostgreSQL down: known devices connect and publish on both nodes, device add fails with a clear error; back up, the nodes catch up by themselves', async () => {
     const token = addDevice(a, 'sensor-4');
     const held = await until('sensor-4 accepted by node B', () => session(b, 'sensor-4', token), 15_000);
+    // A too, before PostgreSQL goes (A has it from the same NOTIFY or the next poll)
+    await until('node A has sensor-4', () => localDevice(a, 'sensor-4'), 10_000);
+    // a login is itself a shared change (its session is valid on every node), so it is made before the outage
+    const adminB = await adminToken(b);
     await pg.halt();
     try {
       // durability and authentication never wait on PostgreSQL
@@ -142,7 +146,7 @@ describe('devices: one truth for all nodes (PostgreSQL)', () => {
       const r = device(a, ['add', '--estate', 'test', '--id', 'sensor-5', '--kind', 'sensor']);
       expect(r.status).toBe(1);
       expect(r.stderr).toBe(`smart-estate: cannot reach the configuration database at postgres://127.0.0.1:${pg.port}/postgres: connection refused (is PostgreSQL running there?); configuration changes need it (check --config-db / SE_CONFIG_DB)\n`);
-      const rest = await restAdd(b, await adminToken(b), 'sensor-5');
+      const rest = await restAdd(b, adminB, 'sensor-5');
       expect(rest.status).toBe(503);
       expect(((await rest.json()) as { error: string }).error).toMatch(/cannot reach the configuration database/);
       await until('both nodes report the configuration database down', async () => (await a.metric('se_config_db_up')) === 0 && (await b.metric('se_config_db_up')) === 0, 10_000);

@@ -1,0 +1,139 @@
+// The shared configuration's rows, generic over tables (docs/scale-out.md "Configuration: one truth
+// for all nodes"): an entity is a SQLite table, a change is one whole row keyed by its primary key
+// (or the key alone: the row is gone). Applying is an upsert or a delete by primary key, so it is
+// idempotent: a change applied twice, or replayed from an older checkpoint, leaves the same rows.
+//
+// Writes are captured, not re-implemented: the existing write code (importEstate, addUser, login, …)
+// runs inside a SQLite transaction with temporary triggers on the shared tables recording which
+// keys it touched; the touched rows are read as they now are, and the transaction is rolled back.
+// The caller sends those rows to PostgreSQL; every node (the writer too) applies them from the feed.
+// So validation, defaults and cascades (a user's sessions deleted with it) stay in one place.
+//
+// Small on purpose (table, primary-key columns, row): module-state replication can share applyRow.
+import type { Db } from '../store/db.ts';
+
+export interface SharedTable {
+  table: string;
+  /** primary-key columns, in order */
+  pk: readonly string[];
+}
+
+/**
+ * The tables shared through --config-db, parents before children (the order a fresh node applies a
+ * snapshot in). Devices are here for rows written by imports; `device add` / `revoke` have their own
+ * entity ('device', config-db.ts) from before the generic feed.
+ */
+export const SHARED_TABLES: readonly SharedTable[] = [
+  { table: 'estates', pk: ['id'] },
+  { table: 'buildings', pk: ['estate', 'id'] },
+  { table: 'zones', pk: ['estate', 'id'] },
+  { table: 'checkpoints', pk: ['estate', 'id'] },
+  { table: 'gates', pk: ['estate', 'id'] },
+  { table: 'car_parks', pk: ['estate', 'zone'] },
+  { table: 'devices', pk: ['id'] },
+  { table: 'camera_streams', pk: ['device'] },
+  { table: 'users', pk: ['name'] },
+  { table: 'sessions', pk: ['token_hash'] },
+];
+
+const BY_NAME = new Map(SHARED_TABLES.map((t) => [t.table, t]));
+
+export function sharedTable(table: string): SharedTable | undefined {
+  return BY_NAME.get(table);
+}
+
+export type Row = Record<string, unknown>;
+
+/** One changed row: `row` null = deleted. `key` holds the primary-key columns. */
+export interface RowChange {
+  table: string;
+  key: Row;
+  row: Row | null;
+}
+
+/** The change's key as text (config_changes.id, config_rows.key): the pk values as a JSON array. */
+export function keyText(change: { table: string; key: Row }): string {
+  const spec = BY_NAME.get(change.table);
+  if (!spec) throw new Error(`not a shared table: ${change.table}`);
+  return JSON.stringify(spec.pk.map((c) => change.key[c] ?? null));
+}
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+function columns(db: Db, table: string): string[] {
+  return (db.prepare(`PRAGMA main.table_info(${quote(table)})`).all() as Array<{ name: string }>).map((c) => c.name);
+}
+
+function tableExists(db: Db, table: string): boolean {
+  return db.prepare("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+}
+
+/**
+ * Applies one change to this SQLite: the whole row upserted by its primary key (ON CONFLICT DO
+ * UPDATE, never REPLACE: a REPLACE deletes first and would cascade to a user's sessions), or the
+ * row deleted. Columns this version does not have are left out (a newer node's row); `onlyIfPresent`
+ * updates an existing row and never creates one (a session's last use must not bring back a session
+ * that ended). Throws on a constraint (a building whose estate is missing): the caller holds the feed.
+ */
+export function applyRow(db: Db, change: RowChange, options: { onlyIfPresent?: boolean } = {}): void {
+  const spec = BY_NAME.get(change.table);
+  if (!spec) throw new Error(`not a shared table: ${change.table}`);
+  const where = spec.pk.map((c) => `${quote(c)} = ?`).join(' AND ');
+  const keyValues = spec.pk.map((c) => change.key[c] ?? change.row?.[c] ?? null);
+  if (!change.row) {
+    if (tableExists(db, spec.table)) db.prepare(`DELETE FROM ${quote(spec.table)} WHERE ${where}`).run(...keyValues);
+    return;
+  }
+  const have = new Set(columns(db, spec.table));
+  if (!have.size) throw new Error(`table '${spec.table}' does not exist on this node`);
+  const cols = Object.keys(change.row).filter((c) => have.has(c));
+  const values = cols.map((c) => sqliteValue(change.row![c]));
+  const rest = cols.filter((c) => !spec.pk.includes(c));
+  if (options.onlyIfPresent) {
+    if (rest.length) db.prepare(`UPDATE ${quote(spec.table)} SET ${rest.map((c) => `${quote(c)} = ?`).join(', ')} WHERE ${where}`).run(...rest.map((c) => sqliteValue(change.row![c])), ...keyValues);
+    return;
+  }
+  const update = rest.length ? `DO UPDATE SET ${rest.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')}` : 'DO NOTHING';
+  db.prepare(`INSERT INTO ${quote(spec.table)} (${cols.map(quote).join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT (${spec.pk.map(quote).join(', ')}) ${update}`).run(...values);
+}
+
+/** JSON gives numbers, strings, null and booleans; SQLite takes booleans as 0/1. */
+function sqliteValue(v: unknown): unknown {
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (v !== null && typeof v === 'object') return JSON.stringify(v);
+  return v ?? null;
+}
+
+/**
+ * Runs `work` (synchronous SQLite writes) and returns what it would change in the shared tables —
+ * each touched key once, in the order first touched, with its row as `work` left it (null = gone) —
+ * then rolls everything back: nothing is written here. Throws what `work` throws (nothing written).
+ * The tables must exist before (a table created inside would be rolled back with the rest).
+ */
+export function captureChanges<T>(db: Db, work: () => T, tables: readonly SharedTable[] = SHARED_TABLES): { value: T; changes: RowChange[] } {
+  if (db.inTransaction) throw new Error('captureChanges inside a transaction');
+  const present = tables.filter((t) => tableExists(db, t.table));
+  db.exec('BEGIN'); // deferred: a login's password check holds no write lock
+  try {
+    db.exec('CREATE TEMP TABLE se_config_capture (n INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, key TEXT NOT NULL)');
+    for (const t of present) {
+      const key = (side: 'NEW' | 'OLD') => `json_array(${t.pk.map((c) => `${side}.${quote(c)}`).join(', ')})`;
+      const record = (side: 'NEW' | 'OLD') => `INSERT INTO temp.se_config_capture (tbl, key) VALUES ('${t.table}', ${key(side)});`;
+      db.exec(`CREATE TEMP TRIGGER ${quote(`se_cap_${t.table}_i`)} AFTER INSERT ON main.${quote(t.table)} BEGIN ${record('NEW')} END;
+        CREATE TEMP TRIGGER ${quote(`se_cap_${t.table}_u`)} AFTER UPDATE ON main.${quote(t.table)} BEGIN ${record('OLD')} ${record('NEW')} END;
+        CREATE TEMP TRIGGER ${quote(`se_cap_${t.table}_d`)} AFTER DELETE ON main.${quote(t.table)} BEGIN ${record('OLD')} END;`);
+    }
+    const value = work();
+    const touched = db.prepare('SELECT tbl, key FROM temp.se_config_capture GROUP BY tbl, key ORDER BY min(n)').all() as Array<{ tbl: string; key: string }>;
+    const changes: RowChange[] = touched.map(({ tbl, key }) => {
+      const spec = BY_NAME.get(tbl)!;
+      const values = JSON.parse(key) as unknown[];
+      const keyRow = Object.fromEntries(spec.pk.map((c, i) => [c, values[i]]));
+      const row = db.prepare(`SELECT * FROM main.${quote(tbl)} WHERE ${spec.pk.map((c) => `${quote(c)} = ?`).join(' AND ')}`).get(...values) as Row | undefined;
+      return { table: tbl, key: keyRow, row: row ?? null };
+    });
+    return { value, changes };
+  } finally {
+    db.exec('ROLLBACK'); // the rows, the temp table and the triggers
+  }
+}

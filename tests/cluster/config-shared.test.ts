@@ -1,0 +1,216 @@
+// One truth for all nodes beyond devices (#15, docs/scale-out.md section 2): estates with everything an
+// estate file holds, operators and their sessions, through the same PostgreSQL feed. Two real
+// `smart-estate serve --cluster` nodes, a real PostgreSQL, redis-server and influxd; the CLI with the
+// same settings as `serve` (--config-db against a node's data dir).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { startRedis, type RedisHandle } from '../support/redis.ts';
+import { startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
+import { startPostgres, type PostgresHandle } from '../support/postgres.ts';
+import { runCli, until } from '../support/process.ts';
+import { NODE_ADMIN_PASSWORD, startClusterNode, type ClusterNode } from '../support/cluster.ts';
+import { connect, connectRefused } from '../support/mqtt.ts';
+
+const GARDEN = join(import.meta.dirname, '../../server/estate/demo/garden.geojson');
+
+let redis: RedisHandle;
+let influx: InfluxdHandle;
+let pg: PostgresHandle;
+let a: ClusterNode;
+let b: ClusterNode;
+const clients: MqttClient[] = [];
+
+const start = (id: string, dir?: string) => startClusterNode(id, redis.url, influx.url, { SE_CONFIG_DB: pg.url }, { dir });
+/** a `smart-estate` command against a node's data dir with the cluster's settings */
+const cli = (node: ClusterNode, args: string[]) => runCli([...args, '--config-db', pg.url, '--data-dir', node.dir], {});
+
+/** rows of a node's SQLite (read-only, the running node keeps writing) */
+function rows(node: ClusterNode, sql: string, ...params: unknown[]): unknown[] {
+  const db = new Database(join(node.dir, 'smart-estate.db'), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all(...params);
+  } finally {
+    db.close();
+  }
+}
+const ESTATE_TABLES = ['buildings', 'zones', 'checkpoints', 'gates', 'car_parks', 'devices', 'camera_streams'];
+/** everything of one estate a node has, table by table, in key order */
+const estateRows = (node: ClusterNode, estate: string) => Object.fromEntries([
+  ['estates', rows(node, 'SELECT * FROM estates WHERE id = ?', estate)],
+  ...ESTATE_TABLES.map((t) => [t, rows(node, `SELECT * FROM ${t} WHERE estate = ? ORDER BY 1, 2`, estate)]),
+]);
+
+const http = (node: ClusterNode, path: string, init: { method?: string; token?: string; body?: unknown } = {}) =>
+  fetch(`http://127.0.0.1:${node.http}/api/v1${path}`, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers: { 'content-type': 'application/json', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+async function login(node: ClusterNode, username: string, password: string): Promise<string> {
+  const r = await http(node, '/auth/login', { body: { username, password } });
+  expect(r.status, await r.clone().text()).toBe(200);
+  return ((await r.json()) as { token: string }).token;
+}
+const me = async (node: ClusterNode, token: string) => (await http(node, '/me', { token })).status;
+
+beforeAll(async () => {
+  [redis, influx, pg] = await Promise.all([startRedis(), startInfluxd(), startPostgres()]);
+  [a, b] = await Promise.all([start('shr-a'), start('shr-b')]);
+}, 120_000);
+afterAll(async () => {
+  for (const c of clients) c.end(true);
+  await Promise.all([a?.stop(), b?.stop()]);
+  await Promise.all([redis?.stop(), influx?.stop(), pg?.stop()]);
+});
+
+describe('estates: one truth for all nodes', () => {
+  it('import buildings through the CLI on node A: node B has the same estate, buildings, zones, checkpoints, gates, car parks, devices and streams; a device of the file connects on B', async () => {
+    const r = cli(a, ['import', 'buildings', GARDEN]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const onA = estateRows(a, 'garden');
+    // the CLI brought A's data dir up to date itself (answered after PostgreSQL committed)
+    expect(onA.estates).toHaveLength(1);
+    expect(onA.buildings.length).toBeGreaterThan(20);
+    expect(onA.gates).toHaveLength(3);
+    expect(onA.devices).toHaveLength(46);
+    expect(onA.car_parks.length).toBeGreaterThan(0);
+    await until('node B has every row of garden, the same as A', () => JSON.stringify(estateRows(b, 'garden')) === JSON.stringify(estateRows(a, 'garden')), 15_000);
+    // and shows it over REST
+    const admin = await login(b, 'admin', NODE_ADMIN_PASSWORD);
+    const detail = (await (await http(b, '/estates/garden', { token: admin })).json()) as { checkpoints: unknown[]; devices: unknown[] };
+    expect(detail.checkpoints).toHaveLength(12);
+    expect(detail.devices).toHaveLength(46);
+
+    // a device of the file, issued a token on B, connects on A: its row went through the feed too
+    const rot = cli(b, ['device', 'add', '--estate', 'garden', '--id', 'garden-lpr-north', '--kind', 'camera', '--rotate', '--json']);
+    expect(rot.stderr).toBe('');
+    const token = JSON.parse(rot.stdout).token as string;
+    const c = await until('garden-lpr-north accepted by node A', () => connect(`mqtt://127.0.0.1:${a.mqtt}`, 'garden-lpr-north', token, { clientId: 'lpr-north-a' }), 15_000);
+    clients.push(c);
+    await c.publishAsync('estates/garden/devices/garden-lpr-north/status', JSON.stringify({ id: 's-1', ts: new Date().toISOString(), online: true }), { qos: 1 });
+
+    // re-importing on B changes nothing anyone can see and keeps the token
+    expect(cli(b, ['import', 'buildings', GARDEN]).status).toBe(0);
+    const seq = Number((await pg.query<{ seq: string }>('SELECT max(seq) AS seq FROM config_changes'))[0].seq);
+    await until('both nodes at the re-import', async () => (await a.metric('se_config_seq')) === seq && (await b.metric('se_config_seq')) === seq, 15_000);
+    expect(JSON.stringify(estateRows(a, 'garden'))).toBe(JSON.stringify(estateRows(b, 'garden')));
+    expect((await connectRefused(`mqtt://127.0.0.1:${b.mqtt}`, 'garden-lpr-north', 'wrong')).message).toMatch(/bad username or password/i);
+    const again = await connect(`mqtt://127.0.0.1:${b.mqtt}`, 'garden-lpr-north', token, { clientId: 'lpr-north-b' });
+    clients.push(again);
+  }, 120_000);
+
+  it('estate add on node B, then device add for it on node A: no waiting for the estate on either node', async () => {
+    const e = cli(b, ['estate', 'add', '--id', 'east', '--name', 'East', '--lat', '30.2', '--lon', '120.3']);
+    expect(e.stderr).toBe('');
+    expect(e.stdout).toBe('estate east saved in the shared configuration\n');
+    // A's data dir has it once the node applied the NOTIFY; the CLI on A checks it there
+    await until('node A has estate east', () => rows(a, "SELECT id FROM estates WHERE id = 'east'").length === 1, 10_000);
+    const d = cli(a, ['device', 'add', '--estate', 'east', '--id', 'east-1', '--kind', 'sensor', '--json']);
+    expect(d.stderr).toBe('');
+    const token = JSON.parse(d.stdout).token as string;
+    const c = await until('east-1 accepted by node B', () => connect(`mqtt://127.0.0.1:${b.mqtt}`, 'east-1', token, { clientId: 'east-1-b' }), 15_000);
+    clients.push(c);
+    expect(a.child.output()).not.toMatch(/which this node does not have/);
+    expect(b.child.output()).not.toMatch(/which this node does not have/);
+  }, 60_000);
+});
+
+describe('operators and sessions: one truth for all nodes', () => {
+  it('a user added over REST on A logs in on B; a session made on A is valid on B, over REST and for a live dashboard; PostgreSQL holds only the scrypt hash', async () => {
+    const admin = await login(a, 'admin', NODE_ADMIN_PASSWORD);
+    const add = await http(a, '/users', { token: admin, body: { name: 'wang', role: 'operator', password: 'Guard-pass-2026!', estate: 'garden' } });
+    expect(add.status, await add.clone().text()).toBe(201);
+    // a duplicate is refused on either node
+    await until('node B has wang', () => rows(b, "SELECT name FROM users WHERE name = 'wang'").length === 1, 10_000);
+    expect((await http(b, '/users', { token: await login(b, 'admin', NODE_ADMIN_PASSWORD), body: { name: 'wang', role: 'viewer', password: 'Other-pass-2026!' } })).status).toBe(409);
+
+    const onB = await login(b, 'wang', 'Guard-pass-2026!');
+    const token = await login(a, 'wang', 'Guard-pass-2026!');
+    await until('the session made on A is valid on B', async () => (await me(b, token)) === 200, 10_000);
+    expect(await me(a, onB)).toBe(200);
+    const scoped = (await (await http(b, '/estates', { token })).json()) as Array<{ id: string }>;
+    expect(scoped.map((e) => e.id)).toEqual(['garden']);
+    const dash = await connect(`mqtt://127.0.0.1:${b.mqtt}`, 'wang', token, { clientId: 'wang-dash-b' });
+    clients.push(dash);
+
+    const secrets = await pg.query<{ n: string }>("SELECT count(*) AS n FROM config_changes WHERE row::text LIKE '%Guard-pass-2026!%' OR row::text LIKE '%' || $1 || '%'", [token]);
+    expect(Number(secrets[0].n)).toBe(0);
+    const [user] = await pg.query<{ row: { password_hash: string } }>("SELECT row FROM config_rows WHERE entity = 'users' AND key = '[\"wang\"]'");
+    expect(user.row.password_hash).toMatch(/^scrypt/);
+
+    // logout on A: the session is gone on B too, and B drops the dashboard that used it
+    expect((await http(a, '/auth/logout', { method: 'POST', token })).status).toBe(204);
+    await until('node B refuses the ended session', async () => (await me(b, token)) === 401, 10_000);
+    await until('node B drops the dashboard of the ended session', () => !dash.connected, 15_000);
+    expect(await me(b, onB)).toBe(200); // the other session of wang lives on
+  }, 60_000);
+
+  it('a password change on B ends the other sessions on A; the new password works on A, the old one nowhere', async () => {
+    const keep = await login(b, 'wang', 'Guard-pass-2026!');
+    const other = await login(a, 'wang', 'Guard-pass-2026!');
+    await until('both sessions valid on both nodes', async () => (await me(a, keep)) === 200 && (await me(b, other)) === 200, 10_000);
+    const r = await http(b, '/auth/password', { token: keep, body: { oldPassword: 'Guard-pass-2026!', newPassword: 'Night-shift-2027?' } });
+    expect(r.status, await r.clone().text()).toBe(200);
+    expect(((await r.json()) as { revoked: number }).revoked).toBeGreaterThanOrEqual(1);
+    await until('node A ended the other session', async () => (await me(a, other)) === 401, 10_000);
+    expect(await me(a, keep)).toBe(200);
+    expect((await http(a, '/auth/login', { body: { username: 'wang', password: 'Guard-pass-2026!' } })).status).toBe(401);
+    await login(a, 'wang', 'Night-shift-2027?');
+  }, 60_000);
+
+  it('user add --update through the CLI on A changes the role on B and ends the user\'s sessions there', async () => {
+    const s = await login(b, 'wang', 'Night-shift-2027?');
+    const r = cli(a, ['user', 'add', '--name', 'wang', '--role', 'viewer', '--password', 'Day-shift-2027!!', '--estate', 'garden', '--update']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    await until('node B ended the session', async () => (await me(b, s)) === 401, 10_000);
+    const t = await login(b, 'wang', 'Day-shift-2027!!');
+    expect(((await (await http(b, '/me', { token: t })).json()) as { role: string }).role).toBe('viewer');
+  }, 60_000);
+});
+
+describe('PostgreSQL down', () => {
+  it('sessions keep working on every node; login, user add, estate add and import fail in one line and nothing is half-written; back up, writes go through again', async () => {
+    const admin = await login(a, 'admin', NODE_ADMIN_PASSWORD);
+    const s = await login(a, 'wang', 'Day-shift-2027!!');
+    await until('the session valid on B', async () => (await me(b, s)) === 200, 10_000);
+    const before = { a: estateRows(a, 'garden'), users: rows(a, 'SELECT * FROM users ORDER BY name') };
+    await pg.halt();
+    try {
+      expect(await me(b, s)).toBe(200);
+      expect(await me(a, s)).toBe(200);
+      const unreachable = `cannot reach the configuration database at postgres://127.0.0.1:${pg.port}/postgres: connection refused (is PostgreSQL running there?); configuration changes need it (check --config-db / SE_CONFIG_DB)`;
+      const add = await http(a, '/users', { token: admin, body: { name: 'li', role: 'viewer', password: 'Viewer-pass-2026!' } });
+      expect(add.status).toBe(503);
+      expect(((await add.json()) as { error: string }).error).toBe(unreachable);
+      const logIn = await http(b, '/auth/login', { body: { username: 'wang', password: 'Day-shift-2027!!' } });
+      expect(logIn.status).toBe(503);
+      // a wrong password is still told as such: PostgreSQL is asked only for a change
+      expect((await http(b, '/auth/login', { body: { username: 'wang', password: 'wrong-password-1' } })).status).toBe(401);
+      const imp = cli(b, ['import', 'buildings', GARDEN]);
+      expect(imp.status).toBe(1);
+      expect(imp.stderr).toBe(`smart-estate: ${unreachable}\n`);
+      const est = cli(a, ['estate', 'add', '--id', 'west', '--name', 'West', '--lat', '30.1', '--lon', '120.1']);
+      expect(est.stderr).toBe(`smart-estate: ${unreachable}\n`);
+      const logout = await http(b, '/auth/logout', { method: 'POST', token: s });
+      expect(logout.status).toBe(503);
+      expect(await me(a, s)).toBe(200);
+    } finally {
+      await pg.restart();
+    }
+    for (const node of [a, b]) {
+      expect(rows(node, "SELECT id FROM estates WHERE id = 'west'")).toEqual([]);
+      expect(rows(node, "SELECT name FROM users WHERE name = 'li'")).toEqual([]);
+    }
+    expect(JSON.stringify(estateRows(a, 'garden'))).toBe(JSON.stringify(before.a));
+    expect(JSON.stringify(rows(a, 'SELECT * FROM users ORDER BY name'))).toBe(JSON.stringify(before.users));
+    // the first write after the outage goes through and is answered once this node applied it
+    const add = await http(a, '/users', { token: admin, body: { name: 'li', role: 'viewer', password: 'Viewer-pass-2026!' } });
+    expect(add.status, await add.clone().text()).toBe(201);
+    expect(rows(a, "SELECT name FROM users WHERE name = 'li'")).toEqual([{ name: 'li' }]);
+    await until('li logs in on B', async () => (await http(b, '/auth/login', { body: { username: 'li', password: 'Viewer-pass-2026!' } })).status === 200, 20_000);
+  }, 120_000);
+});
