@@ -9,8 +9,9 @@
 // The caller sends those rows to PostgreSQL; every node (the writer too) applies them from the feed.
 // So validation, defaults and cascades (a user's sessions deleted with it) stay in one place.
 //
-// Small on purpose (table, primary-key columns, row): module-state replication can share applyRow.
+// Applying is row-apply.ts's RowApplier, shared with the module-state replication.
 import type { Db } from '../store/db.ts';
+import { RowApplier } from './row-apply.ts';
 
 export interface SharedTable {
   table: string;
@@ -68,40 +69,24 @@ function tableExists(db: Db, table: string): boolean {
   return db.prepare("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
 }
 
+const appliers = new WeakMap<Db, RowApplier>();
+
 /**
  * Applies one change to this SQLite: the whole row upserted by its primary key (ON CONFLICT DO
  * UPDATE, never REPLACE: a REPLACE deletes first and would cascade to a user's sessions), or the
  * row deleted. Columns this version does not have are left out (a newer node's row); `onlyIfPresent`
  * updates an existing row and never creates one (a session's last use must not bring back a session
  * that ended). Throws on a constraint (a building whose estate is missing): the caller holds the feed.
+ * The work is row-apply.ts's, the one applier both row feeds of a cluster use.
  */
 export function applyRow(db: Db, change: RowChange, options: { onlyIfPresent?: boolean } = {}): void {
-  const spec = BY_NAME.get(change.table);
-  if (!spec) throw new Error(`not a shared table: ${change.table}`);
-  const where = spec.pk.map((c) => `${quote(c)} = ?`).join(' AND ');
-  const keyValues = spec.pk.map((c) => change.key[c] ?? change.row?.[c] ?? null);
-  if (!change.row) {
-    if (tableExists(db, spec.table)) db.prepare(`DELETE FROM ${quote(spec.table)} WHERE ${where}`).run(...keyValues);
-    return;
+  if (!BY_NAME.has(change.table)) throw new Error(`not a shared table: ${change.table}`);
+  let applier = appliers.get(db);
+  if (!applier) {
+    applier = new RowApplier(db, SHARED_TABLES.map((t) => ({ table: t.table, pk: [...t.pk] })));
+    appliers.set(db, applier);
   }
-  const have = new Set(columns(db, spec.table));
-  if (!have.size) throw new Error(`table '${spec.table}' does not exist on this node`);
-  const cols = Object.keys(change.row).filter((c) => have.has(c));
-  const values = cols.map((c) => sqliteValue(change.row![c]));
-  const rest = cols.filter((c) => !spec.pk.includes(c));
-  if (options.onlyIfPresent) {
-    if (rest.length) db.prepare(`UPDATE ${quote(spec.table)} SET ${rest.map((c) => `${quote(c)} = ?`).join(', ')} WHERE ${where}`).run(...rest.map((c) => sqliteValue(change.row![c])), ...keyValues);
-    return;
-  }
-  const update = rest.length ? `DO UPDATE SET ${rest.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')}` : 'DO NOTHING';
-  db.prepare(`INSERT INTO ${quote(spec.table)} (${cols.map(quote).join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT (${spec.pk.map(quote).join(', ')}) ${update}`).run(...values);
-}
-
-/** JSON gives numbers, strings, null and booleans; SQLite takes booleans as 0/1. */
-function sqliteValue(v: unknown): unknown {
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (v !== null && typeof v === 'object') return JSON.stringify(v);
-  return v ?? null;
+  applier.apply(change.row ? { tbl: change.table, op: 'u', row: { ...change.key, ...change.row } } : { tbl: change.table, op: 'd', row: change.key }, options);
 }
 
 /**
