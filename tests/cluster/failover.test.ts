@@ -22,7 +22,7 @@ import { startHaproxy, type HaproxyHandle } from '../support/haproxy.ts';
 import { until } from '../support/process.ts';
 import { NODE_ADMIN_PASSWORD, startClusterNode, type ClusterNode } from '../support/cluster.ts';
 import { collect, connect } from '../support/mqtt.ts';
-import { checkin, checkpointFile, dayRoute, dayTours, putRoute, tourStops } from '../support/patrol.ts';
+import { checkin, checkpointFile, dayRoute, dayTours, importInto, putRoute, tourStops } from '../support/patrol.ts';
 import { addEstates, influxCounts, journalOf, liveKeys, registerEverywhere, roam, type Roaming } from '../support/roaming.ts';
 import { deviceTopic } from '../../protocol/index.ts';
 import { DEFAULT_TIMINGS, takeoverBoundMs } from '../../server/cluster/lease-machine.ts';
@@ -96,12 +96,12 @@ describe('a node killed under load behind haproxy', () => {
     });
     // fo-a's checkpoints: on its owner before it starts (its patrol engine reads them at its first tick)
     const foA = checkpointFile(patrolDir, 'fo-a');
-    const importFoA = (cli: (args: string[]) => string) => void cli(['import', 'buildings', foA]);
-    nodes.push(...(await Promise.all(ESTATES.map((e, i) => startClusterNode(`node-${e}`, redis.url, influx.url, {}, { dir: dirs[i], args: PROXY_ARGS, prepare: i === 0 ? importFoA : undefined })))));
+    importInto(dirs[0], foA);
+    nodes.push(...(await Promise.all(ESTATES.map((e, i) => startClusterNode(`node-${e}`, redis.url, influx.url, {}, { dir: dirs[i], args: PROXY_ARGS })))));
     const [a, b, c] = nodes;
     for (const [i, e] of ESTATES.entries()) await until(`${nodes[i].id} owns ${e}`, async () => (await ownerOf(e)) === nodes[i].id, 15_000);
     // on the others fo-a comes with its checkpoints in one transaction (the estate file)
-    for (const n of [b, c]) importFoA(n.cli);
+    for (const n of [b, c]) importInto(n.dir, foA);
     dirs.forEach((dir, i) => addEstates(dir, ESTATES.filter((_e, j) => j !== i)));
     const ids = Array.from({ length: DEVICES }, (_v, i) => ({ id: `fo-s${String(i).padStart(3, '0')}`, estate: ESTATES[i % ESTATES.length] }));
     const tokens = registerEverywhere(dirs, [...ids, { id: 'cam-vac', estate: 'fo-a', kind: 'camera' }, { id: 'hh-fo', estate: 'fo-a', kind: 'patrol' }]);

@@ -6,6 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { estateRow } from './roaming.ts';
+import { dbPath, openDb } from '../../server/store/db.ts';
+import { importEstateFile } from '../../server/estate/import.ts';
 import type { ClusterNode } from './cluster.ts';
 
 export const CHECKPOINTS = ['CP-01', 'CP-02', 'CP-03'];
@@ -20,6 +22,16 @@ export function checkpointFile(dir: string, estate: string): string {
     features: CHECKPOINTS.map((id, i) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [120.15 + i * 0.0005, 30.27] }, properties: { 'se:kind': 'checkpoint', 'se:id': id, name: id } })),
   }));
   return file;
+}
+
+/** Imports an estate file into a (stopped or running) node's data dir in-process, in one transaction: what `import buildings` does, without a CLI start per node. */
+export function importInto(dataDir: string, file: string): void {
+  const db = openDb(dbPath(dataDir));
+  try {
+    importEstateFile(db, file);
+  } finally {
+    db.close();
+  }
 }
 
 /** Route `day`: its one tour started five minutes ago (Asia/Shanghai), every stop on time for 30 minutes (so nothing is missed while a test runs). */
