@@ -5,12 +5,14 @@
 // other). Mid-load, kill -9 of the node that owns estate fo-a (and hosts no dashboard):
 // - its devices reconnect through haproxy to the other two and keep publishing;
 // - fo-a's lease moves to a survivor within lease + renew (+ slack) of its last renewal (printed);
-// - a camera event of fo-a acknowledged by a survivor during the vacancy raises one alert, on the new owner;
+// - a camera event of fo-a acknowledged by a survivor during the vacancy repeats the alert raised before
+//   the kill (same id) on the new owner; a guard's tour of fo-a with two check-ins before the kill and one
+//   during the vacancy is one tour there (same id, nothing missed), and in the bystander's replica;
 // - each survivor's dashboard sees the events the other survivor acknowledged after the kill;
 // - restarted on its data dir, the dead node forwards its un-forwarded backlog; then every event
 //   acknowledged anywhere is in InfluxDB exactly once (counted by device and event id).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -20,6 +22,7 @@ import { startHaproxy, type HaproxyHandle } from '../support/haproxy.ts';
 import { until } from '../support/process.ts';
 import { NODE_ADMIN_PASSWORD, startClusterNode, type ClusterNode } from '../support/cluster.ts';
 import { collect, connect } from '../support/mqtt.ts';
+import { checkin, checkpointFile, dayRoute, dayTours, importInto, putRoute, tourStops } from '../support/patrol.ts';
 import { addEstates, influxCounts, journalOf, liveKeys, registerEverywhere, roam, type Roaming } from '../support/roaming.ts';
 import { deviceTopic } from '../../protocol/index.ts';
 import { DEFAULT_TIMINGS, takeoverBoundMs } from '../../server/cluster/lease-machine.ts';
@@ -38,6 +41,8 @@ let haproxy: HaproxyHandle | null = null;
 const nodes: ClusterNode[] = [];
 const clients: MqttClient[] = [];
 let load: Roaming | null = null;
+/** fo-a's estate file with the checkpoints of its patrol route */
+const patrolDir = mkdtempSync(join(tmpdir(), 'se-fo-patrol-'));
 
 beforeAll(async () => {
   [redis, influx] = await Promise.all([startRedis(), startInfluxd()]);
@@ -49,6 +54,7 @@ afterAll(async () => {
   // the restarted node last in the list shares the dead one's data dir: stop it before that dir is removed
   for (const n of [...nodes].reverse()) await n.stop();
   await Promise.all([redis?.stop(), influx?.stop()]);
+  rmSync(patrolDir, { recursive: true, force: true });
 });
 
 const ownerOf = async (estate: string) => /^([^/]+)\//.exec(await redis.command(['GET', `se:estate:{${estate}}:owner`]))?.[1] ?? null;
@@ -88,17 +94,27 @@ describe('a node killed under load behind haproxy', () => {
       addEstates(dir, [e]);
       return dir;
     });
+    // fo-a's checkpoints: on its owner before it starts (its patrol engine reads them at its first tick)
+    const foA = checkpointFile(patrolDir, 'fo-a');
+    importInto(dirs[0], foA);
     nodes.push(...(await Promise.all(ESTATES.map((e, i) => startClusterNode(`node-${e}`, redis.url, influx.url, {}, { dir: dirs[i], args: PROXY_ARGS })))));
     const [a, b, c] = nodes;
     for (const [i, e] of ESTATES.entries()) await until(`${nodes[i].id} owns ${e}`, async () => (await ownerOf(e)) === nodes[i].id, 15_000);
+    // on the others fo-a comes with its checkpoints in one transaction (the estate file)
+    for (const n of [b, c]) importInto(n.dir, foA);
     dirs.forEach((dir, i) => addEstates(dir, ESTATES.filter((_e, j) => j !== i)));
     const ids = Array.from({ length: DEVICES }, (_v, i) => ({ id: `fo-s${String(i).padStart(3, '0')}`, estate: ESTATES[i % ESTATES.length] }));
-    const tokens = registerEverywhere(dirs, [...ids, { id: 'cam-vac', estate: 'fo-a', kind: 'camera' }]);
+    const tokens = registerEverywhere(dirs, [...ids, { id: 'cam-vac', estate: 'fo-a', kind: 'camera' }, { id: 'hh-fo', estate: 'fo-a', kind: 'patrol' }]);
     // the other estates reach each node's lease loop at its next tick: followers there, the owners unchanged
     for (const [i, e] of ESTATES.entries()) expect(await ownerOf(e)).toBe(nodes[i].id);
 
     haproxy = await startHaproxy(nodes.map((n) => n.mqtt));
     const [onB, onC] = [await dashboard(b, 'live2'), await dashboard(c, 'live')];
+    const tokenOf = new Map([[a, await adminToken(a)], [b, onB.token], [c, onC.token]]);
+    // fo-a's patrol route (configuration, on every node), whose one tour started five minutes ago
+    const { route, tourId } = dayRoute();
+    for (const n of [a, b, c]) await putRoute(n, tokenOf.get(n)!, 'fo-a', route);
+    const stops = (n: ClusterNode) => tourStops(n, tokenOf.get(n)!, 'fo-a', tourId);
     load = await roam(ids.map((d) => ({ ...d, token: tokens.get(d.id)!, url: `mqtt://127.0.0.1:${haproxy!.port}` })), EVERY_MS);
     const counts = await Promise.all(nodes.map((n) => n.metric('se_connected_devices')));
     expect(counts.reduce((x, y) => x! + y!, 0)).toBe(DEVICES);
@@ -114,6 +130,11 @@ describe('a node killed under load behind haproxy', () => {
     for (const [n, token] of [[b, onB.token], [c, onC.token]] as const) {
       await until(`${n.id} holds the replica of the alert`, async () => (await alertsFrom(n, token, 'cam-vac')).join() === String(raised.json.id), 15_000, 100);
     }
+    // before the kill: two check-ins of the guard, one on the owner a and one on b (handed over to a), both in a's tour and its replicas
+    await checkin(a, 'hh-fo', tokens.get('hh-fo')!, 'CP-01');
+    await checkin(b, 'hh-fo', tokens.get('hh-fo')!, 'CP-02');
+    const two = 'CP-01:on_time:k-CP-01,CP-02:on_time:k-CP-02,CP-03:pending:-';
+    for (const n of [a, b, c]) await until(`the tour's two check-ins on ${n.id}`, async () => (await stops(n)) === two, 15_000, 100);
 
     // kill -9 of fo-a's owner right after a renewal (the lease is back at its full length)
     await until('a renewal of fo-a just now', async () => Number((await redis.command(['PTTL', 'se:estate:{fo-a}:owner'])).slice(1)) > DEFAULT_TIMINGS.leaseMs - 150, 5_000, 10);
@@ -122,7 +143,8 @@ describe('a node killed under load behind haproxy', () => {
     await a.child.exited;
     const killedAt = Date.now();
     await cam.publishAsync(deviceTopic('fo-a', 'cam-vac', 'camera'), JSON.stringify({ id: 'vac-1', ts: Date.now(), type: 'fire', phase: 'start', score: 0.97 }), { qos: 1 });
-    // acknowledged by b while fo-a's lease still names the dead node (or nobody): the vacancy
+    await checkin(b, 'hh-fo', tokens.get('hh-fo')!, 'CP-03');
+    // both acknowledged by b while fo-a's lease still names the dead node (or nobody): the vacancy
     expect([a.id, null]).toContain(await ownerOf('fo-a'));
     const newOwnerId = await until('a survivor owns fo-a', async () => {
       const o = await ownerOf('fo-a');
@@ -145,6 +167,14 @@ describe('a node killed under load behind haproxy', () => {
     for (const dash of [onB, onC]) expect(dash.inbox.messages.filter((m) => m.topic === 'estates/fo-a/alerts' && m.json.source === 'cam-vac' && m.json.change === 'raised').map((m) => m.json.id)).toEqual([raised.json.id]);
     expect(await alertsFrom(newOwner, newOwner === b ? onB.token : onC.token, 'cam-vac')).toEqual([raised.json.id]);
     await until('the bystander\'s replica has the repeat', async () => (await alertsFrom(bystander, bystander === b ? onB.token : onC.token, 'cam-vac')).join() === String(raised.json.id), 15_000, 100);
+
+    // the tour's state moved too: the vacancy's check-in completes the SAME tour on the new owner, the two before the kill
+    // still on time (not missed, not filed anew), and the bystander's replica shows that tour; no second tour of the route anywhere
+    const three = 'CP-01:on_time:k-CP-01,CP-02:on_time:k-CP-02,CP-03:on_time:k-CP-03';
+    for (const n of [newOwner, bystander]) {
+      await until(`the tour completed on ${n.id}`, async () => (await stops(n)) === three, 20_000, 100);
+      expect(await dayTours(n, tokenOf.get(n)!, 'fo-a')).toEqual([tourId]);
+    }
 
     // the dead node's devices: reconnected through haproxy to the survivors, and publishing there
     const moved = new Set([...load.connects].filter(([, s]) => s.count > 1 || !s.connected).map(([id]) => id));

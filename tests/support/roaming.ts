@@ -37,7 +37,7 @@ export function addEstates(dir: string, estates: string[]): void {
  * node (docs/scale-out.md) and a device behind haproxy may land on any node; the nodes may be running
  * (they read their SQLite per CONNECT). The estates must exist there. Returns id → token.
  */
-export function registerEverywhere(dirs: string[], devices: Array<{ id: string; estate: string; kind?: 'sensor' | 'camera' }>): Map<string, string> {
+export function registerEverywhere(dirs: string[], devices: Array<{ id: string; estate: string; kind?: 'sensor' | 'camera' | 'patrol' }>): Map<string, string> {
   const tokens = new Map<string, string>();
   const [first, ...rest] = dirs.map((d) => openDb(dbPath(d)));
   try {
