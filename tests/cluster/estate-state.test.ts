@@ -8,7 +8,7 @@ import type { MqttClient } from 'mqtt';
 import { startRedis, type RedisHandle } from '../support/redis.ts';
 import { startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
 import { until } from '../support/process.ts';
-import { NODE_ADMIN_PASSWORD, startClusterNode, type ClusterNode } from '../support/cluster.ts';
+import { NODE_ADMIN_PASSWORD, operatorOn, startClusterNode, type ClusterNode } from '../support/cluster.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,12 +37,7 @@ afterAll(async () => {
 const lease = () => redis.command(['GET', `se:estate:{${E}}:owner`]);
 const ownerNode = async () => /^([^/]+)\//.exec(await lease())?.[1] ?? null;
 
-async function operator(node: ClusterNode): Promise<string> {
-  node.cli(['user', 'add', '--name', 'op', '--role', 'operator', '--password', OP_PASSWORD, '--estate', E]);
-  const res = await fetch(`http://127.0.0.1:${node.http}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'op', password: OP_PASSWORD }) });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { token: string }).token;
-}
+const operator = (node: ClusterNode) => operatorOn(node, E, OP_PASSWORD);
 
 interface AlertRow { id: number; source: string; type: string; status: string; count: number }
 async function alerts(node: ClusterNode, token: string, source: string): Promise<AlertRow[]> {

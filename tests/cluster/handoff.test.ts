@@ -9,7 +9,7 @@ import type { MqttClient } from 'mqtt';
 import { startRedis, type RedisHandle } from '../support/redis.ts';
 import { startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
 import { until } from '../support/process.ts';
-import { startClusterNode, type ClusterNode } from '../support/cluster.ts';
+import { operatorOn, startClusterNode, type ClusterNode } from '../support/cluster.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 import { collect, connect } from '../support/mqtt.ts';
 import { deviceTopic } from '../../protocol/index.ts';
@@ -40,12 +40,7 @@ const ownerNode = async () => {
   return /^([^/]+)\//.exec(v)?.[1] ?? null;
 };
 
-async function operator(node: ClusterNode): Promise<string> {
-  node.cli(['user', 'add', '--name', 'op', '--role', 'operator', '--password', OP_PASSWORD, '--estate', E]);
-  const res = await fetch(`http://127.0.0.1:${node.http}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'op', password: OP_PASSWORD }) });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { token: string }).token;
-}
+const operator = (node: ClusterNode) => operatorOn(node, E, OP_PASSWORD);
 
 /** A dashboard on the node's alert channel. */
 async function dashboard(node: ClusterNode, token: string) {

@@ -73,3 +73,11 @@ export async function startClusterNode(id: string, redisUrl: string, influxUrl: 
   }
   return node;
 }
+
+/** Adds an operator of `estate` on the node (its CLI, its data dir) and logs in over REST: the session token. */
+export async function operatorOn(node: ClusterNode, estate: string, password = 'cluster-op-pass-1'): Promise<string> {
+  node.cli(['user', 'add', '--name', 'op', '--role', 'operator', '--password', password, '--estate', estate]);
+  const res = await fetch(`http://127.0.0.1:${node.http}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'op', password }) });
+  if (res.status !== 200) throw new Error(`operator login on ${node.id}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
