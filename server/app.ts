@@ -334,9 +334,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // alert ids and their log's seq from one counter unique across nodes (every node holds a copy of both)
       const hasAlerts = Boolean(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'alert_log'").pluck().get());
       const maxAlertId = hasAlerts ? db.prepare('SELECT max(coalesce((SELECT max(id) FROM alerts), 0), coalesce((SELECT max(seq) FROM alert_log), 0))').pluck() : null;
+      // vehicle session and occupancy correction ids from one counter too (both replicated: estate-state.ts)
+      const hasVehicles = Boolean(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'vehicle_occupancy_corrections'").pluck().get());
+      const maxVehicleId = hasVehicles
+        ? db.prepare('SELECT max(coalesce((SELECT max(id) FROM vehicle_sessions), 0), coalesce((SELECT max(id) FROM vehicle_occupancy_corrections), 0))').pluck()
+        : null;
       cluster = await startCluster(options.cluster, {
         log, metrics, db, evaluate: evaluateHandedOver, estates: () => estateIds.all() as string[], timings: options.leaseTimings, deliver: (m) => broker!.deliver(m),
-        ids: maxAlertId ? { alerts: () => maxAlertId.get() as number } : {},
+        ids: {
+          ...(maxAlertId ? { alerts: () => maxAlertId.get() as number } : {}),
+          ...(maxVehicleId ? { vehicles: () => maxVehicleId.get() as number } : {}),
+        },
         onState: (estate, reason, tables) => {
           for (const m of modules) {
             try {

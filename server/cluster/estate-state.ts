@@ -45,6 +45,10 @@ export const STATE_TABLES: StateTable[] = [
   { table: 'patrol_tours', pk: ['estate', 'id'], estate: 'X.estate' },
   { table: 'patrol_scans', pk: ['device', 'event_id'], estate: 'X.estate' },
   { table: 'handoff_seen', pk: ['device', 'key'], estate: '(SELECT estate FROM main.devices WHERE id = X.device)', keepDeletes: true },
+  // the vehicle in/out ledger and the car-park counts it moves (ids from IdBlocks 'vehicles')
+  { table: 'vehicle_sessions', pk: ['id'], estate: 'X.estate' },
+  { table: 'vehicle_occupancy', pk: ['estate', 'car_park'], estate: 'X.estate' },
+  { table: 'vehicle_occupancy_corrections', pk: ['id'], estate: 'X.estate' },
 ];
 
 const OUTBOX = `CREATE TABLE IF NOT EXISTS estate_state_outbox (

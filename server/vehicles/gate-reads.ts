@@ -179,7 +179,7 @@ export class GateReads {
         plate, direction, at: event.ts, event: eventRef, gate: d.gate, carPark: d.carPark, decision: d.decision, list: d.list,
         validUntil: visitor?.validUntil ?? null,
       });
-      applySessionChanges(db, event.estate, changes);
+      applySessionChanges(db, event.estate, changes, changes.insert ? this.ctx.allocateId?.('vehicles') : undefined);
       deltas = changes.occupancy;
       // the visitor left (or was seen entering again): the overstay is over
       if (changes.update?.hadOverstay) after.push(() => this.ctx.alerts.clear(event.estate, plate, vehicleAlertTypes.overstay, event.ts));

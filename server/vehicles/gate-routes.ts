@@ -46,6 +46,16 @@ function wholeNumber(value: unknown, name: string): number {
   return value;
 }
 
+/**
+ * In a cluster, writes to the estate's replicated vehicle state (docs/scale-out.md § the state
+ * streams) are made on its owner only, like alert actions: elsewhere 409 `not_owner`.
+ */
+export function notOwner(ctx: Pick<ModuleContext, 'clustered' | 'owns'>, estate: string): void {
+  if (ctx.clustered && ctx.owns && !ctx.owns(estate)) {
+    throw new HttpError(409, `estate '${estate}' is evaluated on another node of the cluster now (or its state is still being read here): change its car-park counts there, or retry in a few seconds / 该小区当前由集群中的另一节点处理，请在该节点操作或稍后重试`, { reason: 'not_owner' });
+  }
+}
+
 export function gateRoutes(router: Router, ctx: ModuleContext, reads: GateReads, gateMaps: GateMaps): void {
   const { db } = ctx;
   const admin = requireRole('admin');
@@ -100,7 +110,9 @@ export function gateRoutes(router: Router, ctx: ModuleContext, reads: GateReads,
     const parked = wholeNumber(body.parked, 'parked');
     const note = body.note === undefined ? '' : typeof body.note === 'string' && body.note.length <= 500 ? body.note.trim() : null;
     if (note === null) throw new HttpError(400, 'note must be text of at most 500 characters');
-    const correction = correctOccupancy(db, estate, carPark.id, parked, req.user!.name, note, ctx.now());
+    // the counts are the owner's (its gate reads move them): a correction made here would be overwritten by its next read
+    notOwner(ctx, estate);
+    const correction = correctOccupancy(db, estate, carPark.id, parked, req.user!.name, note, ctx.now(), ctx.allocateId?.('vehicles'));
     ctx.log.info(`vehicles: ${req.user!.name} set ${estate}/${carPark.id} from ${correction.before} to ${parked} cars${note ? ` (${note})` : ''}`);
     reads.publishOccupancy(estate, 'correction');
     res.json({ correction, carPark: occupancySnapshot(db, estate).find((c) => c.id === carPark.id) });

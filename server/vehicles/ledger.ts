@@ -16,8 +16,12 @@ export function latestSession(db: Db, estate: string, plate: string): LatestSess
   return row ? { ...row, overstay: row.overstay === 1 } : null;
 }
 
-/** Writes what pairRead decided; returns the id of the inserted session, if any. */
-export function applySessionChanges(db: Db, estate: string, changes: SessionChanges): number | null {
+/**
+ * Writes what pairRead decided; returns the id of the inserted session, if any. `id`: the new
+ * session's id from a sequence unique across nodes (a cluster: every node holds a copy of the ledger,
+ * ModuleContext.allocateId); undefined = SQLite's own rowid.
+ */
+export function applySessionChanges(db: Db, estate: string, changes: SessionChanges, id?: number): number | null {
   const u = changes.update;
   if (u) {
     prepared(db, 'UPDATE vehicle_sessions SET status = ?, exited_at = ?, gate_out = ?, out_event = ? WHERE id = ?').run(u.status, u.exitedAt, u.gateOut, u.outEvent, u.id);
@@ -26,10 +30,10 @@ export function applySessionChanges(db: Db, estate: string, changes: SessionChan
   if (!n) return null;
   const { lastInsertRowid } = prepared(
     db,
-      `INSERT INTO vehicle_sessions (estate, plate, status, list, car_park, gate_in, gate_out, entered_at, exited_at, in_event, out_event, valid_until)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO vehicle_sessions (id, estate, plate, status, list, car_park, gate_in, gate_out, entered_at, exited_at, in_event, out_event, valid_until)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(estate, n.plate, n.status, n.list, n.carPark, n.gateIn, n.gateOut, n.enteredAt, n.exitedAt, n.inEvent, n.outEvent, n.validUntil);
+    .run(id ?? null, estate, n.plate, n.status, n.list, n.carPark, n.gateIn, n.gateOut, n.enteredAt, n.exitedAt, n.inEvent, n.outEvent, n.validUntil);
   return Number(lastInsertRowid);
 }
 

@@ -47,12 +47,15 @@ export function createVehiclesModule(ctx: ModuleContext, options: VehiclesOption
     const now = ctx.now();
     // the retained occupancy message does not survive a restart: send each estate's once
     for (const e of listEstates(ctx.db)) {
-      if (published.has(e.id)) continue;
+      // in a cluster the owner publishes (a takeover publishes again: estateState below)
+      if (published.has(e.id) || (ctx.owns && !ctx.owns(e.id))) continue;
       published.add(e.id);
       if (gateMaps.get(e.id, now).carParks.length) reads.publishOccupancy(e.id, 'refresh');
     }
     const settings = new Map<string, number>();
     for (const s of openVisitorSessions(ctx.db)) {
+      // every node holds a copy of the ledger in a cluster: the estate's owner alone raises overstays
+      if (ctx.owns && !ctx.owns(s.estate)) continue;
       let maxStay = settings.get(s.estate);
       if (maxStay === undefined) settings.set(s.estate, (maxStay = getSettings(ctx.db, s.estate).visitorMaxStayHours));
       let due = overstayDue(s, maxStay, now);
@@ -109,6 +112,14 @@ export function createVehiclesModule(ctx: ModuleContext, options: VehiclesOption
     tick,
     enrich: (event) => reads.enrich(event),
     onCommitted: (events) => reads.committed(events),
+    estateState(estate, reason) {
+      // the ledger and the counts are read from SQLite at each read: nothing is kept in memory but the
+      // retained occupancy message, which the new owner sends again (the old one may have died before
+      // its last count reached the dashboards)
+      if (reason !== 'takeover') return;
+      published.add(estate);
+      if (gateMaps.get(estate, ctx.now()).carParks.length) reads.publishOccupancy(estate, 'refresh');
+    },
     routes(router) {
       listRoutes(router, ctx);
       gateRoutes(router, ctx, reads, gateMaps);

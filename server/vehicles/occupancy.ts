@@ -23,7 +23,8 @@ export function applyOccupancy(db: Db, estate: string, deltas: readonly Occupanc
 }
 
 /** An operator's count (after a walk round the car park): recorded with who, when and why. */
-export function correctOccupancy(db: Db, estate: string, carPark: string, parked: number, user: string, note: string, now: number): OccupancyCorrection {
+/** `id`: from a sequence unique across nodes in a cluster (ModuleContext.allocateId); undefined = SQLite's rowid. */
+export function correctOccupancy(db: Db, estate: string, carPark: string, parked: number, user: string, note: string, now: number, id?: number): OccupancyCorrection {
   return db.transaction(() => {
     const row = prepared(db, 'SELECT parked FROM vehicle_occupancy WHERE estate = ? AND car_park = ?').get(estate, carPark) as { parked: number } | undefined;
     const before = row?.parked ?? 0;
@@ -32,8 +33,8 @@ export function correctOccupancy(db: Db, estate: string, carPark: string, parked
       `INSERT INTO vehicle_occupancy (estate, car_park, parked, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT(estate, car_park) DO UPDATE SET parked = excluded.parked, updated_at = excluded.updated_at`,
     ).run(estate, carPark, parked, now);
-    const { lastInsertRowid } = prepared(db, 'INSERT INTO vehicle_occupancy_corrections (estate, car_park, before, after, user, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(estate, carPark, before, parked, user, note, now);
+    const { lastInsertRowid } = prepared(db, 'INSERT INTO vehicle_occupancy_corrections (id, estate, car_park, before, after, user, note, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(id ?? null, estate, carPark, before, parked, user, note, now);
     return { id: Number(lastInsertRowid), estate, carPark, before, after: parked, user, note, at: now };
   })();
 }
