@@ -35,6 +35,11 @@ export const SHARED_TABLES: readonly SharedTable[] = [
   { table: 'camera_streams', pk: ['device'] },
   { table: 'users', pk: ['name'] },
   { table: 'sessions', pk: ['token_hash'] },
+  // module configuration (children of estates): patrol routes, the vehicle lists
+  { table: 'patrol_routes', pk: ['estate', 'id'] },
+  { table: 'vehicle_residents', pk: ['id'] },
+  { table: 'vehicle_visitors', pk: ['id'] },
+  { table: 'vehicle_blacklist', pk: ['id'] },
 ];
 
 const BY_NAME = new Map(SHARED_TABLES.map((t) => [t.table, t]));

@@ -30,6 +30,8 @@ import { configDbAddress } from './settings.ts';
 import { applyRow, captureChanges, keyText, sharedTable, SHARED_TABLES, type Row, type RowChange } from './config-apply.ts';
 import { ensureGateTables } from '../estate/gates.ts';
 import { ensureCameraTables } from '../cameras/store.ts';
+import { ensurePatrolTables } from '../patrol/store.ts';
+import { ensureVehicleTables } from '../vehicles/schema.ts';
 import { takeSessionTouches } from '../store/users.ts';
 
 export { checkConfigDbUrl, configDbAddress } from './settings.ts';
@@ -43,7 +45,7 @@ const CONNECT_TIMEOUT_MS = 3000;
 const QUERY_TIMEOUT_MS = 5000;
 /** how often a node sends the last use of the sessions it saw used (users.ts writes it locally at most once a minute) */
 /** entities whose `estate` column names the estate they belong to (a user's `estate` is a scope, maybe a unit's) */
-const ESTATE_CHILDREN = new Set(['device', 'devices', 'buildings', 'zones', 'checkpoints', 'gates', 'car_parks', 'camera_streams']);
+const ESTATE_CHILDREN = new Set(['device', 'devices', 'buildings', 'zones', 'checkpoints', 'gates', 'car_parks', 'camera_streams', 'patrol_routes', 'vehicle_residents', 'vehicle_visitors', 'vehicle_blacklist']);
 export const SESSION_TOUCH_FLUSH_MS = 60_000;
 /** any constant: the advisory lock every configuration writer holds for its transaction */
 const WRITE_LOCK = 0x5e_c0_f1_6;
@@ -213,6 +215,8 @@ export async function getDeviceShared(url: string, id: string): Promise<DeviceRe
 export function ensureSharedTables(db: Db): void {
   ensureGateTables(db);
   ensureCameraTables(db);
+  ensurePatrolTables(db);
+  ensureVehicleTables(db);
 }
 
 /** Records captured rows: config_changes (the feed), config_rows (the current truth), devices (device add's checks). */
@@ -339,7 +343,7 @@ export class ConfigFeed {
     private readonly db: Db,
     private readonly log: Log,
     private readonly pollMs = CONFIG_POLL_MS,
-    private readonly onApplied: (tables: Set<string>) => void = () => {},
+    private readonly onApplied: (tables: Set<string>, changes: RowChange[]) => void = () => {},
     private readonly touchMs = SESSION_TOUCH_FLUSH_MS,
   ) {
     ensureSharedTables(db);
@@ -457,6 +461,7 @@ export class ConfigFeed {
     );
     const hasEstate = this.db.prepare('SELECT 1 FROM estates WHERE id = ?').pluck();
     const tables = new Set<string>();
+    const appliedRows: RowChange[] = [];
     let applied = this.checkpoint;
     const hold = (ch: Change, why: string) => {
       if (!this.held.has(ch.seq)) this.log.error(`config: change ${ch.seq} (${why}); configuration changes wait until then`);
@@ -488,7 +493,10 @@ export class ConfigFeed {
             break;
           }
           if (spec.table === 'devices' && ch.row?.token_hash === REVOKED) revoked.push(String(ch.row.id));
-          if (ch.op !== 'touch') tables.add(spec.table);
+          if (ch.op !== 'touch') {
+            tables.add(spec.table);
+            appliedRows.push(change);
+          }
         } else {
           this.log.warn(`config: change ${ch.seq} is for '${ch.entity}', which this version does not know; skipped`);
         }
@@ -498,7 +506,7 @@ export class ConfigFeed {
     })();
     const progressed = applied > this.checkpoint;
     this.checkpoint = applied;
-    if (progressed && tables.size) this.onApplied(tables);
+    if (progressed && tables.size) this.onApplied(tables, appliedRows);
     return progressed ? revoked : null;
   }
 
