@@ -41,7 +41,7 @@ import { createHousesModule } from './houses/module.ts';
 import { createHeatModule } from './heat/module.ts';
 import { ClusterError, probeRedis, startCluster, type Cluster, type ClusterSettings } from './cluster/index.ts';
 import type { LeaseTimings } from './cluster/lease-machine.ts';
-import { ConfigDbError, ConfigFeed, configChange, configFeedMetrics } from './cluster/config-db.ts';
+import { ConfigConflictError, ConfigDbError, ConfigFeed, configChange, configFeedMetrics } from './cluster/config-db.ts';
 import { HttpError } from './api/errors.ts';
 
 /** Estate capabilities, in the order they see each event. */
@@ -204,6 +204,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       try {
         return await configChange(db, sharedConfig && { url: sharedConfig.url, feed: sharedConfig }, work);
       } catch (err) {
+        if (err instanceof ConfigConflictError) throw new HttpError(409, err.message);
         if (err instanceof ConfigDbError) throw new HttpError(503, err.message);
         throw err;
       }

@@ -52,6 +52,8 @@ const WRITE_LOCK = 0x5e_c0_f1_6;
 
 /** PostgreSQL unreachable or refusing: the message says where and what to check. */
 export class ConfigDbError extends Error {}
+/** The change raced another node's (the same new key): refused whole; retrying works (HTTP 409). */
+export class ConfigConflictError extends ConfigDbError {}
 
 function explain(url: string, err: unknown): ConfigDbError {
   const e = err as NodeJS.ErrnoException & { code?: string };
@@ -142,7 +144,7 @@ async function writeTransaction<T>(url: string, work: (c: pg.Client) => Promise<
     return { value, seq: Number(rows[0].seq) };
   } catch (err) {
     await c.query('ROLLBACK').catch(() => {});
-    if (err instanceof DeviceError) throw err;
+    if (err instanceof DeviceError || err instanceof ConfigDbError) throw err;
     if ((err as { code?: string }).code && /^[0-9A-Z]{5}$/.test((err as { code: string }).code)) throw new ConfigDbError(`configuration database ${configDbAddress(url)}: ${(err as Error).message}`);
     throw explain(url, err);
   } finally {
@@ -228,6 +230,13 @@ async function recordRows(c: pg.Client, changes: RowChange[], op?: 'touch'): Pro
       // a last use never brings back a session another node ended meanwhile
       const live = await c.query('SELECT 1 FROM config_rows WHERE entity = $1 AND key = $2', [ch.table, key]);
       if (!live.rowCount) continue;
+    }
+    if (ch.created && ch.row) {
+      // A row new on this node whose key the shared configuration already holds with other content:
+      // another node wrote it since this node last caught up (two residents added at once got the
+      // same id). Refused whole, not overwritten: nothing of either write is lost.
+      const taken = await c.query('SELECT 1 FROM config_rows WHERE entity = $1 AND key = $2 AND row <> $3::jsonb', [ch.table, key, JSON.stringify(ch.row)]);
+      if (taken.rowCount) throw new ConfigConflictError(`${ch.table} ${key} was just written on another node; nothing was saved: try again`);
     }
     await c.query('INSERT INTO config_changes (entity, id, op, row) VALUES ($1, $2, $3, $4)', [ch.table, key, op ?? (ch.row ? 'upsert' : 'delete'), JSON.stringify(ch.row ?? ch.key)]);
     if (ch.row) await c.query('INSERT INTO config_rows (entity, key, row) VALUES ($1, $2, $3) ON CONFLICT (entity, key) DO UPDATE SET row = excluded.row', [ch.table, key, JSON.stringify(ch.row)]);
