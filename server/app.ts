@@ -41,7 +41,8 @@ import { createHousesModule } from './houses/module.ts';
 import { createHeatModule } from './heat/module.ts';
 import { ClusterError, probeRedis, startCluster, type Cluster, type ClusterSettings } from './cluster/index.ts';
 import type { LeaseTimings } from './cluster/lease-machine.ts';
-import { ConfigFeed, configFeedMetrics } from './cluster/config-db.ts';
+import { ConfigConflictError, ConfigDbError, ConfigFeed, configChange, configFeedMetrics } from './cluster/config-db.ts';
+import { HttpError } from './api/errors.ts';
 
 /** Estate capabilities, in the order they see each event. */
 const MODULES: ModuleFactory[] = [
@@ -174,6 +175,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let broker: EstateBroker | null = null;
   let forwarder: Forwarder | null = null;
   let cluster: Cluster | null = null;
+  let sharedConfig: ConfigFeed | null = null;
   const ctx: ModuleContext = {
     db,
     metrics,
@@ -197,6 +199,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     // Late-bound like alerts: adapters only submit from requests, once the server is up.
     submit: (device, kind, json, transport) => new Promise((resolve) => ingest.submit(device, kind, { json }, transport, resolve)),
+    // Late-bound: the shared configuration's feed is created after the modules.
+    configChange: async (work) => {
+      try {
+        return await configChange(db, sharedConfig && { url: sharedConfig.url, feed: sharedConfig }, work);
+      } catch (err) {
+        if (err instanceof ConfigConflictError) throw new HttpError(409, err.message);
+        if (err instanceof ConfigDbError) throw new HttpError(503, err.message);
+        throw err;
+      }
+    },
   };
   let alertSink: AlertSink = NO_ALERTS;
   const modules = (options.modules ?? MODULES).map((create) => create(ctx));
@@ -366,10 +378,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Sessions or users changed through the feed (a logout or a password change on another node): this
   // node's dashboards on ended sessions are dropped, as for a change made here.
   const configFeed = options.configDb
-    ? new ConfigFeed(options.configDb, db, log, options.configPollMs, (tables) => {
+    ? new ConfigFeed(options.configDb, db, log, options.configPollMs, (tables, changes) => {
       if (tables.has('sessions') || tables.has('users')) broker?.revalidateSessions();
+      for (const m of modules) {
+        try {
+          m.configApplied?.(changes);
+        } catch (err) {
+          log.error(`${m.name}: applying shared configuration: ${(err as Error).stack ?? err}`);
+        }
+      }
     })
     : null;
+  sharedConfig = configFeed;
   await configFeed?.start();
   if (configFeed) configFeedMetrics(metrics, configFeed);
 

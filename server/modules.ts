@@ -42,6 +42,14 @@ export interface ModuleContext {
    * once with the rejection.
    */
   submit(device: DevicePlace, kind: string, json: unknown, transport: Transport): Promise<IngestOutcome>;
+  /**
+   * A change to the module's configuration rows (patrol routes, vehicle lists: the shared tables of
+   * server/cluster/config-apply.ts). Without --config-db: `work` in one local transaction. With it:
+   * `work` is captured and rolled back, its rows go to PostgreSQL and every node applies them; this
+   * resolves once this node has (read-your-writes). PostgreSQL away: an HttpError 503 with one line,
+   * and nothing written anywhere. What `work` throws is thrown as it is (nothing written).
+   */
+  configChange<T>(work: () => T): Promise<T>;
 }
 
 export interface EstateModule {
@@ -82,6 +90,12 @@ export interface EstateModule {
    * end ('takeover', before its events reach the module). Reload what is kept in memory for it.
    */
   estateState?(estate: string, reason: 'applied' | 'takeover', tables: Set<string>): void;
+  /**
+   * With --config-db: shared configuration rows were applied on this node (another node's change, or
+   * this node's own arriving through the feed; also at start, catching up). Reload what is kept in
+   * memory for them. Whole rows by key, possibly applied again: must be idempotent.
+   */
+  configApplied?(changes: ReadonlyArray<{ table: string; key: Record<string, unknown>; row: Record<string, unknown> | null }>): void;
   /** REST routes under /api/v1 behind operator authentication (req.user is set). */
   routes?(router: Router): void;
   /** REST routes under /api/v1 before operator authentication (devices, webhooks with their own auth). */

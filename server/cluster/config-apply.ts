@@ -35,6 +35,11 @@ export const SHARED_TABLES: readonly SharedTable[] = [
   { table: 'camera_streams', pk: ['device'] },
   { table: 'users', pk: ['name'] },
   { table: 'sessions', pk: ['token_hash'] },
+  // module configuration (children of estates): patrol routes, the vehicle lists
+  { table: 'patrol_routes', pk: ['estate', 'id'] },
+  { table: 'vehicle_residents', pk: ['id'] },
+  { table: 'vehicle_visitors', pk: ['id'] },
+  { table: 'vehicle_blacklist', pk: ['id'] },
 ];
 
 const BY_NAME = new Map(SHARED_TABLES.map((t) => [t.table, t]));
@@ -50,6 +55,8 @@ export interface RowChange {
   table: string;
   key: Row;
   row: Row | null;
+  /** captured: the key did not exist on this node before the write (an insert, e.g. a new id) */
+  created?: boolean;
 }
 
 /** The change's key as text (config_changes.id, config_rows.key): the pk values as a JSON array. */
@@ -100,22 +107,23 @@ export function captureChanges<T>(db: Db, work: () => T, tables: readonly Shared
   const present = tables.filter((t) => tableExists(db, t.table));
   db.exec('BEGIN'); // deferred: a login's password check holds no write lock
   try {
-    db.exec('CREATE TEMP TABLE se_config_capture (n INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, key TEXT NOT NULL)');
+    db.exec('CREATE TEMP TABLE se_config_capture (n INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, key TEXT NOT NULL, ins INTEGER NOT NULL DEFAULT 0)');
     for (const t of present) {
       const key = (side: 'NEW' | 'OLD') => `json_array(${t.pk.map((c) => `${side}.${quote(c)}`).join(', ')})`;
-      const record = (side: 'NEW' | 'OLD') => `INSERT INTO temp.se_config_capture (tbl, key) VALUES ('${t.table}', ${key(side)});`;
-      db.exec(`CREATE TEMP TRIGGER ${quote(`se_cap_${t.table}_i`)} AFTER INSERT ON main.${quote(t.table)} BEGIN ${record('NEW')} END;
+      const record = (side: 'NEW' | 'OLD', ins = 0) => `INSERT INTO temp.se_config_capture (tbl, key, ins) VALUES ('${t.table}', ${key(side)}, ${ins});`;
+      db.exec(`CREATE TEMP TRIGGER ${quote(`se_cap_${t.table}_i`)} AFTER INSERT ON main.${quote(t.table)} BEGIN ${record('NEW', 1)} END;
         CREATE TEMP TRIGGER ${quote(`se_cap_${t.table}_u`)} AFTER UPDATE ON main.${quote(t.table)} BEGIN ${record('OLD')} ${record('NEW')} END;
         CREATE TEMP TRIGGER ${quote(`se_cap_${t.table}_d`)} AFTER DELETE ON main.${quote(t.table)} BEGIN ${record('OLD')} END;`);
     }
     const value = work();
-    const touched = db.prepare('SELECT tbl, key FROM temp.se_config_capture GROUP BY tbl, key ORDER BY min(n)').all() as Array<{ tbl: string; key: string }>;
-    const changes: RowChange[] = touched.map(({ tbl, key }) => {
+    // first touch of each key: an insert there means the key is new on this node
+    const touched = db.prepare('SELECT c.tbl, c.key, c.ins FROM temp.se_config_capture c JOIN (SELECT min(n) AS n FROM temp.se_config_capture GROUP BY tbl, key) f ON f.n = c.n ORDER BY c.n').all() as Array<{ tbl: string; key: string; ins: number }>;
+    const changes: RowChange[] = touched.map(({ tbl, key, ins }) => {
       const spec = BY_NAME.get(tbl)!;
       const values = JSON.parse(key) as unknown[];
       const keyRow = Object.fromEntries(spec.pk.map((c, i) => [c, values[i]]));
       const row = db.prepare(`SELECT * FROM main.${quote(tbl)} WHERE ${spec.pk.map((c) => `${quote(c)} = ?`).join(' AND ')}`).get(...values) as Row | undefined;
-      return { table: tbl, key: keyRow, row: row ?? null };
+      return { table: tbl, key: keyRow, row: row ?? null, ...(ins ? { created: true } : {}) };
     });
     return { value, changes };
   } finally {

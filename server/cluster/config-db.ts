@@ -30,6 +30,8 @@ import { configDbAddress } from './settings.ts';
 import { applyRow, captureChanges, keyText, sharedTable, SHARED_TABLES, type Row, type RowChange } from './config-apply.ts';
 import { ensureGateTables } from '../estate/gates.ts';
 import { ensureCameraTables } from '../cameras/store.ts';
+import { ensurePatrolTables } from '../patrol/store.ts';
+import { ensureVehicleTables } from '../vehicles/schema.ts';
 import { takeSessionTouches } from '../store/users.ts';
 
 export { checkConfigDbUrl, configDbAddress } from './settings.ts';
@@ -43,13 +45,15 @@ const CONNECT_TIMEOUT_MS = 3000;
 const QUERY_TIMEOUT_MS = 5000;
 /** how often a node sends the last use of the sessions it saw used (users.ts writes it locally at most once a minute) */
 /** entities whose `estate` column names the estate they belong to (a user's `estate` is a scope, maybe a unit's) */
-const ESTATE_CHILDREN = new Set(['device', 'devices', 'buildings', 'zones', 'checkpoints', 'gates', 'car_parks', 'camera_streams']);
+const ESTATE_CHILDREN = new Set(['device', 'devices', 'buildings', 'zones', 'checkpoints', 'gates', 'car_parks', 'camera_streams', 'patrol_routes', 'vehicle_residents', 'vehicle_visitors', 'vehicle_blacklist']);
 export const SESSION_TOUCH_FLUSH_MS = 60_000;
 /** any constant: the advisory lock every configuration writer holds for its transaction */
 const WRITE_LOCK = 0x5e_c0_f1_6;
 
 /** PostgreSQL unreachable or refusing: the message says where and what to check. */
 export class ConfigDbError extends Error {}
+/** The change raced another node's (the same new key): refused whole; retrying works (HTTP 409). */
+export class ConfigConflictError extends ConfigDbError {}
 
 function explain(url: string, err: unknown): ConfigDbError {
   const e = err as NodeJS.ErrnoException & { code?: string };
@@ -140,7 +144,7 @@ async function writeTransaction<T>(url: string, work: (c: pg.Client) => Promise<
     return { value, seq: Number(rows[0].seq) };
   } catch (err) {
     await c.query('ROLLBACK').catch(() => {});
-    if (err instanceof DeviceError) throw err;
+    if (err instanceof DeviceError || err instanceof ConfigDbError) throw err;
     if ((err as { code?: string }).code && /^[0-9A-Z]{5}$/.test((err as { code: string }).code)) throw new ConfigDbError(`configuration database ${configDbAddress(url)}: ${(err as Error).message}`);
     throw explain(url, err);
   } finally {
@@ -213,6 +217,8 @@ export async function getDeviceShared(url: string, id: string): Promise<DeviceRe
 export function ensureSharedTables(db: Db): void {
   ensureGateTables(db);
   ensureCameraTables(db);
+  ensurePatrolTables(db);
+  ensureVehicleTables(db);
 }
 
 /** Records captured rows: config_changes (the feed), config_rows (the current truth), devices (device add's checks). */
@@ -224,6 +230,13 @@ async function recordRows(c: pg.Client, changes: RowChange[], op?: 'touch'): Pro
       // a last use never brings back a session another node ended meanwhile
       const live = await c.query('SELECT 1 FROM config_rows WHERE entity = $1 AND key = $2', [ch.table, key]);
       if (!live.rowCount) continue;
+    }
+    if (ch.created && ch.row) {
+      // A row new on this node whose key the shared configuration already holds with other content:
+      // another node wrote it since this node last caught up (two residents added at once got the
+      // same id). Refused whole, not overwritten: nothing of either write is lost.
+      const taken = await c.query('SELECT 1 FROM config_rows WHERE entity = $1 AND key = $2 AND row <> $3::jsonb', [ch.table, key, JSON.stringify(ch.row)]);
+      if (taken.rowCount) throw new ConfigConflictError(`${ch.table} ${key} was just written on another node; nothing was saved: try again`);
     }
     await c.query('INSERT INTO config_changes (entity, id, op, row) VALUES ($1, $2, $3, $4)', [ch.table, key, op ?? (ch.row ? 'upsert' : 'delete'), JSON.stringify(ch.row ?? ch.key)]);
     if (ch.row) await c.query('INSERT INTO config_rows (entity, key, row) VALUES ($1, $2, $3) ON CONFLICT (entity, key) DO UPDATE SET row = excluded.row', [ch.table, key, JSON.stringify(ch.row)]);
@@ -339,7 +352,7 @@ export class ConfigFeed {
     private readonly db: Db,
     private readonly log: Log,
     private readonly pollMs = CONFIG_POLL_MS,
-    private readonly onApplied: (tables: Set<string>) => void = () => {},
+    private readonly onApplied: (tables: Set<string>, changes: RowChange[]) => void = () => {},
     private readonly touchMs = SESSION_TOUCH_FLUSH_MS,
   ) {
     ensureSharedTables(db);
@@ -457,6 +470,7 @@ export class ConfigFeed {
     );
     const hasEstate = this.db.prepare('SELECT 1 FROM estates WHERE id = ?').pluck();
     const tables = new Set<string>();
+    const appliedRows: RowChange[] = [];
     let applied = this.checkpoint;
     const hold = (ch: Change, why: string) => {
       if (!this.held.has(ch.seq)) this.log.error(`config: change ${ch.seq} (${why}); configuration changes wait until then`);
@@ -488,7 +502,10 @@ export class ConfigFeed {
             break;
           }
           if (spec.table === 'devices' && ch.row?.token_hash === REVOKED) revoked.push(String(ch.row.id));
-          if (ch.op !== 'touch') tables.add(spec.table);
+          if (ch.op !== 'touch') {
+            tables.add(spec.table);
+            appliedRows.push(change);
+          }
         } else {
           this.log.warn(`config: change ${ch.seq} is for '${ch.entity}', which this version does not know; skipped`);
         }
@@ -498,7 +515,7 @@ export class ConfigFeed {
     })();
     const progressed = applied > this.checkpoint;
     this.checkpoint = applied;
-    if (progressed && tables.size) this.onApplied(tables);
+    if (progressed && tables.size) this.onApplied(tables, appliedRows);
     return progressed ? revoked : null;
   }
 

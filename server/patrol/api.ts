@@ -107,23 +107,29 @@ export function deviceRoutes(router: Router, engine: PatrolEngine, ctx: ModuleCo
 }
 
 /** Operators: behind the session check (req.user is set). */
-export function operatorRoutes(router: Router, engine: PatrolEngine): void {
+export function operatorRoutes(router: Router, engine: PatrolEngine, ctx: ModuleContext): void {
   router.get('/estates/:estate/patrol/routes', (req, res) => {
     const e = estateOf(req, engine);
     res.json(engine.routes(e.id));
   });
 
-  router.put('/estates/:estate/patrol/routes/:route', requireRole('admin'), (req, res) => {
+  // Routes are configuration: through ctx.configChange (one truth for all nodes with --config-db).
+  router.put('/estates/:estate/patrol/routes/:route', requireRole('admin'), async (req, res) => {
     const e = estateOf(req, engine);
-    const existed = !!engine.store.route(e.id, req.params.route as string);
-    const r = engine.putRoute(e.id, req.params.route as string, req.body);
+    const id = req.params.route as string;
+    const existed = !!engine.store.route(e.id, id);
+    const r = engine.checkRoute(e.id, id, req.body);
     if (!r.ok) throw new HttpError(400, r.error);
+    await ctx.configChange(() => engine.store.putRoute(r.route));
+    engine.routeChanged(e.id, id);
     res.status(existed ? 200 : 201).json(r.route);
   });
 
-  router.delete('/estates/:estate/patrol/routes/:route', requireRole('admin'), (req, res) => {
+  router.delete('/estates/:estate/patrol/routes/:route', requireRole('admin'), async (req, res) => {
     const e = estateOf(req, engine);
-    if (!engine.deleteRoute(e.id, req.params.route as string)) throw new HttpError(404, `route '${req.params.route}' not found`);
+    const id = req.params.route as string;
+    if (!(await ctx.configChange(() => engine.store.deleteRoute(e.id, id)))) throw new HttpError(404, `route '${id}' not found`);
+    engine.routeChanged(e.id, id);
     res.status(204).end();
   });
 

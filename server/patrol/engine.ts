@@ -79,30 +79,37 @@ export class PatrolEngine {
 
   // ---- routes -----------------------------------------------------------------------------------
 
-  putRoute(estate: string, id: string, input: unknown): RouteCheck {
+  /** A route as an admin sends it, checked against the estate's checkpoints; nothing written. */
+  checkRoute(estate: string, id: string, input: unknown): RouteCheck {
     const e = this.estate(estate);
     if (!e) return { ok: false, error: `estate '${estate}' not found` };
-    const now = this.now();
-    const check = checkRoute(estate, id, input, listCheckpoints(this.ctx.db, estate), e.timeZone, now);
+    return checkRoute(estate, id, input, listCheckpoints(this.ctx.db, estate), e.timeZone, this.now());
+  }
+
+  /** Writes the route on this node alone (the demo's seed; the REST route goes through ctx.configChange). */
+  putRoute(estate: string, id: string, input: unknown): RouteCheck {
+    const check = this.checkRoute(estate, id, input);
     if (!check.ok) return check;
-    this.store.transaction(() => {
-      this.store.putRoute(check.route);
-      // tours already open keep the plan they were walked to; the ones to come follow the new version
-      this.store.deleteUnopenedTours(estate, id, now);
-    });
-    this.generated.delete(estate);
-    this.refresh(estate);
+    this.store.transaction(() => this.store.putRoute(check.route));
+    this.routeChanged(estate, id);
     return check;
   }
 
   deleteRoute(estate: string, id: string): boolean {
-    const gone = this.store.transaction(() => {
-      const removed = this.store.deleteRoute(estate, id);
-      if (removed) this.store.deleteUnopenedTours(estate, id, this.now());
-      return removed;
-    });
-    this.generated.delete(estate);
+    const gone = this.store.deleteRoute(estate, id);
+    this.routeChanged(estate, id);
     return gone;
+  }
+
+  /**
+   * A route was written, replaced or deleted (here, or on another node through the shared
+   * configuration): tours already open keep the plan they were walked to; the ones to come follow the
+   * current version. Idempotent.
+   */
+  routeChanged(estate: string, id: string): void {
+    this.store.deleteUnopenedTours(estate, id, this.now());
+    this.generated.delete(estate);
+    if (this.store.route(estate, id)) this.refresh(estate);
   }
 
   /** The demo estate gets its route once, when it appears (imported after the server started). */

@@ -66,7 +66,10 @@ export function createPatrolModule(ctx: ModuleContext): PatrolModule {
       fileGroup(events);
     },
     publicRoutes: (router) => deviceRoutes(router, engine, ctx),
-    routes: (router) => operatorRoutes(router, engine),
+    routes: (router) => operatorRoutes(router, engine, ctx),
+    configApplied: (changes) => {
+      for (const c of changes) if (c.table === 'patrol_routes') engine.routeChanged(String(c.key.estate), String(c.key.id));
+    },
     stop() {
       stopped = true;
       clearTimeout(timer);

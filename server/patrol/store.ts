@@ -105,6 +105,11 @@ const scanRow = (r: Raw): Scan => ({
   ...(r.distance_m !== null && r.distance_m !== undefined ? { distanceM: r.distance_m as number } : {}),
 });
 
+/** The patrol tables, for a shared configuration's copy without the module (config-db.ts). */
+export function ensurePatrolTables(db: Db): void {
+  db.exec(SCHEMA);
+}
+
 export class PatrolStore {
   private readonly statements = new Map<string, Statement<unknown[]>>();
 

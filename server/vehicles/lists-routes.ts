@@ -73,25 +73,25 @@ export function listRoutes(router: Router, ctx: ModuleContext): void {
   router.get(`${base}/residents`, (req, res) => {
     res.json(listResidents(db, estateParam(db, req), plateQuery(req)));
   });
-  router.post(`${base}/residents`, admin, (req, res) => {
+  router.post(`${base}/residents`, admin, async (req, res) => {
     const estate = estateParam(db, req);
     const input = valid(validateResident(req.body, vocabulary(db, estate)));
-    res.status(201).json(conflicts(() => addResident(db, estate, input, ctx.now())));
+    res.status(201).json(await ctx.configChange(() => conflicts(() => addResident(db, estate, input, ctx.now()))));
   });
-  router.put(`${base}/residents/:id`, admin, (req, res) => {
+  router.put(`${base}/residents/:id`, admin, async (req, res) => {
     const estate = estateParam(db, req);
     const id = idParam(req);
     const input = valid(validateResident(req.body, vocabulary(db, estate)));
-    res.json(found(conflicts(() => updateResident(db, estate, id, input, ctx.now())), `resident ${id}`));
+    res.json(found(await ctx.configChange(() => conflicts(() => updateResident(db, estate, id, input, ctx.now()))), `resident ${id}`));
   });
-  router.delete(`${base}/residents/:id`, admin, (req, res) => {
+  router.delete(`${base}/residents/:id`, admin, async (req, res) => {
     const estate = estateParam(db, req);
     const id = idParam(req);
-    if (!deleteResident(db, estate, id)) throw new HttpError(404, `resident ${id} not found`);
+    if (!(await ctx.configChange(() => deleteResident(db, estate, id)))) throw new HttpError(404, `resident ${id} not found`);
     res.status(204).end();
   });
   // CSV as the body (text/csv), or JSON {csv: "…"}; all rows or none.
-  router.post(`${base}/residents/import`, admin, express.text({ type: () => true, limit: '5mb' }), (req, res) => {
+  router.post(`${base}/residents/import`, admin, express.text({ type: () => true, limit: '5mb' }), async (req, res) => {
     const estate = estateParam(db, req);
     const body: unknown = req.body;
     const text = typeof body === 'string' ? body : typeof body === 'object' && body !== null && typeof (body as { csv?: unknown }).csv === 'string' ? (body as { csv: string }).csv : null;
@@ -99,14 +99,15 @@ export function listRoutes(router: Router, ctx: ModuleContext): void {
     const parsed = residentsFromCsv(text, vocabulary(db, estate));
     if (!parsed.ok) throw new HttpError(400, parsed.error, { errors: parsed.errors, badRows: parsed.badRows });
     const now = ctx.now();
-    const result = db.transaction(() => {
+    // one transaction (one shared change with --config-db): all rows or none
+    const result = await ctx.configChange(() => {
       const r: ResidentImportResult = { imported: 0, updated: 0 };
       for (const row of parsed.rows) {
         if (upsertResident(db, estate, row.resident, now)) r.imported++;
         else r.updated++;
       }
       return r;
-    })();
+    });
     ctx.log.info(`vehicles: ${req.user!.name} imported residents for ${estate}: ${result.imported} new, ${result.updated} updated`);
     res.json(result);
   });
@@ -117,21 +118,21 @@ export function listRoutes(router: Router, ctx: ModuleContext): void {
     const active = req.query.active === 'true' || req.query.active === '1';
     res.json(listVisitors(db, estate, { plate: plateQuery(req), ...(active ? { activeAt: ctx.now() } : {}) }));
   });
-  router.post(`${base}/visitors`, operator, (req, res) => {
+  router.post(`${base}/visitors`, operator, async (req, res) => {
     const estate = estateParam(db, req);
     const input = valid(validateVisitor(req.body, ctx.now()));
-    res.status(201).json(addVisitor(db, estate, input, req.user!.name, ctx.now()));
+    res.status(201).json(await ctx.configChange(() => addVisitor(db, estate, input, req.user!.name, ctx.now())));
   });
-  router.put(`${base}/visitors/:id`, operator, (req, res) => {
+  router.put(`${base}/visitors/:id`, operator, async (req, res) => {
     const estate = estateParam(db, req);
     const id = idParam(req);
     const input = valid(validateVisitor(req.body, ctx.now()));
-    res.json(found(updateVisitor(db, estate, id, input, ctx.now()), `visitor ${id}`));
+    res.json(found(await ctx.configChange(() => updateVisitor(db, estate, id, input, ctx.now())), `visitor ${id}`));
   });
-  router.delete(`${base}/visitors/:id`, operator, (req, res) => {
+  router.delete(`${base}/visitors/:id`, operator, async (req, res) => {
     const estate = estateParam(db, req);
     const id = idParam(req);
-    if (!deleteVisitor(db, estate, id)) throw new HttpError(404, `visitor ${id} not found`);
+    if (!(await ctx.configChange(() => deleteVisitor(db, estate, id)))) throw new HttpError(404, `visitor ${id} not found`);
     res.status(204).end();
   });
 
@@ -139,21 +140,21 @@ export function listRoutes(router: Router, ctx: ModuleContext): void {
   router.get(`${base}/blacklist`, (req, res) => {
     res.json(listBlacklist(db, estateParam(db, req), plateQuery(req)));
   });
-  router.post(`${base}/blacklist`, admin, (req, res) => {
+  router.post(`${base}/blacklist`, admin, async (req, res) => {
     const estate = estateParam(db, req);
     const input = valid(validateBlacklist(req.body));
-    res.status(201).json(conflicts(() => addBlacklisted(db, estate, input, req.user!.name, ctx.now())));
+    res.status(201).json(await ctx.configChange(() => conflicts(() => addBlacklisted(db, estate, input, req.user!.name, ctx.now()))));
   });
-  router.put(`${base}/blacklist/:id`, admin, (req, res) => {
+  router.put(`${base}/blacklist/:id`, admin, async (req, res) => {
     const estate = estateParam(db, req);
     const id = idParam(req);
     const input = valid(validateBlacklist(req.body));
-    res.json(found(conflicts(() => updateBlacklisted(db, estate, id, input, ctx.now())), `blacklist entry ${id}`));
+    res.json(found(await ctx.configChange(() => conflicts(() => updateBlacklisted(db, estate, id, input, ctx.now()))), `blacklist entry ${id}`));
   });
-  router.delete(`${base}/blacklist/:id`, admin, (req, res) => {
+  router.delete(`${base}/blacklist/:id`, admin, async (req, res) => {
     const estate = estateParam(db, req);
     const id = idParam(req);
-    if (!deleteBlacklisted(db, estate, id)) throw new HttpError(404, `blacklist entry ${id} not found`);
+    if (!(await ctx.configChange(() => deleteBlacklisted(db, estate, id)))) throw new HttpError(404, `blacklist entry ${id} not found`);
     res.status(204).end();
   });
 }

@@ -118,6 +118,85 @@ describe('estates: one truth for all nodes', () => {
   }, 60_000);
 });
 
+/** a node's rows of one table for garden, in key order (patrol routes, the vehicle lists) */
+const tableRows = (node: ClusterNode, table: string) => rows(node, `SELECT * FROM ${table} WHERE estate = 'garden' ORDER BY id`);
+const VEHICLE_LISTS = ['vehicle_residents', 'vehicle_visitors', 'vehicle_blacklist'];
+const sameLists = () => VEHICLE_LISTS.every((t) => JSON.stringify(tableRows(a, t)) === JSON.stringify(tableRows(b, t)));
+/** the ids of route `night`'s tours still to open on a node */
+const nightTours = (node: ClusterNode) => (rows(node, "SELECT id FROM patrol_tours WHERE estate = 'garden' AND route = 'night' AND opens > ? ORDER BY id", Date.now()) as Array<{ id: string }>).map((r) => r.id);
+const nightRoute = (start: string, stops: string[]) => ({
+  name: 'Night round', nameZh: '夜班巡更', stops: stops.map((checkpoint) => ({ checkpoint, afterMin: 0 })), toleranceMin: 30, graceMin: 10,
+  schedules: [{ id: 'night', start, end: '23:30', everyMin: 240 }],
+});
+
+describe('patrol routes and vehicle lists: one truth for all nodes', () => {
+  it('a route put on A is on B and B plans its tours; replaced on B, A re-plans the tours to come; deleted on A, it is gone on B', async () => {
+    const [adminA, adminB] = [await login(a, 'admin', NODE_ADMIN_PASSWORD), await login(b, 'admin', NODE_ADMIN_PASSWORD)];
+    const stops = (rows(a, "SELECT id FROM checkpoints WHERE estate = 'garden' ORDER BY id LIMIT 3") as Array<{ id: string }>).map((r) => r.id);
+    expect(stops).toHaveLength(3);
+    const put = await http(a, '/estates/garden/patrol/routes/night', { method: 'PUT', token: adminA, body: nightRoute('22:00', stops) });
+    expect(put.status, await put.clone().text()).toBe(201);
+    await until('node B has route night, the same row as A', () => tableRows(b, 'patrol_routes').some((r) => (r as { id: string }).id === 'night')
+      && JSON.stringify(tableRows(b, 'patrol_routes').filter((r) => (r as { id: string }).id === 'night')) === JSON.stringify(tableRows(a, 'patrol_routes').filter((r) => (r as { id: string }).id === 'night')), 10_000);
+    const listed = (await (await http(b, '/estates/garden/patrol/routes', { token: adminB })).json()) as Array<{ id: string; name: string }>;
+    expect(listed.find((r) => r.id === 'night')?.name).toBe('Night round');
+    await until('node B planned the tours of night', () => nightTours(b).length > 0 && nightTours(b).every((id) => id.endsWith('T22:00')), 10_000);
+
+    // replaced on B (it exists there: 200); A drops the tours to come of the old version and plans the new
+    const again = await http(b, '/estates/garden/patrol/routes/night', { method: 'PUT', token: adminB, body: nightRoute('21:00', stops) });
+    expect(again.status, await again.clone().text()).toBe(200);
+    await until('node A re-planned night at 21:00', () => nightTours(a).length > 0 && nightTours(a).every((id) => id.endsWith('T21:00')), 10_000);
+    // a route naming a checkpoint the estate lacks is refused on either node, nothing sent
+    const bad = await http(a, '/estates/garden/patrol/routes/bad', { method: 'PUT', token: adminA, body: nightRoute('21:00', ['no-such-checkpoint']) });
+    expect(bad.status).toBe(400);
+
+    expect((await http(a, '/estates/garden/patrol/routes/night', { method: 'DELETE', token: adminA })).status).toBe(204);
+    await until('node B has no route night and no tour of it to come', () => !tableRows(b, 'patrol_routes').some((r) => (r as { id: string }).id === 'night') && nightTours(b).length === 0, 10_000);
+    expect((await http(b, '/estates/garden/patrol/routes/night', { method: 'DELETE', token: adminB })).status).toBe(404);
+    const [{ n }] = await pg.query<{ n: string }>("SELECT count(*) AS n FROM config_rows WHERE entity = 'patrol_routes'");
+    expect(Number(n)).toBe(0);
+  }, 60_000);
+
+  it('residents, visitors and the blacklist written on either node are the same rows on both; a plate twice is refused on the other node; a CSV import on B reaches A whole; two adds at once lose nothing', async () => {
+    const [adminA, adminB] = [await login(a, 'admin', NODE_ADMIN_PASSWORD), await login(b, 'admin', NODE_ADMIN_PASSWORD)];
+    const add = await http(a, '/estates/garden/vehicles/residents', { token: adminA, body: { plate: '浙A12345', name: '张三', room: '1-101' } });
+    expect(add.status, await add.clone().text()).toBe(201);
+    await until('node B has resident 浙A12345', () => tableRows(b, 'vehicle_residents').length === 1, 10_000);
+    const dup = await http(b, '/estates/garden/vehicles/residents', { token: adminB, body: { plate: '浙A12345', name: '李四' } });
+    expect(dup.status).toBe(409);
+
+    const csv = 'plate,name,room\n浙A12345,张三,1-102\n浙B67890,王五,2-201\n';
+    const imp = await fetch(`http://127.0.0.1:${b.http}/api/v1/estates/garden/vehicles/residents/import`, { method: 'POST', headers: { authorization: `Bearer ${adminB}`, 'content-type': 'text/csv' }, body: csv });
+    expect(imp.status, await imp.clone().text()).toBe(200);
+    expect(await imp.json()).toEqual({ imported: 1, updated: 1 });
+    const visitor = await http(b, '/estates/garden/vehicles/visitors', { token: adminB, body: { plate: '沪C11111', validUntil: Date.now() + 3_600_000, host: '1-101' } });
+    expect(visitor.status, await visitor.clone().text()).toBe(201);
+    const black = await http(a, '/estates/garden/vehicles/blacklist', { token: adminA, body: { plate: '苏E22222', reason: '逃费 unpaid' } });
+    expect(black.status, await black.clone().text()).toBe(201);
+    await until('both nodes have the same residents, visitors and blacklist', () => sameLists() && tableRows(a, 'vehicle_visitors').length === 1 && tableRows(b, 'vehicle_blacklist').length === 1, 10_000);
+    expect((tableRows(a, 'vehicle_residents') as Array<{ plate: string; room: string }>).map((r) => `${r.plate} ${r.room}`)).toEqual(['浙A12345 1-102', '浙B67890 2-201']);
+
+    // two residents added at once on A and B: each gets the next id on its own copy; the one that
+    // reaches PostgreSQL second is refused (409, try again) instead of overwriting the first
+    const both = await Promise.all([
+      http(a, '/estates/garden/vehicles/residents', { token: adminA, body: { plate: '浙C00001', name: 'A' } }),
+      http(b, '/estates/garden/vehicles/residents', { token: adminB, body: { plate: '浙C00002', name: 'B' } }),
+    ]);
+    for (const [i, r] of both.entries()) {
+      expect([201, 409], await r.clone().text()).toContain(r.status);
+      if (r.status === 409) {
+        const node = i === 0 ? a : b;
+        await until(`node ${i === 0 ? 'A' : 'B'} caught up`, () => sameLists(), 10_000);
+        const retry = await http(node, '/estates/garden/vehicles/residents', { token: i === 0 ? adminA : adminB, body: { plate: `浙C0000${i + 1}`, name: i === 0 ? 'A' : 'B' } });
+        expect(retry.status, await retry.clone().text()).toBe(201);
+      }
+    }
+    await until('both residents on both nodes', () => sameLists() && tableRows(a, 'vehicle_residents').length === 4, 10_000);
+    expect(a.child.output()).not.toMatch(/cannot be applied on this node/);
+    expect(b.child.output()).not.toMatch(/cannot be applied on this node/);
+  }, 60_000);
+});
+
 describe('operators and sessions: one truth for all nodes', () => {
   it('a user added over REST on A logs in on B; a session made on A is valid on B, over REST and for a live dashboard; PostgreSQL holds only the scrypt hash', async () => {
     const admin = await login(a, 'admin', NODE_ADMIN_PASSWORD);
@@ -173,11 +252,12 @@ describe('operators and sessions: one truth for all nodes', () => {
 });
 
 describe('PostgreSQL down', () => {
-  it('sessions keep working on every node; login, user add, estate add and import fail in one line and nothing is half-written; back up, writes go through again', async () => {
+  it('sessions keep working on every node; login, user add, estate add, import, a patrol route and a resident fail in one line and nothing is half-written; back up, writes go through again', async () => {
     const admin = await login(a, 'admin', NODE_ADMIN_PASSWORD);
     const s = await login(a, 'wang', 'Day-shift-2027!!');
     await until('the session valid on B', async () => (await me(b, s)) === 200, 10_000);
-    const before = { a: estateRows(a, 'garden'), users: rows(a, 'SELECT * FROM users ORDER BY name') };
+    const before = { a: estateRows(a, 'garden'), users: rows(a, 'SELECT * FROM users ORDER BY name'), routes: [a, b].map((n) => tableRows(n, 'patrol_routes')), residents: tableRows(a, 'vehicle_residents') };
+    const stopsBefore = (rows(a, "SELECT id FROM checkpoints WHERE estate = 'garden' ORDER BY id LIMIT 2") as Array<{ id: string }>).map((r) => r.id);
     await pg.halt();
     try {
       expect(await me(b, s)).toBe(200);
@@ -195,6 +275,12 @@ describe('PostgreSQL down', () => {
       expect(imp.stderr).toBe(`smart-estate: ${unreachable}\n`);
       const est = cli(a, ['estate', 'add', '--id', 'west', '--name', 'West', '--lat', '30.1', '--lon', '120.1']);
       expect(est.stderr).toBe(`smart-estate: ${unreachable}\n`);
+      const route = await http(a, '/estates/garden/patrol/routes/down', { method: 'PUT', token: admin, body: nightRoute('20:00', stopsBefore) });
+      expect(route.status).toBe(503);
+      expect(((await route.json()) as { error: string }).error).toBe(unreachable);
+      const resident = await http(a, '/estates/garden/vehicles/residents', { token: admin, body: { plate: '浙D99999', name: 'down' } });
+      expect(resident.status).toBe(503);
+      expect(((await resident.json()) as { error: string }).error).toBe(unreachable);
       const logout = await http(b, '/auth/logout', { method: 'POST', token: s });
       expect(logout.status).toBe(503);
       expect(await me(a, s)).toBe(200);
@@ -207,6 +293,11 @@ describe('PostgreSQL down', () => {
     }
     expect(JSON.stringify(estateRows(a, 'garden'))).toBe(JSON.stringify(before.a));
     expect(JSON.stringify(rows(a, 'SELECT * FROM users ORDER BY name'))).toBe(JSON.stringify(before.users));
+    for (const [i, node] of [a, b].entries()) {
+      // each node's own: the demo's garden-round is seeded on each node (its `since` differs)
+      expect(JSON.stringify(tableRows(node, 'patrol_routes'))).toBe(JSON.stringify(before.routes[i]));
+      expect(JSON.stringify(tableRows(node, 'vehicle_residents'))).toBe(JSON.stringify(before.residents));
+    }
     // the first write after the outage goes through and is answered once this node applied it
     const add = await http(a, '/users', { token: admin, body: { name: 'li', role: 'viewer', password: 'Viewer-pass-2026!' } });
     expect(add.status, await add.clone().text()).toBe(201);
