@@ -337,6 +337,8 @@ export class ConfigFeed {
   private running: Promise<void> = Promise.resolve();
   private closed = false;
   private connecting = false;
+  /** the connection attempt in flight, if any (a write waits for it instead of giving up at once) */
+  private connectingNow: Promise<void> | null = null;
   private checkpoint: number;
   private error: string | null = null;
   private held = new Set<number>();
@@ -382,8 +384,14 @@ export class ConfigFeed {
     return { checkpoint: this.checkpoint, connected: this.listener !== null, error: this.error };
   }
 
-  private async connect(): Promise<void> {
-    if (this.closed || this.listener) return;
+  private connect(): Promise<void> {
+    if (this.closed || this.listener) return Promise.resolve();
+    if (this.connectingNow) return this.connectingNow;
+    this.connectingNow = this.openListener().finally(() => (this.connectingNow = null));
+    return this.connectingNow;
+  }
+
+  private async openListener(): Promise<void> {
     this.connecting = true;
     const c = client(this.url);
     const lost = (why: string) => {
@@ -428,7 +436,10 @@ export class ConfigFeed {
   /** Resolves once this node has applied change `seq` (read-your-writes); throws if it cannot. */
   async waitFor(seq: number): Promise<void> {
     // the write just reached PostgreSQL: a LISTEN connection lost in an outage is opened now, not at the next poll
-    if (!this.listener && !this.connecting) await this.connect();
+    // (a poll's attempt may be in flight, begun while PostgreSQL was still away: wait for it, and if it
+    // failed, try once more — the write itself has just reached PostgreSQL)
+    if (!this.listener) await this.connect();
+    if (!this.listener) await this.connect();
     await this.catchUp();
     if (this.checkpoint < seq) throw new ConfigDbError(`the change (seq ${seq}) is saved in the configuration database but not yet applied on this node (at seq ${this.checkpoint}): ${this.error ?? 'see the server log'}`);
   }
