@@ -311,7 +311,7 @@ export function startForwarder(db: Db, client: InfluxDB, options: ForwarderOptio
 
   const run = async () => {
     while (!stopping) {
-      if (lingerMs > 0 && !lastBatchFull && !drains.length) {
+      if ((lingerMs > 0 || lightLingerMs > 0) && !lastBatchFull && !drains.length) {
         const wait = lastWriteAt + (lastBatchRows < LIGHT_WRITE_ROWS ? lightLingerMs : lingerMs) - Date.now();
         if (wait > 0) await pause(wait, 'linger');
         if (stopping) break;
