@@ -336,49 +336,77 @@ export const ID_BLOCK = 1_000;
  * Ids of rows every node holds a copy of (alerts, their log), unique across nodes: blocks of ID_BLOCK
  * from a Redis counter `se:ids:{name}`, raised first to this node's largest id (a Redis that lost the
  * counter starts above every copy this node holds). `next` is synchronous — the PUBACK path never
- * waits for Redis: the next block is fetched when half of the current one is used.
+ * waits for Redis — so a node keeps a spare block beside the one in use and fetches the next spare the
+ * moment it starts on one: a whole block's worth of ids covers the round trip.
+ *
+ * Only when Redis stays away for two whole blocks does a node take ids of its own: one above the
+ * largest it has handed out or holds (never a duplicate on this node; another node doing the same
+ * may pick the same id — docs/scale-out.md § 4). A block that lands after that starts above them.
  */
+interface IdBlock {
+  next: number;
+  end: number;
+  spare: [number, number] | null;
+  refill: Promise<void> | null;
+  /** largest id taken without a block (0 = none) */
+  own: number;
+  /** ids taken without a block since the last one landed (logged once per outage) */
+  ownCount: number;
+}
+
 export class IdBlocks {
-  private readonly blocks = new Map<string, { next: number; end: number; refill: Promise<void> | null; fallback?: number }>();
+  private readonly blocks = new Map<string, IdBlock>();
 
   constructor(private readonly redis: Redis, private readonly log: Log, private readonly floor: (name: string) => number) {}
 
+  /** Fetches the block in use and its spare; resolves once both are here. */
   async prepare(name: string): Promise<void> {
-    const b: { next: number; end: number; refill: Promise<void> | null } = { next: 0, end: -1, refill: null };
-    this.blocks.set(name, b);
+    this.blocks.set(name, { next: 0, end: -1, spare: null, refill: null, own: 0, ownCount: 0 });
+    await this.fetch(name);
     await this.fetch(name);
   }
 
+  /** Resolves when no fetch is in flight (tests, graceful stop). */
+  async settled(name: string): Promise<void> {
+    await this.blocks.get(name)?.refill;
+  }
+
   private async fetch(name: string): Promise<void> {
-    const end = Number(await this.redis.eval(ALLOCATE, 1, `se:ids:${name}`, this.floor(name), ID_BLOCK));
     const b = this.blocks.get(name)!;
-    // a fetched block replaces an exhausted one, or follows the current one when it is used up
-    if (b.next > b.end) {
-      b.next = end - ID_BLOCK + 1;
-      b.end = end;
-    } else (b as { queued?: [number, number] }).queued = [end - ID_BLOCK + 1, end];
+    const end = Number(await this.redis.eval(ALLOCATE, 1, `se:ids:${name}`, Math.max(this.floor(name), b.own, b.end), ID_BLOCK));
+    // ids taken without a block while this one was on its way stay taken
+    const range: [number, number] = [Math.max(end - ID_BLOCK + 1, b.own + 1), end];
+    if (range[0] > range[1]) return;
+    if (b.ownCount > 0) {
+      this.log.info(`cluster: ids of ${name} come from Redis blocks again (${b.ownCount} taken from this node's own largest meanwhile)`);
+      b.ownCount = 0;
+    }
+    if (b.next > b.end) [b.next, b.end] = range;
+    else b.spare = range;
+  }
+
+  private refill(name: string, b: IdBlock): void {
+    if (b.refill) return;
+    b.refill = this.fetch(name)
+      .catch((err) => this.log.warn(`cluster: next block of ${name} ids not fetched: ${(err as Error).message}`))
+      .finally(() => {
+        b.refill = null;
+        // a failed fetch is tried again on the next id
+      });
   }
 
   next(name: string): number {
     const b = this.blocks.get(name);
     if (!b) throw new Error(`ids: ${name} not prepared`);
-    if (b.next > b.end) {
-      const q = (b as { queued?: [number, number] }).queued;
-      if (q) {
-        [b.next, b.end] = q;
-        delete (b as { queued?: [number, number] }).queued;
-      }
+    if (b.next > b.end && b.spare) {
+      [b.next, b.end] = b.spare;
+      b.spare = null;
     }
-    if (b.end - b.next < ID_BLOCK / 2 && !b.refill && !(b as { queued?: unknown }).queued) {
-      b.refill = this.fetch(name)
-        .catch((err) => this.log.warn(`cluster: next block of ${name} ids not fetched: ${(err as Error).message}`))
-        .finally(() => (b.refill = null));
-    }
+    if (!b.spare) this.refill(name, b);
     if (b.next > b.end) {
-      // Redis away for a whole block: this node's own largest id + 1 (unique unless another node does the same)
-      const id = Math.max(this.floor(name), b.fallback ?? 0) + 1;
-      b.fallback = id;
-      this.log.warn(`cluster: ${name} id ${id} taken from this node's own largest: no block from Redis`);
+      const id = Math.max(this.floor(name), b.own, b.end) + 1;
+      b.own = id;
+      if (b.ownCount++ === 0) this.log.warn(`cluster: no block of ${name} ids from Redis: taking ids above this node's own largest from ${id} (unique on this node; docs/scale-out.md § 4)`);
       return id;
     }
     return b.next++;

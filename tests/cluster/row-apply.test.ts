@@ -111,25 +111,27 @@ describe('stream ids and id blocks', () => {
     const c2 = createRedis(redis.url, 'ids-2', () => {});
     await Promise.all([c1.connect(), c2.connect()]);
     try {
+      const seen = new Set<number>();
+      // each node's floor is the largest id it holds, as the modules' tables give it
       let floor1 = 41;
-      const a = new IdBlocks(c1, log, () => floor1);
+      const a = new IdBlocks(c1, log, () => Math.max(floor1, ...seen));
       const b = new IdBlocks(c2, log, () => 0);
       await a.prepare('alerts');
       await b.prepare('alerts');
-      const seen = new Set<number>();
       const take = async (blocks: IdBlocks, n: number) => {
         for (let i = 0; i < n; i++) {
           const id = blocks.next('alerts');
           expect(seen.has(id)).toBe(false);
           seen.add(id);
-          // the refill runs in the background; let it land now and then
-          if (i % 200 === 0) await new Promise((r) => setImmediate(r));
+          // the spare's refill runs in the background, as it does between commit groups
+          if (i % 200 === 0) await blocks.settled('alerts');
         }
       };
-      await take(a, ID_BLOCK * 2);
-      await take(b, ID_BLOCK * 2);
+      await take(a, ID_BLOCK * 3);
+      await take(b, ID_BLOCK * 3);
       await take(a, 10);
       expect(Math.min(...seen)).toBe(42);
+      expect(seen.size).toBe(ID_BLOCK * 6 + 10);
       // Redis loses the counter: the next block starts above this node's largest id
       await redis.command(['DEL', 'se:ids:alerts']);
       floor1 = Math.max(...seen);
@@ -139,6 +141,41 @@ describe('stream ids and id blocks', () => {
     } finally {
       c1.disconnect();
       c2.disconnect();
+    }
+  });
+
+  it('takes ids above its own largest while Redis does not answer, and the block that lands later starts above them', async () => {
+    const log = createLog({ quiet: true });
+    const c = createRedis(redis.url, 'ids-away', () => {});
+    await c.connect();
+    try {
+      const seen: number[] = [];
+      const blocks = new IdBlocks(c, log, () => 0);
+      await blocks.prepare('log');
+      const take = (n: number) => {
+        for (let i = 0; i < n; i++) seen.push(blocks.next('log'));
+      };
+      // Redis stops answering writes: the refill started on the spare hangs until it times out
+      await redis.command(['CLIENT', 'PAUSE', '60000', 'WRITE']);
+      take(ID_BLOCK * 2); // the block in use and the spare: no round trip needed
+      const lastOfBlocks = seen[seen.length - 1];
+      take(50); // no block left: ids of this node's own
+      const own = seen.slice(-50);
+      expect(own[0]).toBe(lastOfBlocks + 1);
+      expect(own).toEqual(Array.from({ length: 50 }, (_v, i) => lastOfBlocks + 1 + i));
+      await redis.command(['CLIENT', 'UNPAUSE']);
+      await blocks.settled('log'); // the hung fetch lands or times out
+      take(1); // starts a fetch if the hung one timed out
+      await blocks.settled('log');
+      take(10);
+      const after = seen.slice(-10);
+      expect(Math.min(...after)).toBeGreaterThan(Math.max(...own));
+      expect(new Set(seen).size).toBe(seen.length);
+      // the counter stands above every id handed out, so other nodes' blocks do too
+      expect(Number(await redis.command(['GET', 'se:ids:log']))).toBeGreaterThanOrEqual(Math.max(...seen));
+    } finally {
+      await redis.command(['CLIENT', 'UNPAUSE']);
+      c.disconnect();
     }
   });
 });
