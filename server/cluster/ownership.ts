@@ -15,9 +15,14 @@ export interface OwnershipOptions {
   /** the estates to hold leases for (read again at every tick) */
   estates: () => string[];
   timings?: LeaseTimings;
+  /** the clock leases are timed by (default: monotonic ms, epoch-aligned at start — a wall clock
+   * stepped back by an NTP step or a resumed VM must not stretch a belief past Redis' lease) */
   now?: () => number;
   onChange?: (estate: string, change: NonNullable<LeaseChange>) => void;
 }
+
+/** Milliseconds that never step: the process's start on the wall clock plus monotonic time since. */
+export const monotonicNow = (): number => performance.timeOrigin + performance.now();
 
 export class Ownership {
   /** `<nodeId>/<incarnation>`: a restarted node is a new holder and never mistakes the old lease for its own */
@@ -32,7 +37,7 @@ export class Ownership {
   constructor(private readonly options: OwnershipOptions) {
     this.holder = `${options.nodeId}/${options.incarnation ?? randomBytes(4).toString('hex')}`;
     this.timings = options.timings ?? DEFAULT_TIMINGS;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? monotonicNow;
     new LeaseMachine(this.timings); // checks the timings at once
   }
 

@@ -96,6 +96,27 @@ describe('estate leases in Redis', () => {
     await until('a follows b', () => a.ownership.state('e1')?.kind === 'follower');
   }, 30_000);
 
+  it('a wall clock stepped back does not stretch an owner\'s belief past its lease in Redis', async () => {
+    const realNow = Date.now;
+    let step = 0;
+    Date.now = () => realNow() + step; // the machine's wall clock, as whatever reads it sees it
+    try {
+      const a = await node('node-a', ['e1']);
+      await a.ownership.tick();
+      expect(a.ownership.tokenFor('e1')).not.toBeNull();
+      a.ownership.pause(); // a paused owner …
+      step = -10_000; // … whose clock an NTP step puts 10 s back
+      const b = await node('node-b', ['e1']);
+      b.ownership.start();
+      await until('b owns e1', () => b.ownership.tokenFor('e1') !== null, 10_000, 10);
+      // two owners at once: a's belief outliving the lease b now holds
+      expect(a.ownership.tokenFor('e1')).toBeNull();
+      expect(a.ownership.owned()).toEqual([]);
+    } finally {
+      Date.now = realNow;
+    }
+  }, 30_000);
+
   it('a SIGSTOPped owner process: the other node takes over, and the woken process\'s write with its old token is refused', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./lease-child.ts', import.meta.url)), redis.url, 'node-c', String(timings.leaseMs), String(timings.renewMs), 'e1'], { stdio: ['pipe', 'pipe', 'inherit'] });
     children.push(child);
