@@ -200,9 +200,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Late-bound like alerts: adapters only submit from requests, once the server is up.
     submit: (device, kind, json, transport) => new Promise((resolve) => ingest.submit(device, kind, { json }, transport, resolve)),
     // Late-bound: the shared configuration's feed is created after the modules.
-    configChange: async (work) => {
+    configChange: async (work, after) => {
       try {
-        return await configChange(db, sharedConfig && { url: sharedConfig.url, feed: sharedConfig }, work);
+        return await configChange(db, sharedConfig && { url: sharedConfig.url, feed: sharedConfig }, work, after);
       } catch (err) {
         if (err instanceof ConfigConflictError) throw new HttpError(409, err.message);
         if (err instanceof ConfigDbError) throw new HttpError(503, err.message);

@@ -417,6 +417,21 @@ function withDb(args: string[], fn: (db: ReturnType<typeof openDb>, positionals:
   }
 }
 
+/**
+ * Like withDb, for a configuration change: with --config-db / SE_CONFIG_DB it goes to the shared
+ * configuration (every node applies it; this data dir is brought up to it), else to this data dir.
+ */
+async function withConfigChange(args: string[], fn: (db: ReturnType<typeof openDb>, positionals: string[], values: Record<string, unknown>) => string, options: NonNullable<ParseArgsConfig['options']> = {}) {
+  const { values, positionals } = parse(args, options);
+  const config = settings(values);
+  const db = openDb(dbPath(config.dataDir));
+  try {
+    process.stdout.write((await configChange(db, shared(config), () => fn(db, positionals, values))) + '\n');
+  } finally {
+    db.close();
+  }
+}
+
 async function importHouses(args: string[]) {
   const { values, positionals } = parse(args, { estate: { type: 'string' }, replace: { type: 'boolean' } });
   const file = positionals[0];
@@ -431,11 +446,9 @@ async function importHouses(args: string[]) {
   try {
     const parsed = parseHouseCsv(readFileSync(file, 'utf8'), buildingLookup(db, estate));
     if (!parsed.ok) throw new UsageError(`${file}: nothing imported:\n  ${parsed.errors.join('\n  ')}`);
-    const summary = db.transaction(() => {
-      const s = writeRooms(db, estate, parsed.rooms, { replace: Boolean(values.replace) });
-      recordAudit(db, { actor: cliActor(), source: 'cli', action: 'houses.import', estate, summary: { ...s, replace: Boolean(values.replace) } });
-      return s;
-    })();
+    const summary = await configChange(db, shared(config), () => writeRooms(db, estate, parsed.rooms, { replace: Boolean(values.replace) }), (s) =>
+      recordAudit(db, { actor: cliActor(), source: 'cli', action: 'houses.import', estate, summary: { ...s, replace: Boolean(values.replace) } }),
+    );
     process.stdout.write(`imported ${file} into estate ${estate}: ${summary.rooms} rooms in ${summary.buildings} buildings\n`);
   } finally {
     db.close();
@@ -484,11 +497,9 @@ async function housesGenerate(args: string[]) {
     if (!buildings.length) throw new UsageError(values.building ? `building '${String(values.building)}' not found in estate ${estate}` : `estate ${estate} has no buildings`);
     const options = { units: count('units'), roomsPerFloor: count('rooms') };
     const rooms = buildings.flatMap((b) => generateRooms(b, options));
-    const summary = db.transaction(() => {
-      const s = writeRooms(db, estate, rooms, { replace: true });
-      recordAudit(db, { actor: cliActor(), source: 'cli', action: 'houses.generate', estate, target: (values.building as string | undefined) ?? null, summary: { ...s, ...options } });
-      return s;
-    })();
+    const summary = await configChange(db, shared(config), () => writeRooms(db, estate, rooms, { replace: true }), (s) =>
+      recordAudit(db, { actor: cliActor(), source: 'cli', action: 'houses.generate', estate, target: (values.building as string | undefined) ?? null, summary: { ...s, ...options } }),
+    );
     process.stdout.write(`generated ${summary.rooms} rooms in ${summary.buildings} buildings of estate ${estate}\n`);
   } finally {
     db.close();
@@ -583,7 +594,7 @@ export async function main(argv: string[]): Promise<void> {
       if (sub !== 'add') throw new UsageError(`'estate ${sub ?? ''}' is not a command: use 'estate add'`);
       return estateAdd(rest);
     case 'import':
-      if (sub === 'district') return withDb(rest, (db, positionals) => {
+      if (sub === 'district') return withConfigChange(rest, (db, positionals) => {
         if (!positionals[0]) throw new UsageError('usage: smart-estate import district <file.csv|file.geojson>', 'import district');
         return importDistrictFile(db, positionals[0]);
       });
@@ -592,7 +603,7 @@ export async function main(argv: string[]): Promise<void> {
       return importBuildings(rest);
     case 'org': {
       const [verb, ...more] = rest;
-      return withDb(more, (db, _p, values) => orgCommand(db, sub ?? '', verb ?? '', values), {
+      return withConfigChange(more, (db, _p, values) => orgCommand(db, sub ?? '', verb ?? '', values), {
         id: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' }, 'name-zh': { type: 'string' }, parent: { type: 'string' },
         fallback: { type: 'boolean' }, estate: { type: 'string' }, community: { type: 'string' }, company: { type: 'string' }, at: { type: 'string' },
       });

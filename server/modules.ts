@@ -49,7 +49,7 @@ export interface ModuleContext {
    * resolves once this node has (read-your-writes). PostgreSQL away: an HttpError 503 with one line,
    * and nothing written anywhere. What `work` throws is thrown as it is (nothing written).
    */
-  configChange<T>(work: () => T): Promise<T>;
+  configChange<T>(work: () => T, after?: (value: T) => void): Promise<T>;
 }
 
 export interface EstateModule {

@@ -193,8 +193,12 @@ export const createAlertsModule: ModuleFactory = (ctx): AlertsModule => {
         healthDirty.add(device);
       }
     },
+    configApplied(changes) {
+      // another node changed an estate's rule overrides: its rules are read again
+      for (const c of changes) if (c.table === 'alert_config') contexts.invalidate(String(c.key.estate));
+    },
     routes(router) {
-      alertRoutes(router, { db: ctx.db, service, store, contexts, health: (device) => health.get(device), now: ctx.now, owns: ctx.clustered && ctx.owns ? (estate) => ctx.owns!(estate) : undefined });
+      alertRoutes(router, { db: ctx.db, service, store, contexts, health: (device) => health.get(device), now: ctx.now, owns: ctx.clustered && ctx.owns ? (estate) => ctx.owns!(estate) : undefined, change: (work) => ctx.configChange(work) });
     },
     stop() {
       clearInterval(timer);

@@ -33,6 +33,8 @@ export interface RouteDeps {
   now(): number;
   /** a cluster: whether this node acts for the estate now (absent: always) */
   owns?(estate: string): boolean;
+  /** a configuration change (the rules' overrides): one truth for all nodes with --config-db (ctx.configChange); absent: this SQLite */
+  change?<T>(work: () => T): Promise<T>;
 }
 
 const MAX_LIMIT = 500;
@@ -187,6 +189,7 @@ export function alertRoutes(router: Router, deps: RouteDeps): void {
 
   // ---- configuration (read: anyone who sees the estate; change: admins) ----
 
+  const setConfig = async (work: () => void) => (deps.change ? deps.change(work) : work());
   const effectiveConfig = (estate: string) => {
     contexts.invalidate(estate);
     const ctx = contexts.get(estate)!;
@@ -210,7 +213,7 @@ export function alertRoutes(router: Router, deps: RouteDeps): void {
     throw err;
   };
 
-  router.put('/estates/:estate/alert-config', admin, (req, res) => {
+  router.put('/estates/:estate/alert-config', admin, async (req, res) => {
     const estate = estateOf(req, db);
     let patch;
     try {
@@ -220,11 +223,11 @@ export function alertRoutes(router: Router, deps: RouteDeps): void {
     }
     const current = (store.config(estate).find((c) => c.scope === 'estate')?.params ?? {}) as Record<string, unknown>;
     const merged = { ...current, ...patch, ...(patch?.tiers ? { tiers: { ...((current.tiers as object) ?? {}), ...patch.tiers } } : {}) };
-    store.setConfig(estate, 'estate', '', merged, req.user!.name, deps.now());
+    await setConfig(() => store.setConfig(estate, 'estate', '', merged, req.user!.name, deps.now()));
     res.json(effectiveConfig(estate));
   });
 
-  router.put('/estates/:estate/alert-config/zones/:zone', admin, (req, res) => {
+  router.put('/estates/:estate/alert-config/zones/:zone', admin, async (req, res) => {
     const estate = estateOf(req, db);
     const zone = String(req.params.zone);
     if (!db.prepare('SELECT 1 FROM zones WHERE estate = ? AND id = ?').get(estate, zone)) throw new HttpError(404, `zone '${zone}' not found in estate '${estate}'`);
@@ -234,11 +237,12 @@ export function alertRoutes(router: Router, deps: RouteDeps): void {
     } catch (err) {
       configError(err);
     }
-    store.setConfig(estate, 'zone', zone, override as Record<string, unknown>, req.user!.name, deps.now());
+    const zoneParams = override as Record<string, unknown>;
+    await setConfig(() => store.setConfig(estate, 'zone', zone, zoneParams, req.user!.name, deps.now()));
     res.json(effectiveConfig(estate));
   });
 
-  router.put('/estates/:estate/alert-config/devices/:device', admin, (req, res) => {
+  router.put('/estates/:estate/alert-config/devices/:device', admin, async (req, res) => {
     const estate = estateOf(req, db);
     const device = String(req.params.device);
     if (!contexts.get(estate)?.devices.has(device)) {
@@ -251,7 +255,8 @@ export function alertRoutes(router: Router, deps: RouteDeps): void {
     } catch (err) {
       configError(err);
     }
-    store.setConfig(estate, 'device', device, params as Record<string, unknown>, req.user!.name, deps.now());
+    const deviceParams = params as Record<string, unknown>;
+    await setConfig(() => store.setConfig(estate, 'device', device, deviceParams, req.user!.name, deps.now()));
     res.json(effectiveConfig(estate));
   });
 

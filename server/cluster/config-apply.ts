@@ -35,11 +35,20 @@ export const SHARED_TABLES: readonly SharedTable[] = [
   { table: 'camera_streams', pk: ['device'] },
   { table: 'users', pk: ['name'] },
   { table: 'sessions', pk: ['token_hash'] },
-  // module configuration (children of estates): patrol routes, the vehicle lists
+  // module configuration (children of estates): patrol routes, the vehicle lists and gate settings,
+  // the alert rules' overrides, the house registry
   { table: 'patrol_routes', pk: ['estate', 'id'] },
   { table: 'vehicle_residents', pk: ['id'] },
   { table: 'vehicle_visitors', pk: ['id'] },
   { table: 'vehicle_blacklist', pk: ['id'] },
+  { table: 'vehicle_settings', pk: ['estate'] },
+  { table: 'alert_config', pk: ['estate', 'scope', 'target'] },
+  { table: 'house_rooms', pk: ['estate', 'building', 'unit', 'room'] },
+  // the organisation (street and district offices): units, companies, placements, management periods
+  { table: 'org_units', pk: ['id'] },
+  { table: 'org_companies', pk: ['id'] },
+  { table: 'org_estates', pk: ['estate'] },
+  { table: 'org_management', pk: ['estate', 'since'] },
 ];
 
 const BY_NAME = new Map(SHARED_TABLES.map((t) => [t.table, t]));
@@ -102,12 +111,16 @@ export function applyRow(db: Db, change: RowChange, options: { onlyIfPresent?: b
  * then rolls everything back: nothing is written here. Throws what `work` throws (nothing written).
  * The tables must exist before (a table created inside would be rolled back with the rest).
  */
-export function captureChanges<T>(db: Db, work: () => T, tables: readonly SharedTable[] = SHARED_TABLES): { value: T; changes: RowChange[] } {
+export function captureChanges<T>(db: Db, work: () => T, tables: readonly SharedTable[] = SHARED_TABLES): { value: T; changes: RowChange[]; audits: Row[] } {
   if (db.inTransaction) throw new Error('captureChanges inside a transaction');
   const present = tables.filter((t) => tableExists(db, t.table));
+  const audited = tableExists(db, 'audit_log');
   db.exec('BEGIN'); // deferred: a login's password check holds no write lock
   try {
     db.exec('CREATE TEMP TABLE se_config_capture (n INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, key TEXT NOT NULL, ins INTEGER NOT NULL DEFAULT 0)');
+    // the audit rows `work` writes (the org store, imports audit inside their own transaction): kept,
+    // to be written again on this node once the change is in PostgreSQL (auditAgain)
+    if (audited) db.exec('CREATE TEMP TRIGGER se_cap_audit AFTER INSERT ON main.audit_log BEGIN INSERT INTO temp.se_config_capture (tbl, key) VALUES (\'audit_log\', NEW.seq); END;');
     for (const t of present) {
       const key = (side: 'NEW' | 'OLD') => `json_array(${t.pk.map((c) => `${side}.${quote(c)}`).join(', ')})`;
       const record = (side: 'NEW' | 'OLD', ins = 0) => `INSERT INTO temp.se_config_capture (tbl, key, ins) VALUES ('${t.table}', ${key(side)}, ${ins});`;
@@ -117,7 +130,8 @@ export function captureChanges<T>(db: Db, work: () => T, tables: readonly Shared
     }
     const value = work();
     // first touch of each key: an insert there means the key is new on this node
-    const touched = db.prepare('SELECT c.tbl, c.key, c.ins FROM temp.se_config_capture c JOIN (SELECT min(n) AS n FROM temp.se_config_capture GROUP BY tbl, key) f ON f.n = c.n ORDER BY c.n').all() as Array<{ tbl: string; key: string; ins: number }>;
+    const audits = audited ? (db.prepare("SELECT a.* FROM main.audit_log a JOIN temp.se_config_capture c ON c.tbl = 'audit_log' AND a.seq = CAST(c.key AS INTEGER) ORDER BY c.n").all() as Row[]) : [];
+    const touched = db.prepare("SELECT c.tbl, c.key, c.ins FROM temp.se_config_capture c JOIN (SELECT min(n) AS n FROM temp.se_config_capture WHERE tbl != 'audit_log' GROUP BY tbl, key) f ON f.n = c.n ORDER BY c.n").all() as Array<{ tbl: string; key: string; ins: number }>;
     const changes: RowChange[] = touched.map(({ tbl, key, ins }) => {
       const spec = BY_NAME.get(tbl)!;
       const values = JSON.parse(key) as unknown[];
@@ -125,8 +139,18 @@ export function captureChanges<T>(db: Db, work: () => T, tables: readonly Shared
       const row = db.prepare(`SELECT * FROM main.${quote(tbl)} WHERE ${spec.pk.map((c) => `${quote(c)} = ?`).join(' AND ')}`).get(...values) as Row | undefined;
       return { table: tbl, key: keyRow, row: row ?? null, ...(ins ? { created: true } : {}) };
     });
-    return { value, changes };
+    return { value, changes, audits };
   } finally {
     db.exec('ROLLBACK'); // the rows, the temp table and the triggers
   }
+}
+
+/** Writes the audit rows captureChanges kept (new seq, same content) on this node: the audit log is per node. */
+export function auditAgain(db: Db, audits: readonly Row[]): void {
+  if (!audits.length) return;
+  const cols = Object.keys(audits[0]).filter((c) => c !== 'seq');
+  const insert = db.prepare(`INSERT INTO main.audit_log (${cols.map(quote).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+  db.transaction(() => {
+    for (const a of audits) insert.run(...cols.map((c) => a[c]));
+  })();
 }

@@ -27,7 +27,7 @@ import type { Log } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { Gauge } from 'prom-client';
 import { configDbAddress } from './settings.ts';
-import { applyRow, captureChanges, keyText, sharedTable, SHARED_TABLES, type Row, type RowChange } from './config-apply.ts';
+import { applyRow, auditAgain, captureChanges, keyText, sharedTable, SHARED_TABLES, type Row, type RowChange } from './config-apply.ts';
 import { ensureGateTables } from '../estate/gates.ts';
 import { ensureCameraTables } from '../cameras/store.ts';
 import { ensurePatrolTables } from '../patrol/store.ts';
@@ -264,9 +264,11 @@ async function recordRows(c: pg.Client, changes: RowChange[], op?: 'touch'): Pro
  */
 export async function writeShared<T>(db: Db, url: string, work: () => T, feed?: ConfigFeed | null): Promise<{ value: T; seq: number | null }> {
   ensureSharedTables(db);
-  const { value, changes } = captureChanges(db, work);
+  const { value, changes, audits } = captureChanges(db, work);
   if (!changes.length) return { value, seq: null };
   const { seq } = await writeTransaction(url, (c) => recordRows(c, changes));
+  // what `work` audited is recorded here once PostgreSQL has the change (never for one it refused)
+  auditAgain(db, audits);
   if (feed) await feed.waitFor(seq);
   else await catchUpOnce(url, db);
   return { value, seq };

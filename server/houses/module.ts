@@ -5,5 +5,5 @@ import { houseRoutes } from './routes.ts';
 
 export function createHousesModule(ctx: ModuleContext): EstateModule {
   ensureHouseTables(ctx.db);
-  return { name: 'houses', routes: (router) => houseRoutes(ctx.db, router) };
+  return { name: 'houses', routes: (router) => houseRoutes(ctx.db, router, (work, after) => ctx.configChange(work, after)) };
 }

@@ -63,7 +63,14 @@ export function createOrgModule(ctx: ModuleContext): EstateModule {
       unpublished = true;
     },
     routes(router) {
-      orgRoutes(router, { db: ctx.db, sources: METRIC_SOURCES, now: ctx.now, summary: current });
+      orgRoutes(router, { db: ctx.db, sources: METRIC_SOURCES, now: ctx.now, summary: current, change: (work) => ctx.configChange(work) });
+    },
+    configApplied(changes) {
+      // another node changed the organisation: the next summary shows it
+      if (changes.some((c) => c.table.startsWith('org_'))) {
+        dirty = true;
+        unpublished = true;
+      }
     },
     stop() {
       clearInterval(timer);

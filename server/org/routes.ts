@@ -32,13 +32,16 @@ export interface OrgRouteDeps {
   now(): number;
   /** the latest snapshot (the module keeps one at most a second old) */
   summary(): DistrictSnapshot;
+  /** a configuration change: one truth for all nodes with --config-db (ctx.configChange); default: this node's SQLite */
+  change?<T>(work: () => T): Promise<T>;
 }
 
 const actor = (req: Request): Actor => ({ actor: req.user!.name, source: req.ip ?? null });
 
-function orgError<T>(fn: () => T): T {
+/** A change of the organisation through the shared configuration, its OrgError as the HTTP error it names. */
+async function orgChange<T>(deps: OrgRouteDeps, work: () => T): Promise<T> {
   try {
-    return fn();
+    return deps.change ? await deps.change(work) : work();
   } catch (err) {
     if (err instanceof OrgError) throw new HttpError(err.status, err.message);
     throw err;
@@ -63,19 +66,19 @@ export function orgRoutes(router: Router, deps: OrgRouteDeps): void {
   router.get('/org/units', (req, res) => {
     res.json(listUnits(db).filter((u) => userSeesGroup(req.user!, { kind: 'unit', id: u.id })));
   });
-  router.post('/org/units', requireRole('admin'), (req, res) => {
+  router.post('/org/units', requireRole('admin'), async (req, res) => {
     requireAllScope(req.user);
     const b = (req.body ?? {}) as Record<string, unknown>;
-    res.status(201).json(orgError(() => upsertUnit(db, { id: b.id, kind: b.kind, name: b.name, nameZh: b.nameZh, parent: b.parent }, actor(req))));
+    res.status(201).json(await orgChange(deps, () => upsertUnit(db, { id: b.id, kind: b.kind, name: b.name, nameZh: b.nameZh, parent: b.parent }, actor(req))));
   });
   router.get('/org/companies', (req, res) => {
     const scope = scopeOf(req.user!);
     res.json(listCompanies(db).filter((c) => scope.kind === 'all' || (scope.kind === 'company' && scope.id === c.id) || estatesOfCompany(db, c.id).some((e) => userSeesEstate(req.user!, e))));
   });
-  router.post('/org/companies', requireRole('admin'), (req, res) => {
+  router.post('/org/companies', requireRole('admin'), async (req, res) => {
     requireAllScope(req.user);
     const b = (req.body ?? {}) as Record<string, unknown>;
-    res.status(201).json(orgError(() => upsertCompany(db, { id: b.id, name: b.name, nameZh: b.nameZh, fallback: b.fallback }, actor(req))));
+    res.status(201).json(await orgChange(deps, () => upsertCompany(db, { id: b.id, name: b.name, nameZh: b.nameZh, fallback: b.fallback }, actor(req))));
   });
   router.get('/org/estates', (req, res) => {
     res.json(listPlacements(db).filter((p) => userSeesEstate(req.user!, p.estate)));
@@ -86,32 +89,32 @@ export function orgRoutes(router: Router, deps: OrgRouteDeps): void {
     if (!getEstate(db, id)) throw new HttpError(404, `estate '${id}' not found`);
     return id;
   };
-  router.put('/org/estates/:estate/community', requireRole('admin'), (req, res) => {
+  router.put('/org/estates/:estate/community', requireRole('admin'), async (req, res) => {
     const estate = estateParam(req);
     const b = (req.body ?? {}) as Record<string, unknown>;
     // a scoped admin moves estates only between communities it covers
     if (typeof b.community === 'string' && !userSeesGroup(req.user!, { kind: 'unit', id: b.community })) throw new HttpError(403, `no access to unit '${b.community}'`);
-    res.json(orgError(() => placeEstate(db, estate, { community: b.community, kind: b.kind }, actor(req))));
+    res.json(await orgChange(deps, () => placeEstate(db, estate, { community: b.community, kind: b.kind }, actor(req))));
   });
-  router.put('/org/estates/:estate/company', requireRole('admin'), (req, res) => {
+  router.put('/org/estates/:estate/company', requireRole('admin'), async (req, res) => {
     const estate = estateParam(req);
     requireAllScope(req.user);
     const b = (req.body ?? {}) as Record<string, unknown>;
     if (typeof b.company !== 'string') throw new HttpError(400, 'company (a string) is required');
     if (b.at !== undefined && (typeof b.at !== 'number' || !Number.isSafeInteger(b.at))) throw new HttpError(400, 'at must be epoch milliseconds');
-    res.json(orgError(() => assignCompany(db, estate, b.company as string, actor(req), (b.at as number | undefined) ?? deps.now())));
+    res.json(await orgChange(deps, () => assignCompany(db, estate, b.company as string, actor(req), (b.at as number | undefined) ?? deps.now())));
   });
   router.get('/org/estates/:estate/management', (req, res) => {
     res.json(managementHistory(db, estateParam(req)));
   });
-  router.post('/org/import', requireRole('admin'), express.text({ type: ['text/csv', 'text/plain'], limit: '20mb' }), (req, res) => {
+  router.post('/org/import', requireRole('admin'), express.text({ type: ['text/csv', 'text/plain'], limit: '20mb' }), async (req, res) => {
     requireAllScope(req.user);
     const parsed = typeof req.body === 'string' ? rowsFromCsv(req.body) : rowsFromGeoJson(req.body);
     try {
-      res.status(201).json(importDistrict(db, parsed, actor(req)));
+      res.status(201).json(await orgChange(deps, () => importDistrict(db, parsed, actor(req))));
     } catch (err) {
       if (err instanceof ImportError) return void res.status(400).json({ error: err.message, reason: 'bad_rows', rows: err.errors });
-      throw orgError(() => err);
+      throw err;
     }
   });
 

@@ -139,11 +139,12 @@ export function gateRoutes(router: Router, ctx: ModuleContext, reads: GateReads,
     res.json(getSettings(db, estateParam(db, req)));
   });
 
-  router.put('/estates/:estate/vehicles/settings', admin, (req, res) => {
+  router.put('/estates/:estate/vehicles/settings', admin, async (req, res) => {
     const estate = estateParam(db, req);
     const v = validateSettings(req.body, getSettings(db, estate));
     if (!v.ok) throw new HttpError(400, v.error);
-    putSettings(db, estate, v.value);
+    // configuration: one truth for all nodes with --config-db (every node's gates decide alike)
+    await ctx.configChange(() => putSettings(db, estate, v.value));
     res.json(v.value);
   });
 }

@@ -14,7 +14,7 @@ import { listRoutes } from './lists-routes.ts';
 import { displayPlate } from './plate.ts';
 import { ensureVehicleTables } from './schema.ts';
 import { overstayDue } from './sessions.ts';
-import { getSettings } from './settings.ts';
+import { forgetSettings, getSettings } from './settings.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
 /** How often open visitor sessions are checked for overstay (and occupancy republished once at start). */
@@ -119,6 +119,10 @@ export function createVehiclesModule(ctx: ModuleContext, options: VehiclesOption
       if (reason !== 'takeover') return;
       published.add(estate);
       if (gateMaps.get(estate, ctx.now()).carParks.length) reads.publishOccupancy(estate, 'refresh');
+    },
+    configApplied(changes) {
+      // another node changed an estate's gate settings: the next read decides by them
+      for (const c of changes) if (c.table === 'vehicle_settings') forgetSettings(ctx.db, String(c.key.estate));
     },
     routes(router) {
       listRoutes(router, ctx);

@@ -7,8 +7,8 @@ import { prepared } from '../store/statements.ts';
 
 /**
  * Every plate read asks for its estate's settings; reading and parsing the row each time showed in the
- * ingest profile. They change only through putSettings (the REST API of this process), which updates
- * the cache. Callers get their own copy.
+ * ingest profile. They change through putSettings (the REST API) and, in a cluster, the shared
+ * configuration's feed; both drop the cached copy. Callers get their own copy.
  */
 const cache = new WeakMap<Db, Map<string, VehicleSettings>>();
 
@@ -38,7 +38,13 @@ export function getSettings(db: Db, estate: string): VehicleSettings {
 
 export function putSettings(db: Db, estate: string, s: VehicleSettings): void {
   prepared(db, 'INSERT INTO vehicle_settings (estate, settings) VALUES (?, ?) ON CONFLICT(estate) DO UPDATE SET settings = excluded.settings').run(estate, JSON.stringify(s));
-  cached(db).set(estate, { ...s });
+  // read again from the row: in a cluster this write is rolled back and comes back through the feed
+  forgetSettings(db, estate);
+}
+
+/** Drops the cached settings of an estate (its row changed: putSettings, the shared configuration's feed). */
+export function forgetSettings(db: Db, estate: string): void {
+  cached(db).delete(estate);
 }
 
 /** A partial update on top of `current`; every given field is checked. */

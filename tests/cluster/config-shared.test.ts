@@ -197,6 +197,68 @@ describe('patrol routes and vehicle lists: one truth for all nodes', () => {
   }, 60_000);
 });
 
+describe('gate settings, alert rules, the house registry and the organisation: one truth for all nodes', () => {
+  it('changed on either node (REST and the CLI), the same rows on both, the caches that read them refreshed, and each change audited where it was made', async () => {
+    const [adminA, adminB] = [await login(a, 'admin', NODE_ADMIN_PASSWORD), await login(b, 'admin', NODE_ADMIN_PASSWORD)];
+    const json = async (r: Response) => {
+      expect(r.status, await r.clone().text()).toBeLessThan(300);
+      return (await r.json()) as Record<string, unknown>;
+    };
+    // gate settings: B has read (and cached) the defaults; changed on A, B's gates decide by the new ones
+    expect((await json(await http(b, '/estates/garden/vehicles/settings', { token: adminB }))).unknownEntry).toBe('review');
+    await json(await http(a, '/estates/garden/vehicles/settings', { method: 'PUT', token: adminA, body: { unknownEntry: 'deny', visitorMaxStayHours: 6 } }));
+    await until('node B answers the settings A made', async () => {
+      const s = await json(await http(b, '/estates/garden/vehicles/settings', { token: adminB }));
+      return s.unknownEntry === 'deny' && s.visitorMaxStayHours === 6;
+    }, 10_000);
+
+    // the alert rules' estate override: made on B, A's rules use it
+    await json(await http(b, '/estates/garden/alert-config', { method: 'PUT', token: adminB, body: { onSiteRadiusM: 55 } }));
+    await until('node A has the override B made', () => JSON.stringify(rows(a, 'SELECT estate, scope, target, params FROM alert_config ORDER BY 1, 2, 3')) === JSON.stringify(rows(b, 'SELECT estate, scope, target, params FROM alert_config ORDER BY 1, 2, 3'))
+      && rows(a, 'SELECT 1 FROM alert_config WHERE estate = ?', 'garden').length === 1, 10_000);
+    const effective = await json(await http(a, '/estates/garden/alert-config', { token: adminA }));
+    expect(JSON.stringify(effective)).toContain('"onSiteRadiusM":55');
+
+    // the house registry generated on A, a device's storey set on B
+    const generated = await json(await http(a, '/estates/garden/houses/generate', { token: adminA, body: { units: 2, roomsPerFloor: 2 } }));
+    expect(generated.rooms).toBeGreaterThan(0);
+    const houses = (node: ClusterNode) => JSON.stringify(rows(node, 'SELECT * FROM house_rooms WHERE estate = ? ORDER BY building, unit, room', 'garden'));
+    await until('node B has every room A generated', () => (rows(b, 'SELECT count(*) AS n FROM house_rooms WHERE estate = ?', 'garden')[0] as { n: number }).n === generated.rooms && houses(a) === houses(b), 10_000);
+    const [device] = rows(a, "SELECT id FROM devices WHERE estate = 'garden' ORDER BY id LIMIT 1") as Array<{ id: string }>;
+    await json(await http(b, `/estates/garden/devices/${device.id}/floor`, { method: 'PUT', token: adminB, body: { floor: 3 } }));
+    await until('node A has the storey B set', () => (rows(a, 'SELECT floor FROM devices WHERE id = ?', device.id)[0] as { floor: number | null }).floor === 3, 10_000);
+
+    // the organisation: a district through the CLI against A's data dir, a street and a community over
+    // REST on B, the estate placed on A; B's district view has it
+    const made = await cli(a, ['org', 'unit', 'add', '--id', 'shr-d', '--kind', 'district', '--name', 'Shared District', '--name-zh', '共享区']);
+    expect(made.status, made.stderr).toBe(0);
+    await json(await http(b, '/org/units', { token: adminB, body: { id: 'shr-s', kind: 'street', name: 'Shared Street', nameZh: '共享街道', parent: 'shr-d' } }));
+    await json(await http(b, '/org/units', { token: adminB, body: { id: 'shr-c', kind: 'community', name: 'Shared Community', nameZh: '共享社区', parent: 'shr-s' } }));
+    await until('node A has the street and community B made', () => rows(a, "SELECT id FROM org_units WHERE id LIKE 'shr-%'").length === 3, 10_000);
+    await json(await http(a, '/org/estates/garden/community', { method: 'PUT', token: adminA, body: { community: 'shr-c' } }));
+    await until('node B places garden in shr-c', async () => {
+      const placements = (await (await http(b, '/org/estates', { token: adminB })).json()) as Array<{ estate: string; community: string }>;
+      return placements.some((p) => p.estate === 'garden' && p.community === 'shr-c');
+    }, 10_000);
+    // a unit under a parent neither node has is refused on either, nothing sent
+    const orphan = await http(a, '/org/units', { token: adminA, body: { id: 'shr-x', kind: 'street', name: 'X', parent: 'no-such-unit' } });
+    expect(orphan.status).toBeGreaterThanOrEqual(400);
+    expect(orphan.status).toBeLessThan(500);
+    const [{ n }] = await pg.query<{ n: string }>("SELECT count(*) AS n FROM config_rows WHERE entity = 'org_units' AND key LIKE '%shr-x%'");
+    expect(Number(n)).toBe(0);
+
+    // audited on the node where each change was made (the write itself was rolled back there and came back through the feed)
+    const audited = (node: ClusterNode, action: string) => rows(node, 'SELECT target FROM audit_log WHERE action = ? ORDER BY seq', action).map((r) => (r as { target: string }).target);
+    expect(audited(b, 'org.unit.add')).toEqual(['shr-s', 'shr-c']);
+    expect(audited(a, 'org.unit.add')).toEqual(['shr-d']);
+    expect(audited(a, 'org.estate.move')).toEqual(['garden']);
+    expect(audited(a, 'houses.generate')).toHaveLength(1);
+    expect(audited(b, 'device.floor.set')).toEqual([device.id]);
+    expect(a.child.output()).not.toMatch(/cannot be applied on this node/);
+    expect(b.child.output()).not.toMatch(/cannot be applied on this node/);
+  }, 90_000);
+});
+
 describe('operators and sessions: one truth for all nodes', () => {
   it('a user added over REST on A logs in on B; a session made on A is valid on B, over REST and for a live dashboard; PostgreSQL holds only the scrypt hash', async () => {
     const admin = await login(a, 'admin', NODE_ADMIN_PASSWORD);
