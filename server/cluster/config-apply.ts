@@ -36,7 +36,7 @@ export const SHARED_TABLES: readonly SharedTable[] = [
   { table: 'users', pk: ['name'] },
   { table: 'sessions', pk: ['token_hash'] },
   // module configuration (children of estates): patrol routes, the vehicle lists and gate settings,
-  // the alert rules' overrides, the house registry
+  // the alert rules' overrides, the house registry, the work-order configuration
   { table: 'patrol_routes', pk: ['estate', 'id'] },
   { table: 'vehicle_residents', pk: ['id'] },
   { table: 'vehicle_visitors', pk: ['id'] },
@@ -44,6 +44,7 @@ export const SHARED_TABLES: readonly SharedTable[] = [
   { table: 'vehicle_settings', pk: ['estate'] },
   { table: 'alert_config', pk: ['estate', 'scope', 'target'] },
   { table: 'house_rooms', pk: ['estate', 'building', 'unit', 'room'] },
+  { table: 'workorder_config', pk: ['estate'] },
   // the organisation (street and district offices): units, companies, placements, management periods
   { table: 'org_units', pk: ['id'] },
   { table: 'org_companies', pk: ['id'] },

@@ -56,6 +56,7 @@ export const createWorkordersModule: ModuleFactory = (ctx): WorkOrdersModule => 
     now: ctx.now,
     metrics: ctx.metrics,
     limiter: new RateLimiter(),
+    change: (work) => ctx.configChange(work),
   };
   const tick = () => service.tick(ctx.now());
   const timer = setInterval(() => {
@@ -81,6 +82,10 @@ export const createWorkordersModule: ModuleFactory = (ctx): WorkOrdersModule => 
           ctx.log.error(`workorders: event ${e.device}/${e.id ?? e.kind}: ${(err as Error).stack ?? err}`);
         }
       }
+    },
+    configApplied(changes) {
+      // another node changed an estate's work-order configuration (teams, rules, the clock's tiers)
+      for (const c of changes) if (c.table === 'workorder_config') service.setConfig(service.store.config(String(c.key.estate)));
     },
     publicRoutes(router) {
       residentRoutes(router, deps);

@@ -41,6 +41,8 @@ export interface RouteDeps {
   photos: PhotoStore;
   alerts: AlertSink;
   now(): number;
+  /** a configuration change: one truth for all nodes with --config-db (ctx.configChange); absent: this SQLite */
+  change?<T>(work: () => T): Promise<T>;
 }
 
 const MAX_LIMIT = 500;
@@ -334,7 +336,7 @@ export function staffRoutes(router: Router, deps: RouteDeps): void {
     res.json(service.config(estateOf(req, db).id));
   });
 
-  router.put('/estates/:estate/workorder-config', admin, (req, res) => {
+  router.put('/estates/:estate/workorder-config', admin, async (req, res) => {
     const e = estateOf(req, db);
     let patch;
     try {
@@ -346,7 +348,8 @@ export function staffRoutes(router: Router, deps: RouteDeps): void {
     const next = mergeConfig(service.config(e.id), patch);
     const bad = next.rules.find((r) => r.team && !next.teams.some((t) => t.id === r.team));
     if (bad) throw new HttpError(400, `rules: team '${bad.team}' is not among the teams`, { reason: 'bad_config' });
-    service.store.setConfig(next, req.user!.name, deps.now(), { actor: req.user!.name, source: req.ip ?? null, action: 'workorder.config', estate: e.id, summary: { fields: Object.keys(patch) } });
+    const save = () => service.store.setConfig(next, req.user!.name, deps.now(), { actor: req.user!.name, source: req.ip ?? null, action: 'workorder.config', estate: e.id, summary: { fields: Object.keys(patch) } });
+    await (deps.change ? deps.change(save) : save());
     service.setConfig(next);
     res.json(next);
   });

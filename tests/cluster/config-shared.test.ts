@@ -219,6 +219,11 @@ describe('gate settings, alert rules, the house registry and the organisation: o
     const effective = await json(await http(a, '/estates/garden/alert-config', { token: adminA }));
     expect(JSON.stringify(effective)).toContain('"onSiteRadiusM":55');
 
+    // the work-order configuration: B has read (and holds in memory) the defaults; a team made on A is B's too
+    expect(((await json(await http(b, '/estates/garden/workorder-config', { token: adminB }))).teams as unknown[]).some((t) => (t as { id: string }).id === 'shr-team')).toBe(false);
+    await json(await http(a, '/estates/garden/workorder-config', { method: 'PUT', token: adminA, body: { teams: [{ id: 'shr-team', name: '维修一班 Repairs 1', lead: 'wang', members: ['wang', 'li'] }] } }));
+    await until('node B serves the team A made', async () => ((await json(await http(b, '/estates/garden/workorder-config', { token: adminB }))).teams as Array<{ id: string }>).some((t) => t.id === 'shr-team'), 10_000);
+
     // the house registry generated on A, a device's storey set on B
     const generated = await json(await http(a, '/estates/garden/houses/generate', { token: adminA, body: { units: 2, roomsPerFloor: 2 } }));
     expect(generated.rooms).toBeGreaterThan(0);
@@ -254,6 +259,7 @@ describe('gate settings, alert rules, the house registry and the organisation: o
     expect(audited(a, 'org.estate.move')).toEqual(['garden']);
     expect(audited(a, 'houses.generate')).toHaveLength(1);
     expect(audited(b, 'device.floor.set')).toEqual([device.id]);
+    expect(audited(a, 'workorder.config').length + audited(b, 'workorder.config').length).toBe(1);
     expect(a.child.output()).not.toMatch(/cannot be applied on this node/);
     expect(b.child.output()).not.toMatch(/cannot be applied on this node/);
   }, 90_000);
