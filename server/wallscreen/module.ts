@@ -15,10 +15,12 @@ export function createWallscreenModule(ctx: ModuleContext): EstateModule {
   return {
     name: 'wallscreen',
     routes(router: Router) {
-      router.post('/wallscreen/session', (req, res) => {
+      router.post('/wallscreen/session', async (req, res) => {
         const user = req.user;
         if (!user) throw new HttpError(401, 'session expired or invalid: log in again');
-        res.json(createSession(ctx.db, user, ctx.now()) satisfies LoginResponse);
+        // a session like a login's: with --config-db every node knows it, so a screen the load
+        // balancer moves to another node (its node died) stays signed in
+        res.json((await ctx.configChange(() => createSession(ctx.db, user, ctx.now()))) satisfies LoginResponse);
       });
     },
   };

@@ -295,6 +295,15 @@ describe('operators and sessions: one truth for all nodes', () => {
     expect(await me(b, onB)).toBe(200); // the other session of wang lives on
   }, 60_000);
 
+  it('a wall screen\'s renewed session (kiosk) made on A is valid on B, so a screen moved to B by the balancer stays signed in', async () => {
+    const first = await login(a, 'admin', NODE_ADMIN_PASSWORD);
+    const r = await http(a, '/wallscreen/session', { method: 'POST', token: first });
+    expect(r.status, await r.clone().text()).toBe(200);
+    const renewed = ((await r.json()) as { token: string }).token;
+    expect(renewed).not.toBe(first);
+    await until('node B accepts the renewed session', async () => (await me(b, renewed)) === 200, 10_000);
+  }, 30_000);
+
   it('a password change on B ends the other sessions on A; the new password works on A, the old one nowhere', async () => {
     const keep = await login(b, 'wang', 'Guard-pass-2026!');
     const other = await login(a, 'wang', 'Guard-pass-2026!');
