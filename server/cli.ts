@@ -14,7 +14,7 @@ import { upsertEstate } from './store/estates.ts';
 import { startServer, type RunningServer } from './app.ts';
 import { ORG_USAGE, OrgError, importDistrictFile, orgCommand } from './org/cli.ts';
 import { ClusterError } from './cluster/redis.ts';
-import { ConfigDbError, addDeviceShared, configChange, revokeDeviceShared } from './cluster/config-db.ts';
+import { ConfigDbError, addDeviceShared, configChange, revokeDeviceShared, uploadShared } from './cluster/config-db.ts';
 import { getEstate } from './store/estates.ts';
 
 const SETTING_HELP: Partial<Record<SettingFlag, string>> = {
@@ -85,6 +85,10 @@ const COMMANDS: Record<string, { usage: string; about: string; options?: string[
   org: {
     usage: ORG_USAGE.trim().split('\n').filter((l) => !l.includes('import district')).map((l) => l.trim()).join('\n  '),
     about: 'organisation units (district → street → community), property companies, which estate belongs where and who manages it',
+  },
+  'config upload': {
+    usage: 'smart-estate config upload --config-db postgres://… [--data-dir D]',
+    about: "a single node's configuration (estates, devices, operators, routes, lists, houses, the organisation) into the shared configuration of a cluster; rows it already holds are kept as they are there; run again, it sends nothing",
   },
   audit: {
     usage: 'smart-estate audit [--estate E] [--actor A] [--action device.] [--target T] [--since 2026-01-01|24h] [--limit N] [--csv]',
@@ -432,6 +436,23 @@ async function withConfigChange(args: string[], fn: (db: ReturnType<typeof openD
   }
 }
 
+async function configUpload(args: string[]) {
+  const { values } = parse(args, {}, 'config upload');
+  const config = settings(values);
+  if (!config.configDb) throw new UsageError('--config-db postgres://… (or SE_CONFIG_DB) is required: the shared configuration to upload into');
+  const db = openDb(dbPath(config.dataDir));
+  try {
+    process.stdout.write(`uploading the configuration of ${config.dataDir}…\n`);
+    const r = await uploadShared(db, config.configDb, (line) => process.stdout.write(`  ${line}\n`));
+    const uploaded = r.tables.reduce((n, t) => n + t.uploaded, 0);
+    const kept = r.tables.reduce((n, t) => n + t.kept, 0);
+    recordAudit(db, { actor: cliActor(), source: 'cli', action: 'config.upload', summary: { uploaded, kept, seq: r.seq } });
+    process.stdout.write(uploaded ? `uploaded ${uploaded} rows (change ${r.seq}); ${kept} kept as the shared configuration has them; every node applies them\n` : `nothing to upload: the shared configuration holds every row of this data dir (${kept} rows)\n`);
+  } finally {
+    db.close();
+  }
+}
+
 async function importHouses(args: string[]) {
   const { values, positionals } = parse(args, { estate: { type: 'string' }, replace: { type: 'boolean' } });
   const file = positionals[0];
@@ -608,6 +629,9 @@ export async function main(argv: string[]): Promise<void> {
         fallback: { type: 'boolean' }, estate: { type: 'string' }, community: { type: 'string' }, company: { type: 'string' }, at: { type: 'string' },
       });
     }
+    case 'config':
+      if (sub !== 'upload') throw new UsageError(`'config ${sub ?? ''}' is not a command: use 'config upload'`);
+      return configUpload(rest);
     case 'houses':
       if (sub !== 'generate') throw new UsageError('usage: smart-estate houses generate --estate E [--building B]');
       return housesGenerate(rest);

@@ -66,6 +66,11 @@ CREATE TABLE IF NOT EXISTS alert_rule_state (
 );
 `;
 
+/** The module's tables (the CLI and the shared configuration's feed need them without a running module). */
+export function ensureAlertTables(db: Db): void {
+  db.exec(SCHEMA);
+}
+
 export interface AlertFilter {
   status?: AlertStatus[];
   severity?: string[];

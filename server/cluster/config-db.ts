@@ -32,6 +32,9 @@ import { ensureGateTables } from '../estate/gates.ts';
 import { ensureCameraTables } from '../cameras/store.ts';
 import { ensurePatrolTables } from '../patrol/store.ts';
 import { ensureVehicleTables } from '../vehicles/schema.ts';
+import { ensureAlertTables } from '../alerts/store.ts';
+import { ensureWorkOrderTables } from '../workorders/store.ts';
+import { ensureHouseTables } from '../houses/registry.ts';
 import { takeSessionTouches } from '../store/users.ts';
 
 export { checkConfigDbUrl, configDbAddress } from './settings.ts';
@@ -219,6 +222,9 @@ export function ensureSharedTables(db: Db): void {
   ensureCameraTables(db);
   ensurePatrolTables(db);
   ensureVehicleTables(db);
+  ensureAlertTables(db);
+  ensureWorkOrderTables(db);
+  ensureHouseTables(db);
 }
 
 /** Records captured rows: config_changes (the feed), config_rows (the current truth), devices (device add's checks). */
@@ -252,6 +258,44 @@ async function recordRows(c: pg.Client, changes: RowChange[], op?: 'touch'): Pro
     recorded++;
   }
   return recorded;
+}
+
+export interface UploadSummary {
+  /** per shared table: rows sent, and rows kept as the shared configuration has them */
+  tables: Array<{ table: string; uploaded: number; kept: number }>;
+  seq: number | null;
+}
+
+/**
+ * The initial upload: every row of this data dir's shared tables that the shared configuration does
+ * not hold yet goes to PostgreSQL (parents first, in the order they were written here), so a single
+ * node's estates, devices, operators, routes, lists and organisation become the cluster's. A key the
+ * shared configuration already holds is kept as it is there (it is the truth once there is one) and
+ * counted. One transaction: all or nothing. Run again, it sends nothing.
+ */
+export async function uploadShared(db: Db, url: string, progress: (line: string) => void = () => {}): Promise<UploadSummary> {
+  ensureSharedTables(db);
+  const present = SHARED_TABLES.filter((t) => db.prepare("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?").get(t.table));
+  const local = present.map((t) => ({ table: t.table, rows: db.prepare(`SELECT * FROM main."${t.table}" ORDER BY rowid`).all() as Row[] }));
+  const { value: tables, seq } = await writeTransaction(url, async (c) => {
+    const out: UploadSummary['tables'] = [];
+    for (const { table, rows } of local) {
+      const spec = sharedTable(table)!;
+      const shared = new Set((await c.query('SELECT key FROM config_rows WHERE entity = $1', [table])).rows.map((r: { key: string }) => r.key));
+      const changes: RowChange[] = [];
+      for (const row of rows) {
+        const key = Object.fromEntries(spec.pk.map((k) => [k, row[k]]));
+        if (!shared.has(keyText({ table, key }))) changes.push({ table, key, row });
+      }
+      await recordRows(c, changes);
+      out.push({ table, uploaded: changes.length, kept: rows.length - changes.length });
+      if (rows.length) progress(`${table}: ${changes.length} uploaded${rows.length > changes.length ? `, ${rows.length - changes.length} kept as the shared configuration has them` : ''}`);
+    }
+    return out;
+  });
+  const sent = tables.some((t) => t.uploaded > 0);
+  await catchUpOnce(url, db);
+  return { tables, seq: sent ? seq : null };
 }
 
 /**

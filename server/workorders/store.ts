@@ -79,6 +79,11 @@ CREATE TABLE IF NOT EXISTS workorder_resends (
 CREATE INDEX IF NOT EXISTS workorder_resends_at ON workorder_resends (at);
 `;
 
+/** The module's tables (the CLI and the shared configuration's feed need them without a running module). */
+export function ensureWorkOrderTables(db: Db): void {
+  db.exec(SCHEMA);
+}
+
 export interface OrderFilter {
   status?: WorkOrderStatus[];
   /** not resolved, closed or cancelled */
