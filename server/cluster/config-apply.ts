@@ -45,11 +45,12 @@ export const SHARED_TABLES: readonly SharedTable[] = [
   { table: 'alert_config', pk: ['estate', 'scope', 'target'] },
   { table: 'house_rooms', pk: ['estate', 'building', 'unit', 'room'] },
   { table: 'workorder_config', pk: ['estate'] },
-  // the organisation (street and district offices): units, companies, placements, management periods
+  // the organisation (street and district offices): units, companies, placements, management periods, settings (scorecard weights)
   { table: 'org_units', pk: ['id'] },
   { table: 'org_companies', pk: ['id'] },
   { table: 'org_estates', pk: ['estate'] },
   { table: 'org_management', pk: ['estate', 'since'] },
+  { table: 'org_settings', pk: ['key'] },
 ];
 
 const BY_NAME = new Map(SHARED_TABLES.map((t) => [t.table, t]));

@@ -184,15 +184,16 @@ export function orgRoutes(router: Router, deps: OrgRouteDeps): void {
   router.get('/org/scorecard/weights', (_req, res) => {
     res.json(loadWeights(db));
   });
-  router.put('/org/scorecard/weights', requireRole('admin'), (req, res) => {
+  router.put('/org/scorecard/weights', requireRole('admin'), async (req, res) => {
     requireAllScope(req.user);
     const w = validateWeights(req.body);
     if (typeof w === 'string') throw new HttpError(400, w);
-    db.transaction(() => {
+    // configuration: every node scores the month with the same weights (--config-db)
+    await orgChange(deps, () => {
       const before = loadWeights(db);
       saveWeights(db, w);
       recordAudit(db, { ...actor(req), action: 'org.scorecard.weights', summary: { weights: w, before } });
-    })();
+    });
     res.json(w);
   });
 }

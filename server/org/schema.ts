@@ -37,6 +37,11 @@ CREATE TABLE IF NOT EXISTS org_management (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS org_management_current ON org_management (estate) WHERE until IS NULL;
 CREATE INDEX IF NOT EXISTS org_management_company ON org_management (company, until);
+-- the district's settings (the scorecard's weights): configuration, shared like the units
+CREATE TABLE IF NOT EXISTS org_settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 `;
 
 export function ensureOrgSchema(db: Db): void {

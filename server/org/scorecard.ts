@@ -4,7 +4,7 @@
 // the remaining weights count in its place — never shown as 0 or as 100 %.
 import { METRIC_KEYS, ON_SITE_MS, type MetricCell, type MetricKey, type ScoreRow, type Scorecard } from '../../protocol/index.ts';
 import type { Db } from '../store/db.ts';
-import { getMeta, setMeta } from '../store/db.ts';
+import { getMeta } from '../store/db.ts';
 import { addDays, zonedTime } from '../patrol/schedule.ts';
 import type { ItemRef, MetricSource, Slice, Tally } from './metric-source.ts';
 
@@ -19,8 +19,18 @@ export const FORMULA =
   'device availability); response = 100 at ≤ 5 min median on site, falling linearly to 0 at 20 min; overdue rectifications = 100 × (1 − overdue ÷ due); ' +
   'satisfaction = (mean − 1) ÷ 4 × 100. 得分 = Σ(权重×分项得分) ÷ Σ(权重)，仅计有数据的分项。';
 
+/**
+ * The district's settings (one row per key, org_settings — schema.ts): configuration like the units,
+ * so shared by every node with --config-db. The weights lived in meta before (node-local); read there
+ * when the row is missing.
+ */
+function orgSetting(db: Db, key: string): string | undefined {
+  const row = db.prepare('SELECT value FROM org_settings WHERE key = ?').pluck().get(key) as string | undefined;
+  return row ?? getMeta(db, key);
+}
+
 export function loadWeights(db: Db): Record<MetricKey, number> {
-  const stored = getMeta(db, WEIGHTS_KEY);
+  const stored = orgSetting(db, WEIGHTS_KEY);
   if (!stored) return { ...DEFAULT_WEIGHTS };
   try {
     return { ...DEFAULT_WEIGHTS, ...(JSON.parse(stored) as Partial<Record<MetricKey, number>>) };
@@ -42,7 +52,7 @@ export function validateWeights(input: unknown): Record<MetricKey, number> | str
 }
 
 export function saveWeights(db: Db, weights: Record<MetricKey, number>): void {
-  setMeta(db, WEIGHTS_KEY, JSON.stringify(weights));
+  db.prepare('INSERT INTO org_settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(WEIGHTS_KEY, JSON.stringify(weights));
 }
 
 /** [from, to) of a local month. */

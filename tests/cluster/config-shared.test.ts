@@ -245,6 +245,10 @@ describe('gate settings, alert rules, the house registry and the organisation: o
       const placements = (await (await http(b, '/org/estates', { token: adminB })).json()) as Array<{ estate: string; community: string }>;
       return placements.some((p) => p.estate === 'garden' && p.community === 'shr-c');
     }, 10_000);
+    // the 讲评 weights set on B: A scores the month with them
+    const weights = { onTime54321: 40, patrolCompletion: 20, deviceAvailability: 10, alertResponse: 10, overdueRectifications: 10, satisfaction: 10 };
+    await json(await http(b, '/org/scorecard/weights', { method: 'PUT', token: adminB, body: weights }));
+    await until('node A has the weights B set', async () => JSON.stringify(await json(await http(a, '/org/scorecard/weights', { token: adminA }))) === JSON.stringify(weights), 10_000);
     // a unit under a parent neither node has is refused on either, nothing sent
     const orphan = await http(a, '/org/units', { token: adminA, body: { id: 'shr-x', kind: 'street', name: 'X', parent: 'no-such-unit' } });
     expect(orphan.status).toBeGreaterThanOrEqual(400);
@@ -260,6 +264,7 @@ describe('gate settings, alert rules, the house registry and the organisation: o
     expect(audited(a, 'houses.generate')).toHaveLength(1);
     expect(audited(b, 'device.floor.set')).toEqual([device.id]);
     expect(audited(a, 'workorder.config').length + audited(b, 'workorder.config').length).toBe(1);
+    expect(audited(b, 'org.scorecard.weights')).toHaveLength(1);
     expect(a.child.output()).not.toMatch(/cannot be applied on this node/);
     expect(b.child.output()).not.toMatch(/cannot be applied on this node/);
   }, 90_000);
