@@ -92,8 +92,18 @@ interface Group {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
-/** idempotent by (device, event id); events without an id by what the journal stored of them */
-const seenKey = (event: EstateEvent) => event.id ?? `~${event.kind}:${event.ts}:${event.rx}`;
+/**
+ * Idempotent by (device, event id). An event without an id by where it was journaled: the sending
+ * node, its journal seq and the receipt time (seqs start again after a journal trimmed empty) — two
+ * statuses of one device in one millisecond are two; entries from before the seq was sent (no `s`
+ * field) by kind, device time and receipt time as before.
+ */
+export const seenKey = (event: EstateEvent, origin?: { node: string; seq: string }) =>
+  event.id ?? (origin ? `~${origin.node}#${origin.seq}@${event.rx}` : `~${event.kind}:${event.ts}:${event.rx}`);
+const field = (fields: string[], name: string): string | undefined => {
+  const i = fields.indexOf(name);
+  return i >= 0 && i % 2 === 0 ? fields[i + 1] : undefined;
+};
 
 /** Per-estate reading state of the owner. */
 interface Reading {
@@ -111,8 +121,8 @@ export class Handoff {
   private readonly markSeen;
   private readonly trimSeen;
   private readonly isSeen;
-  private readonly remember: (events: EstateEvent[], now: number) => void;
-  private readonly markFresh: (entries: Array<[string, string[]]>, estate: string) => { fresh: EstateEvent[]; duplicates: number };
+  private readonly remember: (events: EstateEvent[], keys: string[], now: number) => void;
+  private readonly markFresh: (entries: Array<[string, string[]]>, estate: string) => { fresh: EstateEvent[]; keys: string[]; duplicates: number };
   private checkpoint: number;
   private stopped = false;
   private wakeSender: (() => void) | null = null;
@@ -133,11 +143,12 @@ export class Handoff {
     this.isSeen = db.prepare('SELECT 1 FROM handoff_seen WHERE device = ? AND key = ?').pluck();
     // which entries are new: looked up before the modules run, remembered only after they ran (a
     // crash in between evaluates them again — a repeat, never a loss); one transaction per batch
-    this.remember = db.transaction((events: EstateEvent[], now: number) => {
-      for (const event of events) this.markSeen.run(event.device, seenKey(event), now);
+    this.remember = db.transaction((events: EstateEvent[], keys: string[], now: number) => {
+      events.forEach((event, i) => this.markSeen.run(event.device, keys[i], now));
     });
     this.markFresh = (entries: Array<[string, string[]]>, estate: string) => {
       const fresh: EstateEvent[] = [];
+      const keys: string[] = [];
       const inBatch = new Set<string>();
       let duplicates = 0;
       for (const [, fields] of entries) {
@@ -150,14 +161,17 @@ export class Handoff {
           continue;
         }
         if (event.estate !== estate) continue;
-        const key = seenKey(event);
+        const node = field(fields, 'n');
+        const seq = field(fields, 's');
+        const key = seenKey(event, node !== undefined && seq !== undefined ? { node, seq } : undefined);
         if (inBatch.has(`${event.device}\n${key}`) || this.isSeen.get(event.device, key)) duplicates++;
         else {
           inBatch.add(`${event.device}\n${key}`);
           fresh.push(event);
+          keys.push(key);
         }
       }
-      return { fresh, duplicates };
+      return { fresh, keys, duplicates };
     };
     const stored = getMeta(db, HANDOFF_CHECKPOINT_KEY);
     const max = (this.maxSeq.get() as number | null) ?? 0;
@@ -267,7 +281,7 @@ export class Handoff {
       if (out.length) {
         try {
           const pipe = this.o.redis.pipeline();
-          for (const r of out) pipe.xadd(streamKey(r.estate), 'MAXLEN', '~', STREAM_MAXLEN, '*', 'e', r.body, 'n', this.o.nodeId);
+          for (const r of out) pipe.xadd(streamKey(r.estate), 'MAXLEN', '~', STREAM_MAXLEN, '*', 'e', r.body, 'n', this.o.nodeId, 's', String(r.seq));
           const results = (await pipe.exec()) ?? [];
           const failed = results.find(([err]) => err);
           if (failed) throw failed[0];
@@ -355,11 +369,11 @@ export class Handoff {
   private async evaluate(estate: string, r: Reading, entries: Array<[string, string[]]>): Promise<void> {
     // not ours any more (the lease ran out while the read was out): the next owner reads them
     if (this.o.ownership.tokenFor(estate) !== r.token) return;
-    const { fresh, duplicates } = this.markFresh(entries, estate);
+    const { fresh, keys, duplicates } = this.markFresh(entries, estate);
     if (fresh.length) {
       this.o.evaluate(fresh);
       try {
-        this.remember(fresh, Date.now());
+        this.remember(fresh, keys, Date.now());
       } catch (err) {
         // evaluated all the same: the cursor moves on (a retry from the old cursor would run the
         // modules on the batch again); only the dedupe against a second delivery is missing for it

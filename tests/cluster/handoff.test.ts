@@ -147,6 +147,19 @@ describe('stateful modules on the estate owner', () => {
     expect(onOther.raised('cam-late')).toHaveLength(1);
     expect(await alertsOn(other, otherToken, 'cam-far')).toBe(1);
     expect(await alertsOn(other, otherToken, 'cam-late')).toBe(1);
+
+    // events without an id are told apart by where they were journaled (sender, journal seq, receipt
+    // time), not by kind and times: two of one device in one millisecond are two; a re-sent one is one
+    const idless = JSON.stringify({ ...JSON.parse(body), id: undefined });
+    expect(JSON.parse(idless).id).toBeUndefined();
+    const [evaluated0, duplicates0] = [await other.metric('se_cluster_handoff_evaluated_total'), (await other.metric('se_cluster_handoff_duplicates_total')) ?? 0];
+    const key = `se:estate:{${E}}:events`;
+    await redis.command(['XADD', key, '*', 'e', idless, 'n', 'sender-x', 's', '901']);
+    await redis.command(['XADD', key, '*', 'e', idless, 'n', 'sender-x', 's', '902']);
+    await until('both id-less events evaluated', async () => (await other.metric('se_cluster_handoff_evaluated_total')) === (evaluated0 ?? 0) + 2, 10_000);
+    await redis.command(['XADD', key, '*', 'e', idless, 'n', 'sender-x', 's', '902']); // the sender crashed before its checkpoint
+    await until('the re-sent one passed over', async () => (await other.metric('se_cluster_handoff_duplicates_total')) === duplicates0 + 1, 10_000);
+    expect(await other.metric('se_cluster_handoff_evaluated_total')).toBe((evaluated0 ?? 0) + 2);
     await other.stop(); // releases the lease for the next test
   }, 180_000);
 
